@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "salesh",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "salesh", targets: ["salesh"]),
+        .library(name: "SalesCore", targets: ["SalesCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The domain: schema, values, records, rules. No I/O.
+        .target(name: "SalesCore"),
+        // The command language: lexer, parser, AST, diagnostics, evaluator.
+        .target(name: "SalesLanguage", dependencies: ["SalesCore"]),
+        // Durable storage: snapshot, journal, lock. Knows bytes, not the domain.
+        .target(name: "SalesStore"),
+        .systemLibrary(
+            name: "CLibEdit",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+        .target(name: "LineEditor", dependencies: ["CLibEdit"]),
+        // Sessions, rendering, persistence glue, the REPL loop.
+        .target(name: "SalesShell", dependencies: ["SalesCore", "SalesLanguage", "SalesStore", "LineEditor"]),
+        .executableTarget(
+            name: "salesh",
+            dependencies: ["SalesShell", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "SalesCoreTests", dependencies: ["SalesCore"]),
+        .testTarget(name: "SalesLanguageTests", dependencies: ["SalesLanguage", "SalesShell"], resources: [.copy("Golden")]),
+        .testTarget(name: "SalesStoreTests", dependencies: ["SalesStore"]),
+        .testTarget(name: "SalesShellTests", dependencies: ["SalesShell"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SalesShell"]),
+    ],
+    // The shell is single-threaded by design; the Swift 5 mode spares it global-state ceremony
+    // (stdout, signal flags) that strict concurrency checking would demand.
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,205 @@
+/// One record: its id and one value per field of its entity, in schema order.
+public struct Record: Sendable {
+    public var id: String
+    public var values: [Value]
+    public init(id: String, values: [Value]) { self.id = id; self.values = values }
+    public subscript(_ i: Int) -> Value { values[i] }
+}
+
+/// The records of one entity. Slots of deleted records hold nil until the next load compacts them.
+public final class Table {
+    public let schema: EntitySchema
+    public let entityIndex: Int
+    public private(set) var records: ContiguousArray<Record?> = []
+    public private(set) var index: [String: Int] = [:]
+    public private(set) var count = 0
+    /// The next number for prefixed ids (O1024 …).
+    public var nextNumber: Int64 = 1
+
+    init(schema: EntitySchema, entityIndex: Int) { self.schema = schema; self.entityIndex = entityIndex }
+
+    public func slot(of id: String) -> Int? { index[id] }
+    public func record(_ id: String) -> Record? { index[id].flatMap { records[$0] } }
+    public func contains(_ id: String) -> Bool { index[id] != nil }
+
+    /// Slots of live records, in insertion order.
+    public var liveSlots: [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(count)
+        for (i, r) in records.enumerated() where r != nil { out.append(i) }
+        return out
+    }
+    public var allRecords: [Record] { records.compactMap { $0 } }
+    public var ids: [String] { records.compactMap { $0?.id } }
+
+    public func reserve(_ n: Int) { records.reserveCapacity(n); index.reserveCapacity(n) }
+
+    func insert(_ r: Record) {
+        index[r.id] = records.count
+        records.append(r)
+        count += 1
+        if let p = schema.prefix, r.id.hasPrefix(p), let n = Int64(r.id.dropFirst(p.count)), n >= nextNumber {
+            nextNumber = n + 1
+        }
+    }
+
+    func set(slot: Int, field: Int, _ v: Value) { records[slot]!.values[field] = v }
+
+    @discardableResult
+    func remove(_ id: String) -> Record? {
+        guard let s = index.removeValue(forKey: id), let r = records[s] else { return nil }
+        records[s] = nil
+        count -= 1
+        if s == records.count - 1 { records.removeLast() }
+        return r
+    }
+}
+
+/// A change to one record, kept whole so it can be journalled, replayed and undone.
+public enum Change: Sendable {
+    case create(entity: Int, record: Record)
+    case update(entity: Int, id: String, field: Int, old: Value, new: Value)
+    case delete(entity: Int, record: Record)
+
+    public var entity: Int {
+        switch self { case .create(let e, _), .update(let e, _, _, _, _), .delete(let e, _): e }
+    }
+    public var recordID: String {
+        switch self {
+        case .create(_, let r), .delete(_, let r): r.id
+        case .update(_, let id, _, _, _): id
+        }
+    }
+}
+
+/// Everything one statement changed, applied whole or not at all.
+public struct Transaction: Sendable {
+    public var user: String
+    public var time: Timestamp
+    public var changes: [Change]
+    public init(user: String, time: Timestamp, changes: [Change]) { self.user = user; self.time = time; self.changes = changes }
+}
+
+public struct DomainError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    /// The field the error is about, so the language can point at its assignment.
+    public var field: String?
+    public var hint: String?
+    public init(_ message: String, field: String? = nil, hint: String? = nil) {
+        self.message = message; self.field = field; self.hint = hint
+    }
+    public var description: String { message }
+}
+
+/// The whole in-memory model: one table per entity, the history among them.
+public final class Model {
+    public let schema: Schema
+    public private(set) var tables: [Table]
+    /// Sequence number of the last transaction applied (matches the journal's).
+    public var lastSeq: UInt64 = 0
+    public let historyIndex: Int
+
+    public init(schema: Schema = .sales) {
+        self.schema = schema
+        tables = schema.entities.enumerated().map { Table(schema: $1, entityIndex: $0) }
+        historyIndex = schema.index(of: "history")!
+    }
+
+    public func table(_ name: String) -> Table { tables[schema.index(of: name)!] }
+    public var history: Table { tables[historyIndex] }
+
+    /// Finds a record by id alone: a prefixed id names its entity; a key is looked up in every keyed entity.
+    public func find(_ id: String) -> (table: Table, slot: Int)? {
+        if let (e, _) = schema.parsePrefixedID(id), let s = tables[e].slot(of: id) { return (tables[e], s) }
+        for t in tables where t.schema.idScheme == .key {
+            if let s = t.slot(of: id) { return (t, s) }
+        }
+        return nil
+    }
+
+    public func record(entity: Int, id: String) -> Record? { tables[entity].record(id) }
+
+    // MARK: applying changes
+
+    func apply(_ c: Change) {
+        switch c {
+        case .create(let e, let r): tables[e].insert(r)
+        case .update(let e, let id, let f, _, let new): tables[e].set(slot: tables[e].slot(of: id)!, field: f, new)
+        case .delete(let e, let r): tables[e].remove(r.id)
+        }
+    }
+
+    func undo(_ c: Change) {
+        switch c {
+        case .create(let e, let r): tables[e].remove(r.id)
+        case .update(let e, let id, let f, let old, _): tables[e].set(slot: tables[e].slot(of: id)!, field: f, old)
+        case .delete(let e, let r): tables[e].insert(r)
+        }
+    }
+
+    /// Replays a journalled transaction (already validated when it was first made) and records its history.
+    public func replay(_ tx: Transaction, seq: UInt64) throws {
+        for c in tx.changes {
+            switch c {
+            case .create(let e, let r) where tables[e].contains(r.id),
+                 .delete(let e, let r) where !tables[e].contains(r.id):
+                throw DomainError("journal entry \(seq) does not fit the snapshot: \(r.id)")
+            case .update(let e, let id, _, _, _) where !tables[e].contains(id):
+                throw DomainError("journal entry \(seq) changes \(id), which does not exist")
+            default: apply(c)
+            }
+        }
+        recordHistory(tx)
+        lastSeq = seq
+    }
+
+    /// Adds one history row per change: who, when, what, old → new.
+    public func recordHistory(_ tx: Transaction) {
+        let h = history
+        for c in tx.changes {
+            let entity = schema.entities[c.entity]
+            var action = "create", field = Value.null, old = Value.null, new = Value.null
+            switch c {
+            case .create(_, let r):
+                new = .text(Model.summary(of: r, entity: entity))
+            case .update(_, _, let f, let o, let n):
+                action = entity.stateIndex == f ? "move" : "set"
+                field = .text(entity.fields[f].name); old = o; new = n
+            case .delete(_, let r):
+                action = "delete"; old = .text(Model.summary(of: r, entity: entity))
+            }
+            let id = "H\(h.nextNumber)"
+            h.insert(Record(id: id, values: [.timestamp(tx.time), .text(tx.user), .text(action), .text(entity.name),
+                                             .text(c.recordID), field, old, new]))
+        }
+    }
+
+    /// `title=5G 專網, amount=1,200,000.00, …` — the non-empty fields of a record.
+    public static func summary(of r: Record, entity: EntitySchema) -> String {
+        zip(entity.fields, r.values).filter { !$0.1.isNull }.map { "\($0.0.name)=\($0.1.display)" }.joined(separator: ", ")
+    }
+
+    /// Inserts a record directly, without history; for loading snapshots and generating demo data.
+    public func load(entity: Int, _ r: Record) { tables[entity].insert(r) }
+
+    /// Every record in any table whose reference fields point at `id` of `entity`.
+    public func referrers(to id: String, entity: Int, limit: Int = .max) -> [(table: Table, slot: Int, field: Int)] {
+        let target = schema.entities[entity].name
+        var out: [(Table, Int, Int)] = []
+        for t in tables {
+            let refFields = t.schema.fields.indices.filter {
+                if case .reference(let r) = t.schema.fields[$0].type { return r == target }
+                return false
+            }
+            if refFields.isEmpty { continue }
+            for (s, rec) in t.records.enumerated() {
+                guard let rec else { continue }
+                for f in refFields where rec.values[f] == .text(id) {
+                    out.append((t, s, f))
+                    if out.count >= limit { return out }
+                }
+            }
+        }
+        return out
+    }
+}

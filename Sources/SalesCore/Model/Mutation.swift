@@ -1,0 +1,267 @@
+/// Builds one statement's transaction against the live model: each change is applied at once
+/// (so later steps and the rules see it) and undone by `rollback()` if anything fails.
+public final class Mutation {
+    public let model: Model
+    public let user: String
+    public let today: Day
+    public private(set) var changes: [Change] = []
+    private var savedNumbers: [Int: Int64] = [:]
+
+    public init(model: Model, user: String, today: Day) {
+        self.model = model; self.user = user; self.today = today
+    }
+
+    public func transaction(at time: Timestamp) -> Transaction { Transaction(user: user, time: time, changes: changes) }
+
+    public func rollback() {
+        for c in changes.reversed() { model.undo(c) }
+        for (e, n) in savedNumbers { model.tables[e].nextNumber = n }
+        changes.removeAll()
+        savedNumbers.removeAll()
+    }
+
+    private func record(_ c: Change) { model.apply(c); changes.append(c) }
+
+    // MARK: primitive changes
+
+    /// Creates a record from the given field values; fills defaults and the initial state. Returns its id.
+    @discardableResult
+    public func create(entity e: Int, id givenID: String?, values given: [(field: Int, value: Value)]) throws -> String {
+        let table = model.tables[e], schema = table.schema
+        guard !schema.system else { throw DomainError("\(schema.name) is kept by the shell and cannot be added to") }
+        let id: String
+        switch schema.idScheme {
+        case .key:
+            guard let k = givenID, !k.isEmpty else {
+                throw DomainError("a \(schema.name) needs an id: add \(schema.name) ID …", hint: "for example: add \(schema.name) \(Mutation.exampleKey(schema.name)) \(schema.titleField)=\"…\"")
+            }
+            guard Mutation.isValidKey(k) else {
+                throw DomainError("'\(k)' is not a valid \(schema.name) id: use letters, digits, '.', '-' and '_'")
+            }
+            if model.schema.parsePrefixedID(k) != nil {
+                throw DomainError("'\(k)' looks like a numbered record id; choose another \(schema.name) id")
+            }
+            if let (t, _) = model.find(k) { throw DomainError("\(k) already exists (a \(t.schema.name))") }
+            id = k
+        case .prefix(let px):
+            if let g = givenID { throw DomainError("\(schema.name) ids are numbered automatically; remove '\(g)'") }
+            if savedNumbers[e] == nil { savedNumbers[e] = table.nextNumber }
+            id = "\(px)\(table.nextNumber)"
+        }
+        var values = [Value](repeating: .null, count: schema.fields.count)
+        for (i, f) in schema.fields.enumerated() {
+            switch f.defaultValue {
+            case .today?: values[i] = .date(today)
+            case .value(let v)?: values[i] = v
+            case nil: break
+            }
+        }
+        if let sm = schema.stateMachine { values[schema.stateIndex!] = .text(sm.initial) }
+        for (f, v) in given {
+            let fs = schema.fields[f]
+            if fs.access == .state {
+                throw DomainError("\(fs.name) is set by the lifecycle; new \(schema.plural) start as \(schema.stateMachine!.initial)", field: fs.name)
+            }
+            values[f] = v
+        }
+        if let sm = schema.stateMachine, let eff = sm.effects {
+            for (name, v) in eff(sm.initial, today) {
+                let fi = schema.fieldIndex(name)!
+                if !given.contains(where: { $0.field == fi }) { values[fi] = v }
+            }
+        }
+        if case .prefix = schema.idScheme { table.nextNumber += 1 }
+        record(.create(entity: e, record: Record(id: id, values: values)))
+        return id
+    }
+
+    /// Sets fields of an existing record. `allowState` is for the lifecycle verbs only.
+    public func update(entity e: Int, id: String, values: [(field: Int, value: Value)], allowState: Bool = false, allowSystem: Bool = true) throws {
+        let table = model.tables[e], schema = table.schema
+        guard let slot = table.slot(of: id), table.records[slot] != nil else { throw DomainError("no \(schema.name) \(id)") }
+        guard !schema.system else { throw DomainError("\(schema.name) cannot be changed") }
+        for (f, v) in values {
+            let fs = schema.fields[f]
+            if fs.access == .state && !allowState {
+                let verbs = schema.name == "opportunity" ? "move, win, lose or reopen" : "move"
+                throw DomainError("\(fs.name) changes only through the lifecycle: use \(verbs)",
+                                  field: fs.name, hint: "move \(id) to …")
+            }
+            if fs.access == .system && !allowSystem {
+                throw DomainError("\(fs.name) is kept by the rules and cannot be set", field: fs.name)
+            }
+            let old = model.tables[e].records[slot]!.values[f]
+            if old == v { continue }
+            record(.update(entity: e, id: id, field: f, old: old, new: v))
+        }
+    }
+
+    public func delete(entity e: Int, id: String) throws {
+        let table = model.tables[e], schema = table.schema
+        guard !schema.system else { throw DomainError("\(schema.name) cannot be deleted") }
+        guard let r = table.record(id) else { throw DomainError("no \(schema.name) \(id)") }
+        let refs = model.referrers(to: id, entity: e, limit: 6).filter { !($0.table.entityIndex == e && $0.table.records[$0.slot]?.id == id) }
+        if !refs.isEmpty {
+            let names = refs.prefix(5).map { "\($0.table.records[$0.slot]!.id) (\($0.table.schema.name).\($0.table.schema.fields[$0.field].name))" }
+            throw DomainError("\(id) cannot be deleted: it is referred to by \(names.joined(separator: ", "))\(refs.count > 5 ? " and more" : "")",
+                              hint: "change or delete those records first")
+        }
+        record(.delete(entity: e, record: r))
+    }
+
+    // MARK: lifecycle
+
+    /// Moves a record to another state along its state machine (`move`, `win`, `lose`).
+    public func move(entity e: Int, id: String, to target: String, values given: [(field: Int, value: Value)], verb: String = "move") throws {
+        let table = model.tables[e], schema = table.schema
+        guard let sm = schema.stateMachine, let si = schema.stateIndex else {
+            throw DomainError("\(schema.plural) have no lifecycle to move through")
+        }
+        guard let rec = table.record(id) else { throw DomainError("no \(schema.name) \(id)") }
+        guard case .text(let current) = rec.values[si] else { throw DomainError("\(id) has no \(sm.field)") }
+        if current == target { throw DomainError("\(id) is already \(target)") }
+        if let v = sm.verbOnly[target], v != verb {
+            throw DomainError("\(id) becomes \(target) only through `\(v)`", hint: "\(v) \(id)")
+        }
+        let allowed = sm.transitions[current] ?? []
+        guard allowed.contains(target) else {
+            let order = (schema.fields[si].type.enumType?.names ?? [])
+            let backwards = (order.firstIndex(of: target) ?? 0) < (order.firstIndex(of: current) ?? 0)
+            var msg = "\(id) cannot move from \(current) to \(target)"
+            if allowed.isEmpty { msg += ": \(current) is final" }
+            else { msg += "; from \(current) it can move to \(allowed.joined(separator: " or "))" }
+            let hint: String? = backwards && !sm.isTerminal(target) ? "to go back, reopen it: reopen \(id) to \(target)"
+                : (sm.isTerminal(current) && sm.verbOnly[current] == nil ? "reopen \(id) first" : nil)
+            throw DomainError(msg, field: sm.field, hint: hint)
+        }
+        for need in sm.requiredOnEnter[target] ?? [] {
+            let fi = schema.fieldIndex(need)!
+            if !given.contains(where: { $0.field == fi && !$0.value.isNull }) {
+                throw DomainError("\(target) needs a \(need): \(verb == "lose" ? "lose \(id) reason=\"…\"" : "move \(id) to \(target) \(need)=\"…\"")",
+                                  field: need)
+            }
+        }
+        try update(entity: e, id: id, values: given)
+        try update(entity: e, id: id, values: [(si, .text(target))], allowState: true)
+        try applyEffects(entity: e, id: id, state: target, given: given)
+    }
+
+    /// Takes a record back to an earlier open state: out of a closed state (won/lost, rejected),
+    /// or backwards from an open one. Without `to`, a closed record returns to the state it left.
+    public func reopen(entity e: Int, id: String, to target: String?, values given: [(field: Int, value: Value)]) throws {
+        let table = model.tables[e], schema = table.schema
+        guard let sm = schema.stateMachine, let si = schema.stateIndex, let order = schema.fields[si].type.enumType?.names else {
+            throw DomainError("\(schema.plural) have no lifecycle to reopen")
+        }
+        guard let rec = table.record(id), case .text(let current) = rec.values[si] else { throw DomainError("no \(schema.name) \(id)") }
+        if let v = sm.verbOnly[current] { throw DomainError("\(id) is \(current) (through \(v)) and cannot be reopened") }
+        let dest: String
+        if let t = target {
+            dest = t
+        } else if sm.isTerminal(current), let prev = previousState(entity: e, id: id, field: sm.field, current: current) {
+            dest = prev
+        } else {
+            throw DomainError("say which state to reopen \(id) to: reopen \(id) to …", hint: "states: \(order.filter { !sm.isTerminal($0) && sm.verbOnly[$0] == nil }.joined(separator: ", "))")
+        }
+        guard !sm.isTerminal(dest), sm.verbOnly[dest] == nil else { throw DomainError("\(dest) is not an open state to reopen to", field: sm.field) }
+        if !sm.isTerminal(current) {
+            guard let a = order.firstIndex(of: dest), let b = order.firstIndex(of: current), a < b else {
+                throw DomainError("\(id) is \(current); reopen goes back to an earlier state, and \(dest) is not earlier", hint: "move \(id) to \(dest)")
+            }
+        }
+        try update(entity: e, id: id, values: given)
+        let cleared = sm.clearedOnReopen.compactMap { schema.fieldIndex($0) }.filter { f in !given.contains { $0.field == f } }
+        try update(entity: e, id: id, values: cleared.map { ($0, Value.null) } + [(si, .text(dest))], allowState: true)
+        try applyEffects(entity: e, id: id, state: dest, given: given)
+    }
+
+    private func applyEffects(entity e: Int, id: String, state: String, given: [(field: Int, value: Value)]) throws {
+        let schema = model.tables[e].schema
+        guard let eff = schema.stateMachine?.effects else { return }
+        let vals = eff(state, today).compactMap { (name, v) -> (Int, Value)? in
+            let fi = schema.fieldIndex(name)!
+            return given.contains { $0.field == fi } ? nil : (fi, v)
+        }
+        try update(entity: e, id: id, values: vals)
+    }
+
+    /// The state a record was in before it entered `current`, read from the history.
+    public func previousState(entity e: Int, id: String, field: String, current: String) -> String? {
+        let h = model.history
+        let ent = model.schema.entities[e].name
+        for r in h.records.reversed() {
+            guard let r, r.values[4] == .text(id), r.values[3] == .text(ent), r.values[5] == .text(field) else { continue }
+            if r.values[7] == .text(current), case .text(let old) = r.values[6] { return old }
+        }
+        return nil
+    }
+
+    // MARK: validation
+
+    /// Checks every record the transaction touched: required fields, references, ranges, entity rules.
+    public func validate() throws {
+        var seen = Set<String>()
+        for c in changes {
+            guard case .delete = c else {
+                let key = "\(c.entity)/\(c.recordID)"
+                if seen.insert(key).inserted, let r = model.tables[c.entity].record(c.recordID) {
+                    try validate(r, entity: c.entity)
+                }
+                continue
+            }
+        }
+    }
+
+    func validate(_ r: Record, entity e: Int) throws {
+        let schema = model.tables[e].schema
+        for (i, f) in schema.fields.enumerated() {
+            let v = r.values[i]
+            if v.isNull {
+                if f.required {
+                    throw DomainError("\(schema.name) \(r.id) needs \(f.name)\(f.zh.map { " (\($0))" } ?? "")", field: f.name,
+                                      hint: "give it as \(f.name)=…")
+                }
+                continue
+            }
+            if case .reference(let target) = f.type, case .text(let refID) = v {
+                let t = model.table(target)
+                if !t.contains(refID) {
+                    var hint: String? = nil
+                    if t.count < 50_000, let s = Suggest.nearest(refID, in: t.ids) { hint = "did you mean '\(s)'?" }
+                    throw DomainError("\(f.name): there is no \(target) '\(refID)'", field: f.name, hint: hint)
+                }
+            }
+            if let range = f.range {
+                // Compared in the value's own minor units so 100.5% or 0.01 yuan below zero are caught.
+                let scaled: (value: Int64, per: Int64)?
+                switch v {
+                case .int(let x): scaled = (x, 1)
+                case .percent(let p): scaled = (p.basisPoints, 100)
+                case .money(let m): scaled = (m.minor, 100)
+                default: scaled = nil
+                }
+                if let (n, per) = scaled, n < range.lowerBound * per || n > range.upperBound * per {
+                    let unit = f.type == .percent ? "%" : ""
+                    throw DomainError("\(f.name) must be between \(range.lowerBound)\(unit) and \(range.upperBound)\(unit), not \(v.display)", field: f.name)
+                }
+            }
+        }
+        for rule in schema.rules {
+            if let msg = rule(r, schema, model) { throw DomainError(msg) }
+        }
+    }
+
+    static func isValidKey(_ k: String) -> Bool {
+        guard let f = k.first, f.isLetter || f.isNumber else { return false }
+        return k.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_" }
+    }
+
+    static func exampleKey(_ entity: String) -> String {
+        switch entity { case "staff": "wang.wei"; case "team": "north"; case "product": "FIBER-1G"; default: "key" }
+    }
+}
+
+extension ValueType {
+    public var enumType: EnumType? { if case .enumeration(let e) = self { return e }; return nil }
+    public var referencedEntity: String? { if case .reference(let r) = self { return r }; return nil }
+}

@@ -1,0 +1,171 @@
+/// One value of an enumeration, with its English name and its terms from the regulations.
+public struct EnumCase: Sendable {
+    public let name: String
+    public let zh: String?       // Traditional Chinese term from the regulations
+    public let zhHans: String?   // Simplified form where it differs
+    public init(_ name: String, _ zh: String? = nil, hans: String? = nil) {
+        self.name = name; self.zh = zh; self.zhHans = hans
+    }
+}
+
+/// An enumeration: values in declaration order (which is also their sort order).
+public final class EnumType: Sendable {
+    public let name: String
+    public let cases: [EnumCase]
+    private let lookup: [String: Int]
+
+    public init(_ name: String, _ cases: [EnumCase]) {
+        self.name = name
+        self.cases = cases
+        var l: [String: Int] = [:]
+        for (i, c) in cases.enumerated() {
+            l[c.name.lowercased()] = i
+            if let z = c.zh { l[z] = i }
+            if let z = c.zhHans { l[z] = i }
+        }
+        lookup = l
+    }
+
+    /// Index of a value given in English (any case) or in Chinese.
+    public func index(of text: String) -> Int? { lookup[text] ?? lookup[text.lowercased()] }
+    public func index(ofCanonical name: String) -> Int? { lookup[name] }
+    public func canonical(_ text: String) -> String? { index(of: text).map { cases[$0].name } }
+    public var names: [String] { cases.map(\.name) }
+    /// Every accepted spelling, for completion and suggestions.
+    public var spellings: [String] { cases.flatMap { [$0.name] + [$0.zh, $0.zhHans].compactMap { $0 } } }
+}
+
+public enum FieldAccess: Sendable {
+    case user      // set by `add` and `set`
+    case state     // the lifecycle field: changes only through move/win/lose/reopen/convert
+    case system    // kept by the rules (closed date, links made by convert)
+}
+
+public struct FieldSchema: Sendable {
+    public let name: String
+    public let type: ValueType
+    public let required: Bool
+    public let zh: String?
+    public let doc: String
+    public let access: FieldAccess
+    /// Allowed range for integers (as is), percents (in whole percent) and money (in yuan).
+    public let range: ClosedRange<Int64>?
+    /// Shown in the default listing of the entity.
+    public let listed: Bool
+    public let defaultValue: FieldDefault?
+
+    public init(_ name: String, _ type: ValueType, required: Bool = false, zh: String? = nil,
+                access: FieldAccess = .user, range: ClosedRange<Int64>? = nil, listed: Bool = false,
+                default defaultValue: FieldDefault? = nil, doc: String = "") {
+        self.name = name; self.type = type; self.required = required; self.zh = zh
+        self.access = access; self.range = range; self.listed = listed; self.defaultValue = defaultValue; self.doc = doc
+    }
+}
+
+public enum FieldDefault: Sendable {
+    case today
+    case value(Value)
+}
+
+public enum IDScheme: Sendable, Equatable {
+    case key               // user-chosen: `wang.wei`, `north`, `FIBER-1G`
+    case prefix(String)    // `O` + number: O1024
+}
+
+/// Fields a state change sets on its own, unless the statement sets them itself.
+public typealias StateEffect = @Sendable (_ state: String, _ today: Day) -> [(field: String, value: Value)]
+
+public struct StateMachine: Sendable {
+    public let field: String
+    public let initial: String
+    /// Moves allowed with `move ID to STATE` (and `win`/`lose`), from each state.
+    public let transitions: [String: [String]]
+    /// States reached only through a dedicated verb (e.g. lead `converted` through `convert`).
+    public let verbOnly: [String: String]
+    /// Fields that must be given when entering a state (`lost` needs `lost_reason`).
+    public let requiredOnEnter: [String: [String]]
+    /// Fields cleared when a record is reopened out of a closed state.
+    public let clearedOnReopen: [String]
+    public let effects: StateEffect?
+
+    public init(field: String, initial: String, transitions: [String: [String]], verbOnly: [String: String] = [:],
+                requiredOnEnter: [String: [String]] = [:], clearedOnReopen: [String] = [], effects: StateEffect? = nil) {
+        self.field = field; self.initial = initial; self.transitions = transitions; self.verbOnly = verbOnly
+        self.requiredOnEnter = requiredOnEnter; self.clearedOnReopen = clearedOnReopen; self.effects = effects
+    }
+
+    public var terminalStates: [String] { transitions.filter { $0.value.isEmpty }.map(\.key) }
+    public func isTerminal(_ s: String) -> Bool { transitions[s]?.isEmpty ?? true }
+}
+
+/// A validation over one record after a statement's changes are applied. Returns a message when broken.
+public typealias RecordRule = @Sendable (_ record: Record, _ entity: EntitySchema, _ model: Model) -> String?
+
+public final class EntitySchema: Sendable {
+    public let name: String
+    public let plural: String
+    public let zh: String
+    public let zhHans: String?
+    public let chapter: String
+    public let idScheme: IDScheme
+    public let fields: [FieldSchema]
+    public let titleField: String
+    public let stateMachine: StateMachine?
+    public let rules: [RecordRule]
+    /// Written by the shell itself (history), never by statements.
+    public let system: Bool
+    public let doc: String
+    private let fieldIndex: [String: Int]
+
+    public init(name: String, plural: String, zh: String, zhHans: String? = nil, chapter: String, id: IDScheme,
+                title: String, fields: [FieldSchema], states: StateMachine? = nil, rules: [RecordRule] = [],
+                system: Bool = false, doc: String) {
+        self.name = name; self.plural = plural; self.zh = zh; self.zhHans = zhHans; self.chapter = chapter
+        self.idScheme = id; self.titleField = title; self.fields = fields; self.stateMachine = states
+        self.rules = rules; self.system = system; self.doc = doc
+        var idx: [String: Int] = [:]
+        for (i, f) in fields.enumerated() {
+            idx[f.name] = i
+            if let z = f.zh { idx[z] = i }
+        }
+        fieldIndex = idx
+    }
+
+    public func fieldIndex(_ name: String) -> Int? { fieldIndex[name] ?? fieldIndex[name.lowercased()] }
+    public func field(_ name: String) -> FieldSchema? { fieldIndex(name).map { fields[$0] } }
+    public var titleIndex: Int { fieldIndex[titleField]! }
+    public var stateIndex: Int? { stateMachine.map { fieldIndex[$0.field]! } }
+    public var prefix: String? { if case .prefix(let p) = idScheme { return p }; return nil }
+    public var listedFields: [Int] { fields.indices.filter { fields[$0].listed } }
+}
+
+/// Every entity of the domain, declared once. The language, the store, import/export,
+/// completion and help read this.
+public final class Schema: Sendable {
+    public let entities: [EntitySchema]
+    private let byName: [String: Int]
+    private let byPrefix: [String: Int]
+
+    public init(_ entities: [EntitySchema]) {
+        self.entities = entities
+        var n: [String: Int] = [:], p: [String: Int] = [:]
+        for (i, e) in entities.enumerated() {
+            for k in [e.name, e.plural, e.zh] + (e.zhHans.map { [$0] } ?? []) { n[k.lowercased()] = i }
+            if let px = e.prefix { p[px] = i }
+        }
+        byName = n; byPrefix = p
+    }
+
+    public func index(of name: String) -> Int? { byName[name.lowercased()] }
+    public func entity(named name: String) -> EntitySchema? { index(of: name).map { entities[$0] } }
+    public var entityNames: [String] { entities.map(\.name) }
+
+    /// The entity a prefixed id such as `O1024` or `TN3` belongs to, and its number.
+    public func parsePrefixedID(_ id: String) -> (entity: Int, number: Int64)? {
+        let letters = id.prefix { $0.isASCII && $0.isUppercase }
+        let digits = id.dropFirst(letters.count)
+        guard !letters.isEmpty, !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+              digits.count <= 15, let n = Int64(digits), let e = byPrefix[String(letters)] else { return nil }
+        return (e, n)
+    }
+}

@@ -1,0 +1,100 @@
+/// A calendar day, stored as days since 1970-01-01 (proleptic Gregorian).
+/// Civil-date conversions follow Howard Hinnant's `days_from_civil` / `civil_from_days`.
+public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var raw: Int32
+
+    public init(raw: Int32) { self.raw = raw }
+
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...12).contains(month), day >= 1, day <= Day.daysIn(year: year, month: month),
+              (1...9999).contains(year) else { return nil }
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        raw = Int32(era * 146097 + doe - 719468)
+    }
+
+    public var components: (year: Int, month: Int, day: Int) {
+        let z = Int(raw) + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    public var year: Int { components.year }
+    public var month: Int { components.month }
+
+    /// 1 = Monday … 7 = Sunday (ISO).
+    public var weekday: Int { Int((Int64(raw) % 7 + 7 + 3) % 7) + 1 }
+
+    public static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
+
+    public static func daysIn(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    public func adding(days: Int) -> Day { Day(raw: raw + Int32(days)) }
+
+    /// Adds calendar months, clamping the day to the target month's length (Jan 31 + 1mo = Feb 28).
+    public func adding(months: Int) -> Day {
+        let (y, m, d) = components
+        let total = y * 12 + (m - 1) + months
+        let ny = total / 12, nm = total % 12 + 1
+        return Day(year: ny, month: nm, day: min(d, Day.daysIn(year: ny, month: nm)))!
+    }
+
+    /// The day containing a Unix time in milliseconds, in UTC shifted by `offsetSeconds`.
+    public static func from(unixMillis: Int64, offsetSeconds: Int = 0) -> Day {
+        let secs = unixMillis / 1000 + Int64(offsetSeconds)
+        return Day(raw: Int32((secs - (secs < 0 && secs % 86400 != 0 ? 86399 : 0)) / 86400))
+    }
+
+    public static func < (a: Day, b: Day) -> Bool { a.raw < b.raw }
+
+    public var description: String {
+        let (y, m, d) = components
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+    }
+
+    /// Parses `2026-10-03`, `2026/10/3` and `2026.10.3`.
+    public static func parse(_ s: Substring) -> Day? {
+        let parts = s.split(omittingEmptySubsequences: false) { $0 == "-" || $0 == "/" || $0 == "." }
+        guard parts.count == 3, parts[0].count == 4,
+              (1...2).contains(parts[1].count), (1...2).contains(parts[2].count),
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+        return Day(year: y, month: m, day: d)
+    }
+    public static func parse(_ s: String) -> Day? { parse(Substring(s)) }
+}
+
+@inline(__always)
+func pad(_ n: Int, _ width: Int) -> String {
+    let s = String(n)
+    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+}
+
+/// A moment, in milliseconds since the Unix epoch (UTC).
+public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var millis: Int64
+    public init(millis: Int64) { self.millis = millis }
+    public static func < (a: Timestamp, b: Timestamp) -> Bool { a.millis < b.millis }
+    public var day: Day { Day.from(unixMillis: millis) }
+    /// ISO 8601 in UTC to the second: `2026-11-26T15:09:41Z`.
+    public var description: String {
+        let d = day
+        let secs = Int((millis / 1000 - Int64(d.raw) * 86400))
+        return "\(d)T\(pad(secs / 3600, 2)):\(pad(secs / 60 % 60, 2)):\(pad(secs % 60, 2))Z"
+    }
+}

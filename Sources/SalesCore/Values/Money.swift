@@ -1,0 +1,119 @@
+/// An exact amount of CNY in minor units (fen). No floating point anywhere on the way in.
+public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var minor: Int64
+    public init(minor: Int64) { self.minor = minor }
+    public init(yuan: Int64) { minor = yuan * 100 }
+
+    public static func < (a: Money, b: Money) -> Bool { a.minor < b.minor }
+    public static func + (a: Money, b: Money) -> Money { Money(minor: a.minor &+ b.minor) }
+    public static func - (a: Money, b: Money) -> Money { Money(minor: a.minor &- b.minor) }
+
+    /// `1,234,567.50` — grouped, always two decimals.
+    public var description: String { format(grouped: true) }
+    /// `1234567.50` — for CSV and JSON.
+    public var plain: String { format(grouped: false) }
+
+    public func format(grouped: Bool) -> String {
+        let neg = minor < 0
+        let mag = minor.magnitude
+        let units = String(mag / 100)
+        let cents = mag % 100
+        var intPart = ""
+        if grouped {
+            for (i, ch) in units.enumerated() {
+                if i > 0 && (units.count - i) % 3 == 0 { intPart.append(",") }
+                intPart.append(ch)
+            }
+        } else { intPart = units }
+        return (neg ? "-" : "") + intPart + "." + (cents < 10 ? "0" : "") + String(cents)
+    }
+
+    /// Parses `1.2m`, `500k`, `12,000.50`, `¥3000`, `-20`. Grouping commas must split groups of three.
+    public static func parse(_ text: String) -> Money? {
+        guard let d = ExactDecimal.parse(text) else { return nil }
+        return d.money
+    }
+}
+
+/// A decimal literal kept exact: `mantissa × 10^-scale`, with `k`/`m` suffixes applied.
+public struct ExactDecimal: Hashable, Sendable {
+    public var mantissa: Int64
+    public var scale: Int
+
+    public init(mantissa: Int64, scale: Int) { self.mantissa = mantissa; self.scale = scale }
+
+    /// Money when the value has at most two decimals and fits.
+    public var money: Money? { scaled(to: 2).map(Money.init(minor:)) }
+
+    public var integer: Int64? {
+        var m = mantissa, s = scale
+        while s > 0 { if m % 10 != 0 { return nil }; m /= 10; s -= 1 }
+        return m
+    }
+
+    public var double: Double { Double(mantissa) / Double(pow10(scale)) }
+
+    /// Value scaled to `digits` decimals, when exact.
+    public func scaled(to digits: Int) -> Int64? {
+        var m = mantissa, s = scale
+        while s > digits { if m % 10 != 0 { return nil }; m /= 10; s -= 1 }
+        let (r, o) = m.multipliedReportingOverflow(by: pow10(digits - s))
+        return o ? nil : r
+    }
+
+    public static func parse(_ raw: String) -> ExactDecimal? {
+        var text = Substring(raw.trimmingSpaces)
+        var negative = false
+        if text.hasPrefix("-") { negative = true; text = text.dropFirst() }
+        else if text.hasPrefix("+") { text = text.dropFirst() }
+        if text.hasPrefix("¥") || text.hasPrefix("￥") { text = text.dropFirst() }
+        if text.hasPrefix("CNY") || text.hasPrefix("RMB") { text = text.dropFirst(3) }
+        var multiplierDigits = 0
+        if let last = text.last {
+            switch last {
+            case "k", "K": multiplierDigits = 3; text = text.dropLast()
+            case "m", "M": multiplierDigits = 6; text = text.dropLast()
+            case "萬", "万": multiplierDigits = 4; text = text.dropLast()
+            default: break
+            }
+        }
+        guard !text.isEmpty else { return nil }
+        let pieces = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard pieces.count <= 2 else { return nil }
+        let intPart = pieces[0]
+        let fracPart = pieces.count == 2 ? pieces[1] : ""
+        guard !intPart.isEmpty || !fracPart.isEmpty else { return nil }
+        var digits = ""
+        if intPart.contains(",") {
+            let groups = intPart.split(separator: ",", omittingEmptySubsequences: false)
+            guard let first = groups.first, (1...3).contains(first.count),
+                  groups.dropFirst().allSatisfy({ $0.count == 3 }) else { return nil }
+            digits = groups.joined()
+        } else { digits = String(intPart) }
+        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }), fracPart.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        let all = (digits.isEmpty ? "0" : digits) + fracPart
+        guard all.count <= 18, var m = Int64(all) else { return nil }
+        var scale = fracPart.count - multiplierDigits
+        while scale < 0 {
+            let (r, o) = m.multipliedReportingOverflow(by: 10)
+            if o { return nil }
+            m = r; scale += 1
+        }
+        return ExactDecimal(mantissa: negative ? -m : m, scale: scale)
+    }
+}
+
+@inline(__always) func pow10(_ n: Int) -> Int64 {
+    var r: Int64 = 1
+    for _ in 0..<max(0, n) { r &*= 10 }
+    return r
+}
+
+extension StringProtocol {
+    var trimmingSpaces: Substring {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        return s
+    }
+}

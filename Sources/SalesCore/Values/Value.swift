@@ -1,0 +1,147 @@
+/// One value of a field or an expression. Enum values and references are stored as `.text`
+/// (the enum's English name, the referenced record's id); their meaning comes from the field's type.
+public enum Value: Hashable, Sendable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case real(Double)
+    case money(Money)
+    case percent(Percent)
+    case date(Day)
+    case timestamp(Timestamp)
+    case text(String)
+    case period(Period)
+    case duration(Duration)
+
+    public var isNull: Bool { if case .null = self { return true }; return false }
+
+    public var textValue: String? { if case .text(let s) = self { return s }; return nil }
+
+    /// A number for arithmetic and comparison across numeric kinds; money counts in yuan.
+    public var numeric: Double? {
+        switch self {
+        case .int(let i): return Double(i)
+        case .real(let d): return d
+        case .money(let m): return Double(m.minor) / 100
+        case .percent(let p): return p.fraction
+        case .duration(let d): return Double(d.approximateDays)
+        default: return nil
+        }
+    }
+
+    /// Total order used by sort and comparisons. Null sorts first; values of different kinds
+    /// compare numerically when both are numbers, otherwise by kind.
+    public static func compare(_ a: Value, _ b: Value) -> Int {
+        switch (a, b) {
+        case (.null, .null): return 0
+        case (.null, _): return -1
+        case (_, .null): return 1
+        case let (.int(x), .int(y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case let (.money(x), .money(y)): return x.minor < y.minor ? -1 : (x.minor > y.minor ? 1 : 0)
+        case let (.percent(x), .percent(y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case let (.date(x), .date(y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case let (.timestamp(x), .timestamp(y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case let (.text(x), .text(y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case let (.bool(x), .bool(y)): return x == y ? 0 : (x ? 1 : -1)
+        case let (.period(x), .period(y)):
+            return x.start != y.start ? (x.start < y.start ? -1 : 1) : (x.end < y.end ? -1 : (x.end > y.end ? 1 : 0))
+        case let (.duration(x), .duration(y)): return x < y ? -1 : (x > y ? 1 : 0)
+        default:
+            if let x = a.numeric, let y = b.numeric { return x < y ? -1 : (x > y ? 1 : 0) }
+            return a.kindRank < b.kindRank ? -1 : (a.kindRank > b.kindRank ? 1 : 0)
+        }
+    }
+
+    var kindRank: Int {
+        switch self {
+        case .null: 0
+        case .bool: 1
+        case .int, .real, .money, .percent: 2
+        case .date: 3
+        case .timestamp: 4
+        case .period: 5
+        case .duration: 6
+        case .text: 7
+        }
+    }
+
+    /// Human text: money grouped, percents with %, dates ISO.
+    public var display: String {
+        switch self {
+        case .null: return ""
+        case .bool(let b): return b ? "yes" : "no"
+        case .int(let i): return String(i)
+        case .real(let d): return Value.formatReal(d)
+        case .money(let m): return m.description
+        case .percent(let p): return p.description
+        case .date(let d): return d.description
+        case .timestamp(let t): return t.description
+        case .text(let s): return s
+        case .period(let p): return p.description
+        case .duration(let d): return d.description
+        }
+    }
+
+    /// Machine text for CSV/JSON: money without grouping.
+    public var plain: String {
+        switch self {
+        case .money(let m): return m.plain
+        default: return display
+        }
+    }
+
+    public static func formatReal(_ d: Double) -> String {
+        if d.isNaN || d.isInfinite { return String(d) }
+        if d == d.rounded() && abs(d) < 1e15 { return String(Int64(d)) }
+        let r = (d * 100).rounded() / 100
+        var s = String(r)
+        if s.contains("e") { s = String(d) }
+        return s
+    }
+}
+
+/// The static type of a field or an expression.
+public indirect enum ValueType: Sendable, Equatable, CustomStringConvertible {
+    case any
+    case bool, int, real, money, percent, date, timestamp, text, period, duration
+    case enumeration(EnumType)
+    case reference(String)
+
+    public static func == (a: ValueType, b: ValueType) -> Bool {
+        switch (a, b) {
+        case (.any, .any), (.bool, .bool), (.int, .int), (.real, .real), (.money, .money), (.percent, .percent),
+             (.date, .date), (.timestamp, .timestamp), (.text, .text), (.period, .period), (.duration, .duration):
+            return true
+        case let (.enumeration(x), .enumeration(y)): return x === y
+        case let (.reference(x), .reference(y)): return x == y
+        default: return false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .any: "any"
+        case .bool: "boolean"
+        case .int: "integer"
+        case .real: "number"
+        case .money: "money"
+        case .percent: "percent"
+        case .date: "date"
+        case .timestamp: "timestamp"
+        case .text: "text"
+        case .period: "period"
+        case .duration: "duration"
+        case .enumeration(let e): e.name
+        case .reference(let r): "→ \(r)"
+        }
+    }
+
+    public var isNumeric: Bool {
+        switch self { case .int, .real, .money, .percent: true; default: false }
+    }
+
+    /// Right-aligned in tables.
+    public var alignsRight: Bool {
+        switch self { case .int, .real, .money, .percent, .duration: true; default: false }
+    }
+}

@@ -1,0 +1,92 @@
+import SalesCore
+
+/// Character offsets of a node in its source.
+public typealias Span = Range<Int>
+
+public indirect enum Expr: Sendable {
+    case literal(Value, Span)
+    /// A number as written, kept exact until its type is known (money, percent, integer).
+    case number(ExactDecimal, Span)
+    /// A bare word: a field path (`owner.team`), an enum value, an id, a named period.
+    case name(String, Span)
+    case variable(String, Span)
+    case call(String, [Expr], Span)
+    case unary(String, Expr, Span)
+    case binary(String, Expr, Expr, Span)
+    case inList(Expr, [Expr], negated: Bool, Span)
+    case inPeriod(Expr, Expr, negated: Bool, Span)
+    case isEmpty(Expr, negated: Bool, Span)
+    case subquery(Query, Span)
+
+    public var span: Span {
+        switch self {
+        case .literal(_, let s), .number(_, let s), .name(_, let s), .variable(_, let s), .call(_, _, let s),
+             .unary(_, _, let s), .binary(_, _, _, let s), .inList(_, _, _, let s), .inPeriod(_, _, _, let s),
+             .isEmpty(_, _, let s), .subquery(_, let s):
+            return s
+        }
+    }
+}
+
+public struct NamedExpr: Sendable {
+    public var expr: Expr
+    public var alias: String?
+}
+
+public struct SortKey: Sendable {
+    public var expr: Expr
+    public var descending: Bool
+}
+
+public enum Stage: Sendable {
+    case whereClause(Expr, Span)
+    case sort([SortKey], Span)
+    case take(Expr, Span)
+    case select([NamedExpr], Span)
+    case group([NamedExpr], Span)
+    case agg([NamedExpr], Span)
+    case count(Span)
+
+    public var span: Span {
+        switch self {
+        case .whereClause(_, let s), .sort(_, let s), .take(_, let s), .select(_, let s), .group(_, let s), .agg(_, let s), .count(let s): s
+        }
+    }
+}
+
+public struct Query: Sendable {
+    public var source: String
+    public var sourceSpan: Span
+    public var stages: [Stage]
+}
+
+public struct Assignment: Sendable {
+    public var field: String
+    public var fieldSpan: Span
+    public var value: Expr
+}
+
+public enum Statement: Sendable {
+    case add(entity: String, entitySpan: Span, id: String?, [Assignment])
+    case set(id: String, idSpan: Span, [Assignment])
+    case delete(ids: [(String, Span)])
+    case move(id: String, idSpan: Span, to: String, toSpan: Span, [Assignment])
+    case win(id: String, idSpan: Span, [Assignment])
+    case lose(id: String, idSpan: Span, [Assignment])
+    case reopen(id: String, idSpan: Span, to: String?, toSpan: Span?, [Assignment])
+    case convert(id: String, idSpan: Span, [Assignment])
+    case show(id: String, idSpan: Span)
+    case letBinding(name: String, Expr)
+    case help([String])
+    case save
+    case quit
+    case format(String?, Span)
+    case query(Query)
+    case expression(Expr)
+}
+
+/// A statement with the span it covers, for diagnostics that point at the whole statement.
+public struct Located<T: Sendable>: Sendable {
+    public var node: T
+    public var span: Span
+}

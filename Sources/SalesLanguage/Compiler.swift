@@ -1,0 +1,511 @@
+import SalesCore
+
+/// Where the names of an expression are looked up.
+enum Scope {
+    case none                      // no row: assignments, let, scalar expressions
+    case entity(Table)             // rows are slots of the table
+    case rows([Column], RowBox)    // rows are indices into derived rows
+}
+
+/// Compiles expressions once into closures over a row, resolving every name and type up front,
+/// so evaluating a million rows does no lookups by field name.
+struct ExprCompiler {
+    let source: Source
+    let ctx: EvalContext
+    let scope: Scope
+
+    func diag(_ message: String, _ span: Span, hint: String? = nil) -> Diagnostic {
+        Diagnostic(message, at: source.location(of: span), hint: hint)
+    }
+
+    var model: Model { ctx.model }
+
+    // MARK: entry
+
+    func compile(_ e: Expr, expected: ValueType? = nil) throws -> Compiled {
+        switch e {
+        case .literal(let v, _):
+            return .constant(v, ValueType.of(v))
+        case .number(let d, let span):
+            return try number(d, span, expected: expected)
+        case .name(let n, let span):
+            return try name(n, span, expected: expected)
+        case .variable(let n, let span):
+            let v = try variable(n, span)
+            if let expected, case .number = v.kindTag, let c = try? coerceConstant(v, to: expected, span) { return .constant(c, expected) }
+            return .constant(v, ValueType.of(v))
+        case .call(let f, let args, let span):
+            return try call(f, args, span)
+        case .unary(let op, let x, let span):
+            let c = try compile(x)
+            if op == "not" {
+                try requireBool(c, x.span, "not")
+                let f = c.eval
+                return fold(Compiled(type: .bool, eval: { i in f(i).truth.map { .bool(!$0) } ?? .null }))
+            }
+            guard c.type.isNumeric || c.type == .duration || c.type == .any else { throw diag("cannot negate \(c.type)", span) }
+            let f = c.eval
+            return fold(Compiled(type: c.type, eval: { i in Arithmetic.negate(f(i)) }))
+        case .binary(let op, let l, let r, let span):
+            return try binary(op, l, r, span)
+        case .inList(let x, let items, let negated, _):
+            return try inList(x, items, negated: negated)
+        case .inPeriod(let x, let p, let negated, let span):
+            return try inPeriod(x, p, negated: negated, span)
+        case .isEmpty(let x, let negated, _):
+            let f = try compile(x).eval
+            return fold(Compiled(type: .bool, eval: { i in
+                let v = f(i)
+                let empty = v.isNull || v == .text("")
+                return .bool(negated ? !empty : empty)
+            }))
+        case .subquery(let q, let span):
+            let rel = try QueryRunner(source: source, ctx: ctx).run(q)
+            switch rel {
+            case .scalar(let v, let t): return .constant(v, t)
+            case .rows(let cols, let box) where cols.count == 1 && box.rows.count <= 1:
+                return .constant(box.rows.first?[0] ?? .null, cols[0].type)
+            case .entity(_, let slots) where slots.count <= 1:
+                throw diag("a query used as a value must end in count, agg or select of one column", span)
+            default:
+                throw diag("this query gives more than one value; end it with count, agg or take 1 | select …", span)
+            }
+        }
+    }
+
+    /// Evaluates constant parts once.
+    func fold(_ c: Compiled) -> Compiled { c }
+
+    // MARK: literals and names
+
+    func number(_ d: ExactDecimal, _ span: Span, expected: ValueType?) throws -> Compiled {
+        switch expected {
+        case .money?:
+            guard let m = d.money else { throw diag("money has at most two decimals", span) }
+            return .constant(.money(m), .money)
+        case .percent?:
+            guard let bp = d.scaled(to: 2) else { throw diag("percentages have at most two decimals", span) }
+            return .constant(.percent(Percent(basisPoints: bp)), .percent)
+        case .period?:
+            if let y = d.integer, (1...9999).contains(y) { return .constant(.period(.year(Int(y))), .period) }
+        default: break
+        }
+        if let i = d.integer { return .constant(.int(i), .int) }
+        return .constant(.real(d.double), .real)
+    }
+
+    func variable(_ n: String, _ span: Span) throws -> Value {
+        if n.hasPrefix("env.") {
+            let key = String(n.dropFirst(4))
+            guard let v = ctx.environment[key] else { throw diag("environment variable \(key) is not set", span) }
+            return .text(v)
+        }
+        if let v = ctx.variables[n] { return v }
+        throw diag("undefined variable $\(n)", span,
+                   hint: Suggest.nearest(n, in: Array(ctx.variables.keys)).map { "did you mean $\($0)?" } ?? "define it first: let \(n) = …")
+    }
+
+    /// A bare word: a field path in the current scope, else a value the context calls for.
+    func name(_ n: String, _ span: Span, expected: ValueType?) throws -> Compiled {
+        if case .enumeration(let e) = expected, let i = e.index(of: n) {
+            return .constant(.text(e.cases[i].name), expected!)
+        }
+        if let c = try path(n, span) { return c }
+        let lower = n.lowercased()
+        if ["today", "yesterday", "tomorrow"].contains(lower), let p = Period.named(lower, today: ctx.today) {
+            return .constant(.date(p.start), .date)
+        }
+        if lower == "now" { return .constant(.timestamp(ctx.now), .timestamp) }
+        if let p = Period.named(lower, today: ctx.today) { return .constant(.period(p), .period) }
+        switch expected {
+        case .reference?, .text?, .any?:
+            return .constant(.text(n), expected!)
+        case .bool?:
+            if ["是", "真"].contains(n) { return .constant(.bool(true), .bool) }
+            if ["否", "假"].contains(n) { return .constant(.bool(false), .bool) }
+        case .enumeration(let e)?:
+            let hint = Suggest.nearest(n, in: e.spellings).map { "did you mean '\($0)'?" } ?? "values: \(e.names.joined(separator: ", "))"
+            throw diag("unknown \(e.name) '\(n)'", span, hint: hint)
+        default: break
+        }
+        throw unknownName(n, span, expected: expected)
+    }
+
+    func unknownName(_ n: String, _ span: Span, expected: ValueType?) -> Diagnostic {
+        let first = String(n.split(separator: ".").first ?? Substring(n))
+        switch scope {
+        case .entity(let t):
+            let names = ["id"] + t.schema.fields.map(\.name)
+            let hint = Suggest.nearest(first, in: names).map { "did you mean '\($0)'?" }
+                ?? "fields of \(t.schema.name): \(names.joined(separator: ", "))"
+            return diag("unknown field '\(first)' on \(t.schema.name)", span, hint: hint)
+        case .rows(let cols, _):
+            let names = cols.map(\.name)
+            let hint = Suggest.nearest(n, in: names).map { "did you mean '\($0)'?" } ?? "columns: \(names.joined(separator: ", "))"
+            return diag("unknown column '\(n)'", span, hint: hint)
+        case .none:
+            if let expected, expected != .any {
+                return diag("expected \(expected), found '\(n)'", span, hint: example(for: expected))
+            }
+            return diag("unknown name '\(n)'", span, hint: "text needs quotes: \"\(n)\"; variables start with $")
+        }
+    }
+
+    func example(for t: ValueType) -> String? {
+        switch t {
+        case .money: "money is written 1200, 1.2m, 500k or 12,000.50"
+        case .percent: "percentages are written 30%"
+        case .date: "dates are written 2026-10-01"
+        case .int: "for example 42"
+        case .bool: "yes or no"
+        case .period: "periods: 2026-10, 2026Q3, 2026, this_month"
+        default: nil
+        }
+    }
+
+    /// Resolves `field` or `ref.field.field` in the scope; nil when the first name is not there.
+    func path(_ n: String, _ span: Span) throws -> Compiled? {
+        var segments = n.split(separator: ".").map(String.init)
+        var current: Compiled
+        switch scope {
+        case .none:
+            return nil
+        case .entity(let t):
+            let first = segments.removeFirst()
+            if first.lowercased() == "id" {
+                current = Compiled(type: .reference(t.schema.name), eval: { s in .text(t.records[s]!.id) })
+            } else if let k = t.schema.fieldIndex(first) {
+                current = Compiled(type: t.schema.fields[k].type, eval: { s in t.records[s]!.values[k] })
+            } else { return nil }
+        case .rows(let cols, let box):
+            // Column names may themselves contain dots (`owner.name` after a select).
+            if let k = cols.firstIndex(where: { $0.name == n }) ?? cols.firstIndex(where: { $0.name.lowercased() == n.lowercased() }) {
+                return Compiled(type: cols[k].type, eval: { i in box.rows[i][k] })
+            }
+            let first = segments.removeFirst()
+            guard let k = cols.firstIndex(where: { $0.name.lowercased() == first.lowercased() }) else { return nil }
+            current = Compiled(type: cols[k].type, eval: { i in box.rows[i][k] })
+        }
+        for seg in segments {
+            guard case .reference(let targetName) = current.type else {
+                throw diag("'\(seg)' cannot follow a \(current.type) value: only references lead to other records", span)
+            }
+            let target = model.table(targetName)
+            let prev = current.eval
+            if seg.lowercased() == "id" { continue }
+            guard let k = target.schema.fieldIndex(seg) else {
+                let names = ["id"] + target.schema.fields.map(\.name)
+                throw diag("unknown field '\(seg)' on \(targetName)", span,
+                           hint: Suggest.nearest(seg, in: names).map { "did you mean '\($0)'?" } ?? "fields of \(targetName): \(names.joined(separator: ", "))")
+            }
+            current = Compiled(type: target.schema.fields[k].type, eval: { i in
+                guard case .text(let id) = prev(i), let s = target.index[id], let r = target.records[s] else { return .null }
+                return r.values[k]
+            })
+        }
+        return current
+    }
+
+    // MARK: operators
+
+    func requireBool(_ c: Compiled, _ span: Span, _ what: String) throws {
+        guard c.type == .bool || c.type == .any else { throw diag("\(what) needs a true/false condition, found \(c.type)", span) }
+    }
+
+    /// Compiles both sides of a comparison, letting each side's type tell how to read a bare word on the other.
+    func pair(_ l: Expr, _ r: Expr) throws -> (Compiled, Compiled) {
+        if case .name = l, case .name = r {
+            if let lc = try? compile(l) { return (lc, try compile(r, expected: lc.type)) }
+            let rc = try compile(r)
+            return (try compile(l, expected: rc.type), rc)
+        }
+        if case .name = l, !isResolvable(l) {
+            let rc = try compile(r)
+            return (try compile(l, expected: rc.type), rc)
+        }
+        let lc = try compile(l)
+        return (lc, try compile(r, expected: lc.type))
+    }
+
+    func isResolvable(_ e: Expr) -> Bool { (try? compile(e)) != nil }
+
+    func binary(_ op: String, _ l: Expr, _ r: Expr, _ span: Span) throws -> Compiled {
+        switch op {
+        case "and", "or":
+            let a = try compile(l), b = try compile(r)
+            try requireBool(a, l.span, op); try requireBool(b, r.span, op)
+            let fa = a.eval, fb = b.eval
+            if op == "and" {
+                return Compiled(type: .bool, eval: { i in
+                    guard fa(i).truth == true else { return .bool(false) }
+                    return .bool(fb(i).truth == true)
+                })
+            }
+            return Compiled(type: .bool, eval: { i in .bool(fa(i).truth == true || fb(i).truth == true) })
+        case "=", "!=", "<", "<=", ">", ">=":
+            let (a, b) = try pair(l, r)
+            try checkComparable(a.type, b.type, span)
+            let cmp = comparator(for: a.type.enumType != nil ? a.type : b.type)
+            let fa = a.eval, fb = b.eval
+            // Constant right-hand sides are the common case: capture the value once.
+            switch op {
+            case "=":
+                if let k = b.constant { return Compiled(type: .bool, eval: { i in .bool(cmp(fa(i), k) == 0) }) }
+                return Compiled(type: .bool, eval: { i in .bool(cmp(fa(i), fb(i)) == 0) })
+            case "!=": return Compiled(type: .bool, eval: { i in .bool(cmp(fa(i), fb(i)) != 0) })
+            default:
+                let test: (Int) -> Bool = op == "<" ? { $0 < 0 } : op == "<=" ? { $0 <= 0 } : op == ">" ? { $0 > 0 } : { $0 >= 0 }
+                return Compiled(type: .bool, eval: { i in
+                    let x = fa(i), y = fb(i)
+                    if x.isNull || y.isNull { return .bool(false) }
+                    return .bool(test(cmp(x, y)))
+                })
+            }
+        default:
+            let (a, b) = try pair(l, r)
+            let t: ValueType
+            switch Arithmetic.type(op, a.type, b.type) {
+            case .success(let x): t = x
+            case .failure(let d): throw diag(d.message, span)
+            }
+            let fa = a.eval, fb = b.eval
+            if let x = a.constant, let y = b.constant { return .constant(Arithmetic.apply(op, x, y), t) }
+            return Compiled(type: t, eval: { i in Arithmetic.apply(op, fa(i), fb(i)) })
+        }
+    }
+
+    func checkComparable(_ a: ValueType, _ b: ValueType, _ span: Span) throws {
+        if a == .any || b == .any || a == b { return }
+        if a.isNumeric && b.isNumeric { return }
+        switch (a, b) {
+        case (.reference, .text), (.text, .reference), (.enumeration, .text), (.text, .enumeration),
+             (.date, .timestamp), (.timestamp, .date): return
+        default: throw diag("cannot compare \(a) with \(b)", span)
+        }
+    }
+
+    func inList(_ x: Expr, _ items: [Expr], negated: Bool) throws -> Compiled {
+        let c = try compile(x)
+        var values = Set<Value>()
+        var periods: [Period] = []
+        var dynamic: [(Int) -> Value] = []
+        for item in items {
+            if case .subquery(let q, _) = item {
+                let rel = try QueryRunner(source: source, ctx: ctx).run(q)
+                switch rel {
+                case .entity(let t, let slots): for s in slots { values.insert(.text(t.records[s]!.id)) }
+                case .rows(_, let box): for r in box.rows { values.insert(r[0]) }
+                case .scalar(let v, _): values.insert(v)
+                }
+                continue
+            }
+            let ic = try compile(item, expected: c.type)
+            if let k = ic.constant {
+                if case .period(let p) = k, c.type == .date || c.type == .timestamp { periods.append(p) } else { values.insert(k) }
+            } else { dynamic.append(ic.eval) }
+        }
+        let f = c.eval
+        return Compiled(type: .bool, eval: { i in
+            let v = f(i)
+            var hit = values.contains(v)
+            if !hit, !periods.isEmpty, let d = v.day { hit = periods.contains { $0.contains(d) } }
+            if !hit { hit = dynamic.contains { Value.compare($0(i), v) == 0 } }
+            return .bool(hit != negated)
+        })
+    }
+
+    func inPeriod(_ x: Expr, _ p: Expr, negated: Bool, _ span: Span) throws -> Compiled {
+        let c = try compile(x)
+        let pc = try compile(p, expected: .period)
+        guard c.type == .date || c.type == .timestamp || c.type == .any else {
+            throw diag("'in' a period needs a date, found \(c.type)", x.span, hint: "for a list of values use in (a, b, c)")
+        }
+        let f = c.eval, fp = pc.eval
+        if let k = pc.constant {
+            guard let period = k.asPeriod else { throw diag("expected a period after 'in', found \(pc.type)", p.span, hint: example(for: .period)) }
+            let lo = period.start, hi = period.end
+            return Compiled(type: .bool, eval: { i in
+                guard let d = f(i).day else { return .bool(false) }
+                return .bool((d >= lo && d < hi) != negated)
+            })
+        }
+        return Compiled(type: .bool, eval: { i in
+            guard let d = f(i).day, let per = fp(i).asPeriod else { return .bool(false) }
+            return .bool(per.contains(d) != negated)
+        })
+    }
+
+    // MARK: functions
+
+    static let aggregates: Set<String> = ["count", "sum", "avg", "min", "max"]
+    static let functions = ["count", "sum", "avg", "min", "max", "month", "quarter", "year", "week", "age", "days",
+                            "lower", "upper", "contains", "length", "coalesce", "round"]
+
+    func call(_ f: String, _ args: [Expr], _ span: Span) throws -> Compiled {
+        if ExprCompiler.aggregates.contains(f) {
+            throw diag("\(f)() adds up many rows: use it in agg", span, hint: "… | group owner | agg \(f)(\(f == "count" ? "" : "amount"))")
+        }
+        func arity(_ n: Int) throws {
+            guard args.count == n else { throw diag("\(f)() takes \(n) argument\(n == 1 ? "" : "s"), not \(args.count)", span) }
+        }
+        switch f {
+        case "month", "quarter", "year", "week":
+            try arity(1)
+            let c = try compile(args[0])
+            guard c.type == .date || c.type == .timestamp || c.type == .any else { throw diag("\(f)() needs a date, found \(c.type)", args[0].span) }
+            let g = c.eval
+            if f == "year" { return Compiled(type: .int, eval: { i in g(i).day.map { .int(Int64($0.year)) } ?? .null }) }
+            let make: (Day) -> Period = f == "month" ? { .month($0.year, $0.month) } : f == "quarter" ? { .quarter($0.year, ($0.month - 1) / 3 + 1) } : { .week(containing: $0) }
+            return Compiled(type: .period, eval: { i in g(i).day.map { .period(make($0)) } ?? .null })
+        case "age":
+            try arity(1)
+            let c = try compile(args[0])
+            guard c.type == .date || c.type == .timestamp || c.type == .any else { throw diag("age() needs a date, found \(c.type)", args[0].span) }
+            let g = c.eval, today = ctx.today
+            return Compiled(type: .duration, eval: { i in g(i).day.map { .duration(Duration(days: today.raw - $0.raw)) } ?? .null })
+        case "days":
+            try arity(1)
+            let c = try compile(args[0])
+            guard c.type == .duration || c.type == .any else { throw diag("days() needs a duration such as closed - created, found \(c.type)", args[0].span) }
+            let g = c.eval
+            return Compiled(type: .int, eval: { i in if case .duration(let d) = g(i) { return .int(Int64(d.approximateDays)) }; return .null })
+        case "lower", "upper", "length":
+            try arity(1)
+            let g = try compile(args[0]).eval
+            if f == "length" { return Compiled(type: .int, eval: { i in g(i).isNull ? .null : .int(Int64(g(i).display.count)) }) }
+            let up = f == "upper"
+            return Compiled(type: .text, eval: { i in let v = g(i); return v.isNull ? .null : .text(up ? v.display.uppercased() : v.display.lowercased()) })
+        case "contains":
+            try arity(2)
+            let a = try compile(args[0]).eval, b = try compile(args[1], expected: .text)
+            if let k = b.constant {
+                let needle = k.display.lowercased()
+                return Compiled(type: .bool, eval: { i in .bool(a(i).display.lowercased().contains(needle)) })
+            }
+            let bf = b.eval
+            return Compiled(type: .bool, eval: { i in .bool(a(i).display.lowercased().contains(bf(i).display.lowercased())) })
+        case "coalesce":
+            guard !args.isEmpty else { throw diag("coalesce() needs arguments", span) }
+            let first = try compile(args[0])
+            let rest = try args.dropFirst().map { try compile($0, expected: first.type).eval }
+            let g = first.eval
+            return Compiled(type: first.type, eval: { i in
+                let v = g(i)
+                if !v.isNull { return v }
+                for h in rest { let w = h(i); if !w.isNull { return w } }
+                return .null
+            })
+        case "round":
+            try arity(1)
+            let c = try compile(args[0])
+            let g = c.eval
+            return Compiled(type: c.type == .real ? .int : c.type, eval: { i in
+                switch g(i) {
+                case .real(let d): return .int(Int64(d.rounded()))
+                case .money(let m): return .money(Money(minor: Arithmetic.roundDiv(m.minor, 100) * 100))
+                case let v: return v
+                }
+            })
+        default:
+            throw diag("unknown function \(f)()", span,
+                       hint: Suggest.nearest(f, in: ExprCompiler.functions).map { "did you mean \($0)()?" } ?? "functions: \(ExprCompiler.functions.joined(separator: ", "))")
+        }
+    }
+
+    // MARK: constants
+
+    /// Turns a constant into a field's type: `1.2m` into money, `rep` into the role, `"2026-10-01"` into a date.
+    func coerceConstant(_ v: Value, to t: ValueType, _ span: Span) throws -> Value {
+        if v.isNull { return .null }
+        func fail() -> Diagnostic {
+            diag("expected \(t), found \(v.kindName) '\(v.display)'", span, hint: example(for: t))
+        }
+        switch (t, v) {
+        case (.any, _): return v
+        case (.money, .money), (.int, .int), (.percent, .percent), (.date, .date), (.text, .text), (.bool, .bool),
+             (.period, .period), (.duration, .duration), (.timestamp, .timestamp), (.real, .real):
+            return v
+        case (.money, .int(let i)): return .money(Money(yuan: i))
+        case (.money, .real(let d)): return .money(Money(minor: Int64((d * 100).rounded())))
+        case (.money, .text(let s)): guard let m = Money.parse(s) else { throw fail() }; return .money(m)
+        case (.percent, .int(let i)): return .percent(Percent(whole: i))
+        case (.percent, .real(let d)): return .percent(Percent(basisPoints: Int64((d * 100).rounded())))
+        case (.percent, .text(let s)): guard let p = Percent.parse(s) else { throw fail() }; return .percent(p)
+        case (.int, .real(let d)) where d == d.rounded(): return .int(Int64(d))
+        case (.int, .text(let s)): guard let i = Int64(s.trimmingCharacters()) else { throw fail() }; return .int(i)
+        case (.real, .int(let i)): return .real(Double(i))
+        case (.date, .text(let s)): guard let d = Day.parse(s.trimmingCharacters()) else { throw fail() }; return .date(d)
+        case (.date, .timestamp(let ts)): return .date(ts.day)
+        case (.period, .text(let s)): guard let p = Period.parse(s) ?? Period.named(s, today: ctx.today) else { throw fail() }; return .period(p)
+        case (.period, .date(let d)): return .period(.day(d))
+        case (.period, .int(let y)) where (1...9999).contains(y): return .period(.year(Int(y)))
+        case (.bool, .text(let s)):
+            switch s.lowercased() {
+            case "yes", "true", "y", "1", "是", "真": return .bool(true)
+            case "no", "false", "n", "0", "否", "假": return .bool(false)
+            default: throw fail()
+            }
+        case (.enumeration(let e), .text(let s)):
+            guard let i = e.index(of: s.trimmingCharacters()) else {
+                throw diag("unknown \(e.name) '\(s)'", span,
+                           hint: Suggest.nearest(s, in: e.spellings).map { "did you mean '\($0)'?" } ?? "values: \(e.names.joined(separator: ", "))")
+            }
+            return .text(e.cases[i].name)
+        case (.reference, .text(let s)): return .text(s.trimmingCharacters())
+        case (.text, _): return .text(v.display)
+        default: throw fail()
+        }
+    }
+}
+
+extension Value {
+    /// True/false of a condition; nil for null.
+    var truth: Bool? { if case .bool(let b) = self { return b }; return nil }
+
+    var day: Day? {
+        switch self {
+        case .date(let d): d
+        case .timestamp(let t): t.day
+        default: nil
+        }
+    }
+
+    var asPeriod: Period? {
+        switch self {
+        case .period(let p): p
+        case .date(let d): .day(d)
+        case .int(let y) where (1...9999).contains(y): .year(Int(y))
+        default: nil
+        }
+    }
+
+    enum KindTag { case number, other }
+    var kindTag: KindTag {
+        switch self { case .int, .real: .number; default: .other }
+    }
+
+    var kindName: String {
+        switch self {
+        case .null: "nothing"
+        case .bool: "boolean"
+        case .int: "integer"
+        case .real: "number"
+        case .money: "money"
+        case .percent: "percent"
+        case .date: "date"
+        case .timestamp: "timestamp"
+        case .text: "text"
+        case .period: "period"
+        case .duration: "duration"
+        }
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,264 @@
+import SalesCore
+
+/// What a statement produced, for the shell to render or act on.
+public enum Output {
+    case none
+    case message(String)
+    case table(ResultTable)
+    case scalar(Value, ValueType)
+    case record(RecordView)
+    case help([String])
+    case save
+    case quit
+    case format(String?)
+}
+
+/// One record with what refers to it, for `show`.
+public struct RecordView {
+    public var entity: EntitySchema
+    public var record: Record
+    /// For each reference field, the referenced record's title.
+    public var referenceTitles: [Int: String]
+    public var related: [(title: String, table: ResultTable)]
+    public var history: ResultTable
+}
+
+/// Runs statements against the model. Changes go through `commit`, which makes them durable;
+/// when anything fails, the statement's changes are rolled back and the model is as before.
+public final class Interpreter {
+    public var ctx: EvalContext
+    /// Makes a validated transaction durable (the journal); throwing undoes the statement.
+    public var commit: (Transaction) throws -> Void = { _ in }
+    public var readOnly = false
+
+    public init(ctx: EvalContext) { self.ctx = ctx }
+
+    var model: Model { ctx.model }
+    var schema: Schema { ctx.model.schema }
+
+    public func run(_ stmt: Located<Statement>, in source: Source) throws -> Output {
+        let d = { (m: String, s: Span, h: String?) in Diagnostic(m, at: source.location(of: s), hint: h) }
+        switch stmt.node {
+        case .query(let q):
+            let rel = try QueryRunner(source: source, ctx: ctx).run(q)
+            if case .scalar(let v, let t) = rel { return .scalar(v, t) }
+            return .table(rel.materialize())
+        case .expression(let e):
+            let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(e)
+            return .scalar(c.eval(0), c.type)
+        case .letBinding(let name, let e):
+            let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(e)
+            ctx.variables[name] = c.eval(0)
+            return .none
+        case .help(let words): return .help(words)
+        case .save: return .save
+        case .quit: return .quit
+        case .format(let f, _): return .format(f)
+        case .show(let id, let span):
+            return .record(try show(try locate(id, span, source)))
+        case .add(let entityName, let span, let id, let assigns):
+            guard let e = schema.index(of: entityName) else {
+                let names = schema.entities.filter { !$0.system }.flatMap { [$0.name, $0.plural] }
+                throw d("unknown entity '\(entityName)'", span, Suggest.nearest(entityName, in: names).map { "did you mean '\($0)'?" }
+                        ?? "entities: \(schema.entities.filter { !$0.system }.map(\.name).joined(separator: ", "))")
+            }
+            if schema.entities[e].system { throw d("\(schema.entities[e].name) is kept by the shell and cannot be added to", span, nil) }
+            var givenID = id
+            var fields = assigns
+            if let k = fields.firstIndex(where: { $0.field.lowercased() == "id" }) {
+                let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(fields[k].value, expected: .text)
+                givenID = c.constant?.display
+                fields.remove(at: k)
+            }
+            let values = try resolve(fields, entity: e, source: source, verb: "add")
+            return try mutate(stmt, source, assigns) { m in
+                let newID = try m.create(entity: e, id: givenID, values: values)
+                let r = self.model.tables[e].record(newID)!
+                return "added \(newID)\(self.titleSuffix(r, self.schema.entities[e]))"
+            }
+        case .set(let id, let span, let assigns):
+            let (t, _) = try locate(id, span, source)
+            let values = try resolve(assigns, entity: t.entityIndex, source: source, verb: "set")
+            return try mutate(stmt, source, assigns) { m in
+                try m.update(entity: t.entityIndex, id: id, values: values, allowSystem: false)
+                let changes = m.changes.compactMap { c -> String? in
+                    guard case .update(_, _, let f, let old, let new) = c else { return nil }
+                    return "\(t.schema.fields[f].name) \(old.isNull ? "∅" : old.display) → \(new.isNull ? "∅" : new.display)"
+                }
+                return changes.isEmpty ? "\(id) unchanged" : "\(id): \(changes.joined(separator: ", "))"
+            }
+        case .delete(let ids):
+            let targets = try ids.map { (try locate($0.0, $0.1, source).table, $0.0) }
+            return try mutate(stmt, source, []) { m in
+                for (t, id) in targets { try m.delete(entity: t.entityIndex, id: id) }
+                return "deleted \(targets.map(\.1).joined(separator: ", "))"
+            }
+        case .move(let id, let span, let to, let toSpan, let assigns):
+            let (t, _) = try locate(id, span, source)
+            let state = try stateName(to, toSpan, table: t, source: source)
+            return try transition(stmt, source, t, id, state, assigns, verb: "move")
+        case .win(let id, let span, let assigns):
+            let (t, _) = try locate(id, span, source)
+            guard t.schema.stateMachine?.transitions["won"] != nil else { throw d("only opportunities are won; \(id) is a \(t.schema.name)", span, nil) }
+            return try transition(stmt, source, t, id, "won", assigns, verb: "win")
+        case .lose(let id, let span, let assigns):
+            let (t, _) = try locate(id, span, source)
+            guard t.schema.stateMachine?.transitions["lost"] != nil else { throw d("only opportunities are lost; \(id) is a \(t.schema.name)", span, nil) }
+            let renamed = assigns.map { a -> Assignment in
+                var a = a
+                if ["reason", "原因"].contains(a.field.lowercased()) { a.field = "lost_reason" }
+                return a
+            }
+            return try transition(stmt, source, t, id, "lost", renamed, verb: "lose")
+        case .reopen(let id, let span, let to, let toSpan, let assigns):
+            let (t, _) = try locate(id, span, source)
+            let state = try to.map { try stateName($0, toSpan!, table: t, source: source) }
+            let values = try resolve(assigns, entity: t.entityIndex, source: source, verb: "reopen")
+            let si = t.schema.stateIndex
+            let before = si.flatMap { t.record(id)?.values[$0].display } ?? ""
+            return try mutate(stmt, source, assigns) { m in
+                try m.reopen(entity: t.entityIndex, id: id, to: state, values: values)
+                let after = si.flatMap { t.record(id)?.values[$0].display } ?? ""
+                return "\(id) reopened: \(before) → \(after)"
+            }
+        case .convert(let id, let span, let assigns):
+            let (t, _) = try locate(id, span, source)
+            guard t.schema.name == "lead" else { throw d("only leads are converted; \(id) is a \(t.schema.name)", span, nil) }
+            let oe = schema.index(of: "opportunity")!
+            let values = try resolve(assigns, entity: oe, source: source, verb: "convert")
+            return try mutate(stmt, source, assigns) { m in
+                let r = try m.convertLead(id, opportunity: values)
+                return "\(id) converted: \(r.createdCustomer ? "new customer" : "customer") \(r.customer), opportunity \(r.opportunity)"
+            }
+        }
+    }
+
+    // MARK: helpers
+
+    func titleSuffix(_ r: Record, _ e: EntitySchema) -> String {
+        let t = r.values[e.titleIndex]
+        return t.isNull ? "" : " (\(t.display))"
+    }
+
+    /// Finds a record by id, with a suggestion when there is none.
+    func locate(_ id: String, _ span: Span, _ source: Source) throws -> (table: Table, slot: Int) {
+        if let hit = model.find(id) { return hit }
+        var hint: String? = nil
+        if let (e, _) = schema.parsePrefixedID(id) {
+            let t = model.tables[e]
+            hint = t.count == 0 ? "there are no \(t.schema.plural) yet" : "\(t.schema.plural) run from \(t.ids.first!) to \(t.ids.last!)"
+        } else {
+            let keys = model.tables.filter { $0.schema.idScheme == .key }.flatMap(\.ids)
+            hint = Suggest.nearest(id, in: keys).map { "did you mean '\($0)'?" }
+        }
+        throw Diagnostic("no record '\(id)'", at: source.location(of: span), hint: hint)
+    }
+
+    func stateName(_ word: String, _ span: Span, table t: Table, source: Source) throws -> String {
+        guard let si = t.schema.stateIndex, let e = t.schema.fields[si].type.enumType else {
+            throw Diagnostic("\(t.schema.plural) have no lifecycle", at: source.location(of: span))
+        }
+        guard let i = e.index(of: word) else {
+            throw Diagnostic("unknown \(e.name) '\(word)'", at: source.location(of: span),
+                             hint: Suggest.nearest(word, in: e.spellings).map { "did you mean '\($0)'?" } ?? "states: \(e.names.joined(separator: ", "))")
+        }
+        return e.cases[i].name
+    }
+
+    /// Turns `field=value` assignments into field indices and typed values, checking names and types.
+    func resolve(_ assigns: [Assignment], entity e: Int, source: Source, verb: String) throws -> [(field: Int, value: Value)] {
+        let es = schema.entities[e]
+        let comp = ExprCompiler(source: source, ctx: ctx, scope: .none)
+        var out: [(field: Int, value: Value)] = []
+        for a in assigns {
+            guard let fi = es.fieldIndex(a.field) else {
+                let names = es.fields.filter { $0.access == .user }.map(\.name)
+                throw Diagnostic("unknown field '\(a.field)' on \(es.name)", at: source.location(of: a.fieldSpan),
+                                 hint: Suggest.nearest(a.field, in: names).map { "did you mean '\($0)'?" } ?? "fields: \(names.joined(separator: ", "))")
+            }
+            let f = es.fields[fi]
+            if out.contains(where: { $0.field == fi }) {
+                throw Diagnostic("\(f.name) is given twice", at: source.location(of: a.fieldSpan))
+            }
+            if f.access == .system {
+                throw Diagnostic("\(f.name) is kept by the rules and cannot be set", at: source.location(of: a.fieldSpan))
+            }
+            if f.access == .state {
+                throw Diagnostic("\(f.name) changes only through the lifecycle", at: source.location(of: a.fieldSpan),
+                                 hint: verb == "add" ? "new \(es.plural) start as \(es.stateMachine!.initial)" : "move ID to STATE")
+            }
+            let c = try comp.compile(a.value, expected: f.type)
+            let raw = c.constant ?? c.eval(0)
+            let v = try comp.coerceConstant(raw, to: f.type, a.value.span)
+            out.append((fi, v))
+        }
+        return out
+    }
+
+    func transition(_ stmt: Located<Statement>, _ source: Source, _ t: Table, _ id: String, _ state: String,
+                    _ assigns: [Assignment], verb: String) throws -> Output {
+        let values = try resolve(assigns, entity: t.entityIndex, source: source, verb: verb)
+        let si = t.schema.stateIndex!
+        let before = t.record(id)?.values[si].display ?? ""
+        return try mutate(stmt, source, assigns) { m in
+            try m.move(entity: t.entityIndex, id: id, to: state, values: values, verb: verb)
+            let r = t.record(id)!
+            var extra = ""
+            if let pi = t.schema.fieldIndex("probability"), !r.values[pi].isNull { extra = " (probability \(r.values[pi].display))" }
+            return "\(id) \(before) → \(state)\(extra)"
+        }
+    }
+
+    /// Applies a statement's changes, validates them and makes them durable; undoes everything on failure.
+    func mutate(_ stmt: Located<Statement>, _ source: Source, _ assigns: [Assignment], _ body: (Mutation) throws -> String) throws -> Output {
+        if readOnly {
+            throw Diagnostic("the store is open read-only; nothing was changed", at: source.location(of: stmt.span))
+        }
+        let m = Mutation(model: model, user: ctx.user, today: ctx.today)
+        do {
+            let message = try body(m)
+            try m.validate()
+            if !m.changes.isEmpty { try commit(m.transaction(at: ctx.now)) }
+            return .message(message)
+        } catch let e as DomainError {
+            m.rollback()
+            let span = e.field.flatMap { f in assigns.first { $0.field == f || schemaFieldMatches($0.field, f) }?.value.span } ?? stmt.span
+            throw Diagnostic(e.message, at: source.location(of: span), hint: e.hint)
+        } catch {
+            m.rollback()
+            throw error
+        }
+    }
+
+    func schemaFieldMatches(_ given: String, _ field: String) -> Bool {
+        schema.entities.contains { $0.fieldIndex(given) != nil && $0.fieldIndex(given) == $0.fieldIndex(field) }
+    }
+
+    func show(_ hit: (table: Table, slot: Int)) throws -> RecordView {
+        let t = hit.table
+        let r = t.records[hit.slot]!
+        var titles: [Int: String] = [:]
+        for (i, f) in t.schema.fields.enumerated() {
+            if case .reference(let target) = f.type, case .text(let rid) = r.values[i], let other = model.table(target).record(rid) {
+                let ts = model.table(target).schema
+                titles[i] = other.values[ts.titleIndex].display
+            }
+        }
+        var related: [(String, ResultTable)] = []
+        for other in model.tables where !other.schema.system {
+            let refFields = other.schema.fields.indices.filter { other.schema.fields[$0].type.referencedEntity == t.schema.name }
+            for f in refFields {
+                let slots = other.records.indices.filter { other.records[$0]?.values[f] == .text(r.id) }
+                if slots.isEmpty { continue }
+                let tbl = Relation.entity(other, slots).materialize()
+                let label = refFields.count > 1 || other.schema.fields[f].name != t.schema.name
+                    ? "\(other.schema.plural) (\(other.schema.fields[f].name))" : other.schema.plural
+                related.append((label, tbl))
+            }
+        }
+        let h = model.history
+        let hslots = h.records.indices.filter { h.records[$0]?.values[4] == .text(r.id) && h.records[$0]?.values[3] == .text(t.schema.name) }
+        let hist = Relation.entity(h, hslots).materialize()
+        return RecordView(entity: t.schema, record: r, referenceTitles: titles, related: related, history: hist)
+    }
+}

@@ -1,0 +1,433 @@
+import SalesCore
+
+/// Recursive-descent parser. Each function carries the grammar rule it implements.
+public struct Parser {
+    let source: Source
+    var tokens: [Token]
+    var p = 0
+
+    public init(_ source: Source) throws {
+        self.source = source
+        tokens = try Lexer.tokenize(source)
+    }
+
+    /// Parses a whole script or REPL input into statements.
+    public static func parse(_ source: Source) throws -> [Located<Statement>] {
+        var ps = try Parser(source)
+        return try ps.program()
+    }
+
+    var tok: Token { tokens[p] }
+    func peek(_ n: Int = 1) -> Token { tokens[min(p + n, tokens.count - 1)] }
+    mutating func advance() -> Token { let t = tokens[p]; if p < tokens.count - 1 { p += 1 }; return t }
+
+    func error(_ message: String, at t: Token? = nil, hint: String? = nil) -> Diagnostic {
+        let t = t ?? tok
+        return Diagnostic(message, at: source.location(of: t.range.isEmpty ? t.range.lowerBound..<(t.range.lowerBound + 1) : t.range), hint: hint)
+    }
+
+    func describe(_ t: Token) -> String {
+        switch t.kind {
+        case .eof: return "end of input"
+        case .newline: return "end of line"
+        case .string: return "string \"\(t.text)\""
+        default: return "'\(t.text)'"
+        }
+    }
+
+    mutating func expectSymbol(_ s: String, _ what: String? = nil) throws -> Token {
+        guard tok.isSymbol(s) else { throw error("expected \(what ?? "'\(s)'"), found \(describe(tok))") }
+        return advance()
+    }
+
+    // program := { statement (NEWLINE | ';') }
+    mutating func program() throws -> [Located<Statement>] {
+        var out: [Located<Statement>] = []
+        while true {
+            while tok.kind == .newline || tok.isSymbol(";") { _ = advance() }
+            if tok.kind == .eof { break }
+            let start = tok.range.lowerBound
+            let s = try statement()
+            out.append(Located(node: s, span: start..<tokens[max(0, p - 1)].range.upperBound))
+            guard tok.kind == .newline || tok.isSymbol(";") || tok.kind == .eof else {
+                throw error("expected end of statement, found \(describe(tok))",
+                            hint: tok.isSymbol("|") ? nil : "put one statement per line, or separate them with ';'")
+            }
+        }
+        return out
+    }
+
+    // statement := add ENTITY [ID] {assignment} | set ID {assignment} | delete ID {ID}
+    //            | move ID to STATE {assignment} | win ID {assignment} | lose ID {assignment}
+    //            | reopen ID [to STATE] {assignment} | convert ID {assignment} | show ID
+    //            | let NAME = expr | help {WORD} | save | quit | exit | format [NAME] | query | expr
+    mutating func statement() throws -> Statement {
+        let t = tok
+        guard t.kind == .word else {
+            if t.kind == .string || t.kind == .number || t.isSymbol("(") || t.kind == .variable || t.isSymbol("-") {
+                return .expression(try expr())
+            }
+            throw error("expected a statement, found \(describe(t))", hint: "type help for the list of statements")
+        }
+        // A word followed by `=` is not a statement keyword; let the expression path report it.
+        switch t.text.lowercased() {
+        case "add":
+            _ = advance()
+            guard tok.kind == .word else { throw error("expected an entity to add, found \(describe(tok))", hint: "for example: add lead company=\"…\" source=online") }
+            let e = advance()
+            var id: String? = nil
+            if (tok.kind == .word || tok.kind == .string), !peek().isSymbol("=") { id = advance().text }
+            return .add(entity: e.text, entitySpan: e.range, id: id, try assignments())
+        case "set":
+            _ = advance()
+            let (id, span) = try recordID("set")
+            let a = try assignments()
+            if a.isEmpty { throw error("expected field=value after \(id)", hint: "set \(id) amount=1.2m") }
+            return .set(id: id, idSpan: span, a)
+        case "delete", "del", "rm":
+            _ = advance()
+            var ids = [try recordID("delete")]
+            while tok.kind == .word || tok.kind == .string || tok.isSymbol(",") {
+                if tok.isSymbol(",") { _ = advance(); continue }
+                ids.append(try recordID("delete"))
+            }
+            return .delete(ids: ids)
+        case "move", "mv":
+            _ = advance()
+            let (id, span) = try recordID("move")
+            guard tok.isWord("to") else { throw error("expected 'to' after \(id), found \(describe(tok))", hint: "move \(id) to negotiation") }
+            _ = advance()
+            guard tok.kind == .word || tok.kind == .string else { throw error("expected a state after 'to', found \(describe(tok))") }
+            let st = advance()
+            return .move(id: id, idSpan: span, to: st.text, toSpan: st.range, try assignments())
+        case "win":
+            _ = advance()
+            let (id, span) = try recordID("win")
+            return .win(id: id, idSpan: span, try assignments())
+        case "lose":
+            _ = advance()
+            let (id, span) = try recordID("lose")
+            return .lose(id: id, idSpan: span, try assignments())
+        case "reopen":
+            _ = advance()
+            let (id, span) = try recordID("reopen")
+            var to: String? = nil, toSpan: Span? = nil
+            if tok.isWord("to") {
+                _ = advance()
+                guard tok.kind == .word || tok.kind == .string else { throw error("expected a state after 'to', found \(describe(tok))") }
+                let st = advance(); to = st.text; toSpan = st.range
+            }
+            return .reopen(id: id, idSpan: span, to: to, toSpan: toSpan, try assignments())
+        case "convert":
+            _ = advance()
+            let (id, span) = try recordID("convert")
+            return .convert(id: id, idSpan: span, try assignments())
+        case "show":
+            _ = advance()
+            let (id, span) = try recordID("show")
+            return .show(id: id, idSpan: span)
+        case "let":
+            _ = advance()
+            guard tok.kind == .word || tok.kind == .variable else { throw error("expected a name after let, found \(describe(tok))", hint: "let big = 500k") }
+            let name = advance().text
+            _ = try expectSymbol("=", "'=' after the name")
+            return .letBinding(name: name, try expr())
+        case "help", "?":
+            _ = advance()
+            var words: [String] = []
+            while tok.kind != .newline && tok.kind != .eof && !tok.isSymbol(";") { words.append(advance().text) }
+            return .help(words)
+        case "save":
+            _ = advance(); return .save
+        case "quit", "exit":
+            _ = advance(); return .quit
+        case "format":
+            _ = advance()
+            if tok.kind == .word || tok.kind == .string { let f = advance(); return .format(f.text, f.range) }
+            return .format(nil, t.range)
+        default:
+            if peek().isSymbol("|") || peek().kind == .newline || peek().kind == .eof || peek().isSymbol(";") {
+                if !peek().isSymbol("|"), !isEntityLike(t.text) {
+                    return .expression(try expr())
+                }
+                return .query(try query())
+            }
+            return .expression(try expr())
+        }
+    }
+
+    /// A lone word is a query only when it could name an entity; otherwise it is an expression (`today`).
+    func isEntityLike(_ w: String) -> Bool {
+        Schema.sales.index(of: w) != nil || Suggest.nearest(w, in: Schema.sales.entities.flatMap { [$0.name, $0.plural] }) != nil
+    }
+
+    mutating func recordID(_ verb: String) throws -> (String, Span) {
+        guard tok.kind == .word || tok.kind == .string else {
+            throw error("expected a record id after \(verb), found \(describe(tok))", hint: "\(verb) O1024")
+        }
+        let t = advance()
+        return (t.text, t.range)
+    }
+
+    // assignments := { NAME '=' expr }
+    mutating func assignments() throws -> [Assignment] {
+        var out: [Assignment] = []
+        while tok.kind == .word || tok.kind == .string {
+            let f = advance()
+            guard tok.isSymbol("=") else {
+                throw error("expected '=' after \(f.text)", at: tok, hint: "fields are given as name=value, e.g. amount=1.2m")
+            }
+            _ = advance()
+            if tok.kind == .newline || tok.kind == .eof { throw error("expected a value for \(f.text)") }
+            out.append(Assignment(field: f.text, fieldSpan: f.range, value: try addition()))
+            if tok.isSymbol(",") { _ = advance() }
+        }
+        return out
+    }
+
+    // query := SOURCE { '|' stage }
+    mutating func query() throws -> Query {
+        let src = advance()
+        var stages: [Stage] = []
+        while tok.isSymbol("|") {
+            _ = advance()
+            stages.append(try stage())
+        }
+        return Query(source: src.text, sourceSpan: src.range, stages: stages)
+    }
+
+    // stage := where expr | sort key {',' key} | take expr | select item {',' item}
+    //        | group item {',' item} | agg item {',' item} | count
+    // key := expr [asc | desc];  item := expr [as NAME]
+    mutating func stage() throws -> Stage {
+        let t = tok
+        guard t.kind == .word else { throw error("expected a pipeline stage after '|', found \(describe(t))", hint: "stages: where, sort, take, select, group, agg, count") }
+        let start = t.range.lowerBound
+        _ = advance()
+        func span(_ p: Parser) -> Span { start..<p.tokens[max(0, p.p - 1)].range.upperBound }
+        switch t.text.lowercased() {
+        case "where", "filter":
+            let e = try expr()
+            return .whereClause(e, span(self))
+        case "sort", "order":
+            if tok.isWord("by") { _ = advance() }
+            var keys: [SortKey] = []
+            repeat {
+                if tok.isSymbol(",") { _ = advance() }
+                let e = try expr()
+                var desc = false
+                if tok.isWord("desc") || tok.isWord("descending") { _ = advance(); desc = true }
+                else if tok.isWord("asc") || tok.isWord("ascending") { _ = advance() }
+                keys.append(SortKey(expr: e, descending: desc))
+            } while tok.isSymbol(",")
+            return .sort(keys, span(self))
+        case "take", "limit", "head":
+            return .take(try expr(), span(self))
+        case "select":
+            return .select(try namedList(), span(self))
+        case "group":
+            if tok.isWord("by") { _ = advance() }
+            return .group(try namedList(), span(self))
+        case "agg", "aggregate":
+            return .agg(try namedList(), span(self))
+        case "count":
+            if tok.isSymbol("("), peek().isSymbol(")") { _ = advance(); _ = advance() }
+            return .count(span(self))
+        default:
+            let known = ["where", "sort", "take", "select", "group", "agg", "count"]
+            let hint = Suggest.nearest(t.text, in: known).map { "did you mean '\($0)'?" } ?? "stages: \(known.joined(separator: ", "))"
+            throw error("unknown stage '\(t.text)'", at: t, hint: hint)
+        }
+    }
+
+    mutating func namedList() throws -> [NamedExpr] {
+        var out: [NamedExpr] = []
+        repeat {
+            if tok.isSymbol(",") { _ = advance() }
+            let e = try expr()
+            var alias: String? = nil
+            if tok.isWord("as") {
+                _ = advance()
+                guard tok.kind == .word || tok.kind == .string else { throw error("expected a name after 'as', found \(describe(tok))") }
+                alias = advance().text
+            }
+            out.append(NamedExpr(expr: e, alias: alias))
+        } while tok.isSymbol(",")
+        return out
+    }
+
+    // expr := and { or and }
+    public mutating func expr() throws -> Expr {
+        var l = try conjunction()
+        while tok.isWord("or") {
+            _ = advance()
+            let r = try conjunction()
+            l = .binary("or", l, r, l.span.lowerBound..<r.span.upperBound)
+        }
+        return l
+    }
+
+    // and := not { and not }
+    mutating func conjunction() throws -> Expr {
+        var l = try negation()
+        while tok.isWord("and") {
+            _ = advance()
+            let r = try negation()
+            l = .binary("and", l, r, l.span.lowerBound..<r.span.upperBound)
+        }
+        return l
+    }
+
+    // not := 'not' not | comparison
+    mutating func negation() throws -> Expr {
+        if tok.isWord("not") {
+            let t = advance()
+            let e = try negation()
+            return .unary("not", e, t.range.lowerBound..<e.span.upperBound)
+        }
+        return try comparison()
+    }
+
+    // comparison := addition [ op addition | [not] in '(' list ')' | [not] in addition | is [not] empty ]
+    mutating func comparison() throws -> Expr {
+        let l = try addition()
+        if tok.kind == .symbol, ["=", "!=", "<", "<=", ">", ">="].contains(tok.text) {
+            let op = advance().text
+            let r = try addition()
+            return .binary(op, l, r, l.span.lowerBound..<r.span.upperBound)
+        }
+        var negated = false
+        if tok.isWord("not"), peek().isWord("in") { _ = advance(); negated = true }
+        if tok.isWord("in") {
+            _ = advance()
+            if tok.isSymbol("(") && !(peek().kind == .word && peek(2).isSymbol("|")) {
+                _ = advance()
+                var items: [Expr] = []
+                while !tok.isSymbol(")") {
+                    items.append(try addition())
+                    if tok.isSymbol(",") { _ = advance() } else if !tok.isSymbol(")") {
+                        throw error("expected ',' or ')' in the list, found \(describe(tok))")
+                    }
+                }
+                let close = advance()
+                return .inList(l, items, negated: negated, l.span.lowerBound..<close.range.upperBound)
+            }
+            let r = try addition()
+            return .inPeriod(l, r, negated: negated, l.span.lowerBound..<r.span.upperBound)
+        }
+        if negated { throw error("expected 'in' after 'not'") }
+        if tok.isWord("is") {
+            _ = advance()
+            var neg = false
+            if tok.isWord("not") { _ = advance(); neg = true }
+            guard tok.isWord("empty") || tok.isWord("null") else { throw error("expected 'empty' after 'is', found \(describe(tok))") }
+            let e = advance()
+            return .isEmpty(l, negated: neg, l.span.lowerBound..<e.range.upperBound)
+        }
+        if tok.isWord("contains") {
+            _ = advance()
+            let r = try addition()
+            return .call("contains", [l, r], l.span.lowerBound..<r.span.upperBound)
+        }
+        return l
+    }
+
+    // addition := multiplication { ('+' | '-') multiplication }
+    mutating func addition() throws -> Expr {
+        var l = try multiplication()
+        while tok.isSymbol("+") || tok.isSymbol("-") {
+            let op = advance().text
+            let r = try multiplication()
+            l = .binary(op, l, r, l.span.lowerBound..<r.span.upperBound)
+        }
+        return l
+    }
+
+    // multiplication := unary { ('*' | '/') unary }
+    mutating func multiplication() throws -> Expr {
+        var l = try unary()
+        while tok.isSymbol("*") || tok.isSymbol("/") {
+            let op = advance().text
+            let r = try unary()
+            l = .binary(op, l, r, l.span.lowerBound..<r.span.upperBound)
+        }
+        return l
+    }
+
+    // unary := '-' unary | primary
+    mutating func unary() throws -> Expr {
+        if tok.isSymbol("-") {
+            let t = advance()
+            let e = try unary()
+            return .unary("-", e, t.range.lowerBound..<e.span.upperBound)
+        }
+        return try primary()
+    }
+
+    // primary := NUMBER | PERCENT | STRING | DATE | PERIOD | DURATION | VARIABLE
+    //          | NAME [ '(' [expr {',' expr}] ')' ] | '(' expr ')' | '(' query ')'
+    mutating func primary() throws -> Expr {
+        let t = tok
+        switch t.kind {
+        case .number:
+            _ = advance()
+            guard let d = ExactDecimal.parse(t.text) else { throw error("'\(t.text)' is not a number", at: t) }
+            return .number(d, t.range)
+        case .percent:
+            _ = advance()
+            guard let pc = Percent.parse(t.text) else { throw error("'\(t.text)' is not a percentage", at: t) }
+            return .literal(.percent(pc), t.range)
+        case .string:
+            _ = advance()
+            return .literal(.text(t.text), t.range)
+        case .date:
+            _ = advance()
+            guard let d = Day.parse(t.text) else { throw error("'\(t.text)' is not a valid date", at: t, hint: "dates are written 2026-10-01 or 2026/10/1") }
+            return .literal(.date(d), t.range)
+        case .period:
+            _ = advance()
+            guard let pr = Period.parse(t.text) else { throw error("'\(t.text)' is not a valid period", at: t, hint: "periods: 2026-10 (month), 2026Q3 (quarter), 2026 (year)") }
+            return .literal(.period(pr), t.range)
+        case .duration:
+            _ = advance()
+            guard let d = Duration.parse(t.text) else { throw error("'\(t.text)' is not a valid duration", at: t) }
+            return .literal(.duration(d), t.range)
+        case .variable:
+            _ = advance()
+            return .variable(t.text, t.range)
+        case .word:
+            _ = advance()
+            if tok.isSymbol("(") && tok.range.lowerBound == t.range.upperBound {
+                _ = advance()
+                var args: [Expr] = []
+                while !tok.isSymbol(")") {
+                    if tok.isSymbol("*") && args.isEmpty { _ = advance(); continue }   // count(*)
+                    args.append(try expr())
+                    if tok.isSymbol(",") { _ = advance() } else if !tok.isSymbol(")") {
+                        throw error("expected ',' or ')' after an argument of \(t.text), found \(describe(tok))")
+                    }
+                }
+                let close = advance()
+                return .call(t.text.lowercased(), args, t.range.lowerBound..<close.range.upperBound)
+            }
+            switch t.text.lowercased() {
+            case "true", "yes": return .literal(.bool(true), t.range)
+            case "false", "no": return .literal(.bool(false), t.range)
+            case "null", "empty": return .literal(.null, t.range)
+            default: return .name(t.text, t.range)
+            }
+        case .symbol where t.text == "(":
+            let open = advance()
+            if tok.kind == .word, peek().isSymbol("|") || (peek().isSymbol(")") && Schema.sales.index(of: tok.text) != nil) {
+                let q = try query()
+                let close = try expectSymbol(")", "')' to close the query")
+                return .subquery(q, open.range.lowerBound..<close.range.upperBound)
+            }
+            let e = try expr()
+            _ = try expectSymbol(")", "')'")
+            return e
+        default:
+            throw error("expected a value, found \(describe(t))")
+        }
+    }
+}

@@ -1,0 +1,280 @@
+import SalesCore
+
+/// Runs a query pipeline: an entity's records, then each stage in turn.
+struct QueryRunner {
+    let source: Source
+    let ctx: EvalContext
+
+    func diag(_ m: String, _ span: Span, hint: String? = nil) -> Diagnostic { Diagnostic(m, at: source.location(of: span), hint: hint) }
+
+    func run(_ q: Query) throws -> Relation {
+        guard let e = ctx.model.schema.index(of: q.source) else {
+            let names = ctx.model.schema.entities.flatMap { [$0.name, $0.plural] }
+            throw diag("unknown entity '\(q.source)'", q.sourceSpan,
+                       hint: Suggest.nearest(q.source, in: names).map { "did you mean '\($0)'?" } ?? "entities: \(ctx.model.schema.entityNames.joined(separator: ", "))")
+        }
+        let table = ctx.model.tables[e]
+        var rel = Relation.entity(table, table.liveSlots)
+        var i = 0
+        while i < q.stages.count {
+            let stage = q.stages[i]
+            if case .scalar = rel { throw diag("nothing can follow count", stage.span) }
+            switch stage {
+            case .whereClause(let expr, _):
+                let c = try compiler(rel).compile(expr)
+                guard c.type == .bool || c.type == .any else {
+                    throw diag("where needs a condition (true or false), found \(c.type)", expr.span, hint: "for example: where amount > 100k")
+                }
+                let f = c.eval
+                rel = rel.filtered { f($0).truth == true }
+            case .sort(let keys, _):
+                let comp = compiler(rel)
+                let compiled = try keys.map { k -> (Compiled, Bool) in (try comp.compile(k.expr), k.descending) }
+                rel = rel.sorted(by: compiled)
+            case .take(let expr, let span):
+                let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(expr, expected: .int)
+                guard case .int(let n)? = c.constant, n >= 0 else { throw diag("take needs a whole number", span) }
+                rel = rel.prefix(Int(n))
+            case .select(let items, _):
+                let comp = compiler(rel)
+                let cols = try items.map { item -> (Column, (Int) -> Value) in
+                    let c = try comp.compile(item.expr)
+                    return (Column(item.alias ?? source.text(item.expr.span), c.type), c.eval)
+                }
+                let idx = rel.indices
+                let rows = idx.map { r in cols.map { $0.1(r) } }
+                rel = .rows(cols.map(\.0), RowBox(rows))
+            case .group(let keys, _):
+                var aggs: [NamedExpr] = [NamedExpr(expr: .call("count", [], 0..<0), alias: "count")]
+                if i + 1 < q.stages.count, case .agg(let a, _) = q.stages[i + 1] { aggs = a; i += 1 }
+                rel = try aggregate(rel, keys: keys, aggs: aggs)
+            case .agg(let aggs, _):
+                rel = try aggregate(rel, keys: [], aggs: aggs)
+            case .count:
+                rel = .scalar(.int(Int64(rel.indices.count)), .int)
+            }
+            i += 1
+        }
+        return rel
+    }
+
+    func compiler(_ rel: Relation) -> ExprCompiler {
+        switch rel {
+        case .entity(let t, _): ExprCompiler(source: source, ctx: ctx, scope: .entity(t))
+        case .rows(let c, let b): ExprCompiler(source: source, ctx: ctx, scope: .rows(c, b))
+        case .scalar: ExprCompiler(source: source, ctx: ctx, scope: .none)
+        }
+    }
+
+    // MARK: aggregation
+
+    enum AggKind: String { case count, sum, avg, min, max }
+
+    struct AggSlot {
+        var kind: AggKind
+        var arg: Compiled?
+    }
+
+    /// Replaces each aggregate call in `e` by a reference to a slot, collecting the slots.
+    func extract(_ e: Expr, _ slots: inout [AggSlot], _ comp: ExprCompiler) throws -> Expr {
+        switch e {
+        case .call(let f, let args, let span) where ExprCompiler.aggregates.contains(f):
+            let kind = AggKind(rawValue: f)!
+            var arg: Compiled? = nil
+            if let a = args.first {
+                guard args.count == 1 else { throw diag("\(f)() takes one argument", span) }
+                arg = try comp.compile(a)
+                if kind == .sum || kind == .avg, !(arg!.type.isNumeric || arg!.type == .duration || arg!.type == .any) {
+                    throw diag("\(f)() needs numbers, found \(arg!.type)", a.span)
+                }
+            } else if kind != .count {
+                throw diag("\(f)() needs an argument", span, hint: "\(f)(amount)")
+            }
+            slots.append(AggSlot(kind: kind, arg: arg))
+            return .name("\u{1}\(slots.count - 1)", span)
+        case .binary(let op, let l, let r, let s): return .binary(op, try extract(l, &slots, comp), try extract(r, &slots, comp), s)
+        case .unary(let op, let x, let s): return .unary(op, try extract(x, &slots, comp), s)
+        case .call(let f, let args, let s): return .call(f, try args.map { try extract($0, &slots, comp) }, s)
+        case .literal, .number, .variable: return e
+        case .name(let n, let s):
+            throw diag("'\(n)' must be inside an aggregate such as sum(\(n)), or be a group key", s)
+        default:
+            throw diag("this expression cannot be used in agg", e.span)
+        }
+    }
+
+    static func resultType(_ s: AggSlot) -> ValueType {
+        switch s.kind {
+        case .count: return .int
+        case .sum: return s.arg!.type == .percent ? .percent : s.arg!.type
+        case .avg: return [.money, .percent, .duration].contains(s.arg!.type) ? s.arg!.type : .real
+        case .min, .max: return s.arg!.type
+        }
+    }
+
+    func aggregate(_ rel: Relation, keys: [NamedExpr], aggs: [NamedExpr]) throws -> Relation {
+        let comp = compiler(rel)
+        let keyCompiled = try keys.map { try comp.compile($0.expr) }
+        var slots: [AggSlot] = []
+        let finals = try aggs.map { try extract($0.expr, &slots, comp) }
+        let slotCols = slots.enumerated().map { Column("\u{1}\($0.offset)", QueryRunner.resultType($0.element)) }
+        let slotBox = RowBox([])
+        let finalComp = ExprCompiler(source: source, ctx: ctx, scope: .rows(slotCols, slotBox))
+        let finalCompiled = try finals.map { try finalComp.compile($0) }
+
+        // One pass over the rows: find the group, feed its accumulators.
+        var groupIndex: [[Value]: Int] = [:]
+        var groupKeys: [[Value]] = []
+        var accs: [[Accumulator]] = []
+        let keyFns = keyCompiled.map(\.eval)
+        let argFns = slots.map { $0.arg?.eval }
+        let fresh = slots.map { Accumulator(kind: $0.kind, type: $0.arg?.type ?? .int) }
+        if keys.isEmpty { groupKeys.append([]); accs.append(fresh); groupIndex[[]] = 0 }
+        for r in rel.indices {
+            let k = keyFns.map { $0(r) }
+            let g: Int
+            if let x = groupIndex[k] { g = x } else {
+                g = groupKeys.count
+                groupIndex[k] = g; groupKeys.append(k); accs.append(fresh)
+            }
+            for s in slots.indices { accs[g][s].add(argFns[s]?(r)) }
+        }
+        // Groups in key order (enumerations in their declared order).
+        let cmps = keyCompiled.map { comparator(for: $0.type) }
+        var order = Array(groupKeys.indices)
+        order.sort { a, b in
+            for (j, c) in cmps.enumerated() {
+                let x = c(groupKeys[a][j], groupKeys[b][j])
+                if x != 0 { return x < 0 }
+            }
+            return a < b
+        }
+        slotBox.rows = order.map { g in accs[g].map { $0.result } }
+        var rows: [[Value]] = []
+        rows.reserveCapacity(order.count)
+        for (n, g) in order.enumerated() { rows.append(groupKeys[g] + finalCompiled.map { $0.eval(n) }) }
+        let cols = zip(keys, keyCompiled).map { Column($0.alias ?? source.text($0.expr.span), $1.type) }
+            + zip(aggs, finalCompiled).map { Column($0.alias ?? (($0.expr.span.isEmpty) ? "count" : source.text($0.expr.span)), $1.type) }
+        return .rows(cols, RowBox(rows))
+    }
+}
+
+/// A running count, sum, average, minimum or maximum.
+struct Accumulator {
+    let kind: QueryRunner.AggKind
+    let type: ValueType
+    var n: Int64 = 0
+    var intSum: Int64 = 0
+    var realSum: Double = 0
+    var best: Value = .null
+
+    init(kind: QueryRunner.AggKind, type: ValueType) { self.kind = kind; self.type = type }
+
+    mutating func add(_ v: Value?) {
+        guard let v else { n += 1; return }   // count()
+        if v.isNull { return }
+        n += 1
+        switch kind {
+        case .count: break
+        case .sum, .avg:
+            switch v {
+            case .money(let m): intSum &+= m.minor
+            case .int(let i): intSum &+= i
+            case .percent(let p): intSum &+= p.basisPoints
+            case .duration(let d): intSum &+= Int64(d.approximateDays)
+            default: realSum += v.numeric ?? 0
+            }
+        case .min: if best.isNull || Value.compare(v, best) < 0 { best = v }
+        case .max: if best.isNull || Value.compare(v, best) > 0 { best = v }
+        }
+    }
+
+    var result: Value {
+        switch kind {
+        case .count: return .int(n)
+        case .min, .max: return best
+        case .sum:
+            switch type {
+            case .money: return .money(Money(minor: intSum))
+            case .int: return .int(intSum)
+            case .percent: return .percent(Percent(basisPoints: intSum))
+            case .duration: return .duration(Duration(days: Int32(clamping: intSum)))
+            default: return .real(realSum + Double(intSum))
+            }
+        case .avg:
+            guard n > 0 else { return .null }
+            switch type {
+            case .money: return .money(Money(minor: Arithmetic.roundDiv(intSum, n)))
+            case .percent: return .percent(Percent(basisPoints: Arithmetic.roundDiv(intSum, n)))
+            case .duration: return .duration(Duration(days: Int32(clamping: Arithmetic.roundDiv(intSum, n))))
+            case .int: return .real(Double(intSum) / Double(n))
+            default: return .real(realSum / Double(n))
+            }
+        }
+    }
+}
+
+extension Relation {
+    var indices: [Int] {
+        switch self {
+        case .entity(_, let s): s
+        case .rows(_, let b): Array(b.rows.indices)
+        case .scalar: []
+        }
+    }
+
+    func filtered(_ keep: (Int) -> Bool) -> Relation {
+        switch self {
+        case .entity(let t, let s): return .entity(t, s.filter(keep))
+        case .rows(let c, let b): return .rows(c, RowBox(b.rows.indices.filter(keep).map { b.rows[$0] }))
+        case .scalar: return self
+        }
+    }
+
+    func sorted(by keys: [(Compiled, Bool)]) -> Relation {
+        let idx = indices
+        // Evaluate each key once per row, then sort positions; ties keep their order.
+        let keyValues = keys.map { k in idx.map { k.0.eval($0) } }
+        let cmps = keys.map { comparator(for: $0.0.type) }
+        var order = Array(idx.indices)
+        order.sort { a, b in
+            for (j, k) in keys.enumerated() {
+                var c = cmps[j](keyValues[j][a], keyValues[j][b])
+                if k.1 { c = -c }
+                if c != 0 { return c < 0 }
+            }
+            return a < b
+        }
+        switch self {
+        case .entity(let t, _): return .entity(t, order.map { idx[$0] })
+        case .rows(let c, let b): return .rows(c, RowBox(order.map { b.rows[idx[$0]] }))
+        case .scalar: return self
+        }
+    }
+
+    func prefix(_ n: Int) -> Relation {
+        switch self {
+        case .entity(let t, let s): return .entity(t, Array(s.prefix(n)))
+        case .rows(let c, let b): return .rows(c, RowBox(Array(b.rows.prefix(n))))
+        case .scalar: return self
+        }
+    }
+
+    /// The relation as a table to show: records get their id and listed fields.
+    func materialize() -> ResultTable {
+        switch self {
+        case .entity(let t, let slots):
+            let fields = t.schema.listedFields
+            let cols = [Column("id", .reference(t.schema.name))] + fields.map { Column(t.schema.fields[$0].name, t.schema.fields[$0].type) }
+            let rows = slots.map { s -> [Value] in
+                let r = t.records[s]!
+                return [.text(r.id)] + fields.map { r.values[$0] }
+            }
+            return ResultTable(columns: cols, rows: rows)
+        case .rows(let c, let b):
+            return ResultTable(columns: c, rows: b.rows)
+        case .scalar(let v, let t):
+            return ResultTable(columns: [Column("count", t)], rows: [[v]])
+        }
+    }
+}

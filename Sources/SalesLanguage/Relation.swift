@@ -1,0 +1,88 @@
+import SalesCore
+
+public struct Column: Sendable {
+    public var name: String
+    public var type: ValueType
+    public init(_ name: String, _ type: ValueType) { self.name = name; self.type = type }
+}
+
+/// A query result ready to render: named, typed columns and rows of values.
+public struct ResultTable: Sendable {
+    public var columns: [Column]
+    public var rows: [[Value]]
+    public init(columns: [Column], rows: [[Value]]) { self.columns = columns; self.rows = rows }
+}
+
+/// Rows shared by reference between a relation and the closures compiled against it.
+final class RowBox {
+    var rows: [[Value]]
+    init(_ rows: [[Value]]) { self.rows = rows }
+}
+
+/// What a pipeline carries from stage to stage: records of one entity (by slot), or derived rows.
+enum Relation {
+    case entity(Table, [Int])
+    case rows([Column], RowBox)
+    case scalar(Value, ValueType)
+}
+
+/// A compiled expression: its static type and a closure from a row (slot or row index) to a value.
+struct Compiled {
+    var type: ValueType
+    var eval: (Int) -> Value
+    var constant: Value?
+
+    static func constant(_ v: Value, _ t: ValueType) -> Compiled { Compiled(type: t, eval: { _ in v }, constant: v) }
+}
+
+/// The values and settings an evaluation sees besides the model.
+public struct EvalContext {
+    public var model: Model
+    public var today: Day
+    public var now: Timestamp
+    public var user: String
+    public var variables: [String: Value] = [:]
+    public var environment: [String: String] = [:]
+    public init(model: Model, today: Day, now: Timestamp, user: String) {
+        self.model = model; self.today = today; self.now = now; self.user = user
+    }
+}
+
+extension ValueType {
+    static func of(_ v: Value) -> ValueType {
+        switch v {
+        case .null: .any
+        case .bool: .bool
+        case .int: .int
+        case .real: .real
+        case .money: .money
+        case .percent: .percent
+        case .date: .date
+        case .timestamp: .timestamp
+        case .text: .text
+        case .period: .period
+        case .duration: .duration
+        }
+    }
+}
+
+/// Orders two values of a type: enumerations by their declared order, everything else by value.
+func comparator(for t: ValueType) -> (Value, Value) -> Int {
+    if case .enumeration(let e) = t {
+        return { a, b in
+            switch (a, b) {
+            case let (.text(x), .text(y)):
+                let i = e.index(ofCanonical: x) ?? Int.max, j = e.index(ofCanonical: y) ?? Int.max
+                return i < j ? -1 : (i > j ? 1 : 0)
+            default: return Value.compare(a, b)
+            }
+        }
+    }
+    return Value.compare
+}
+
+/// Facts about the language for completion and help.
+public enum Language {
+    public static var functions: [String] { ExprCompiler.functions }
+    public static var stages: [String] { ["where", "sort", "take", "select", "group", "agg", "count"] }
+}

@@ -1,0 +1,174 @@
+import SalesCore
+import SalesLanguage
+
+/// `help`, `help STATEMENT`, `help ENTITY`, `help dates` …, built from the schema where it can be.
+struct Help {
+    let schema: Schema
+
+    static let statements: [(name: String, usage: String, text: String, example: String)] = [
+        ("add", "add ENTITY [ID] field=value …", "Create a record. Staff, teams and products take an id you choose; other records are numbered (O1024).",
+         "add lead company=\"台灣大哥大\" source=行業展會 owner=wang.wei"),
+        ("set", "set ID field=value …", "Change fields of a record. Lifecycle fields change through move, win, lose and reopen.",
+         "set O1024 amount=1.35m expected_close=2026-12-15"),
+        ("delete", "delete ID …", "Delete records that nothing refers to.", "delete L12"),
+        ("move", "move ID to STATE [field=value …]", "Move a record one step along its lifecycle (forward only).",
+         "move O1024 to negotiation"),
+        ("win", "win ID", "Mark an opportunity in negotiation as won (probability 100 %, closed today).", "win O1024"),
+        ("lose", "lose ID reason=\"…\"", "Mark an opportunity as lost; a reason is required.", "lose O1025 reason=\"price\""),
+        ("reopen", "reopen ID [to STATE]", "Take a record back to an earlier open state; a won or lost opportunity returns to the stage it left.",
+         "reopen O1025"),
+        ("convert", "convert LEAD [field=value …]", "Turn a qualified lead into a customer (or link customer=C…) and a new opportunity.",
+         "convert L7 title=\"5G 專網\" amount=1.2m"),
+        ("show", "show ID", "One record with its related records and its history.", "show O1024"),
+        ("let", "let NAME = EXPR", "Bind a value to $NAME for later statements.", "let big = 500k"),
+        ("format", "format [table|csv|tsv|json|markdown]", "Show or set the output format.", "format csv"),
+        ("save", "save", "Rewrite the snapshot now (it is also rewritten on exit and when the journal grows).", "save"),
+        ("quit", "quit", "Leave the shell (Ctrl-D does the same). Changes are already on disk.", "quit"),
+        ("help", "help [TOPIC]", "This help. Topics: statements, entities, queries, expressions, dates, functions.", "help opportunity"),
+    ]
+
+    func text(for words: [String]) -> String {
+        guard let topic = words.first?.lowercased() else { return overview() }
+        if let s = Help.statements.first(where: { $0.name == topic }) {
+            return "\(s.usage)\n  \(s.text)\n  example: \(s.example)\n"
+        }
+        if let e = schema.entity(named: topic) { return entity(e) }
+        switch topic {
+        case "statements": return Help.statements.map { "  \($0.usage.padded(40)) \($0.text.firstSentence)" }.joined(separator: "\n") + "\n"
+        case "entities": return entities()
+        case "queries", "query", "where", "sort", "take", "select", "group", "agg", "count": return queries()
+        case "expressions", "operators": return expressions()
+        case "dates", "periods", "durations": return dates()
+        case "functions": return functions()
+        default:
+            let all = Help.statements.map(\.name) + schema.entityNames + ["statements", "entities", "queries", "expressions", "dates", "functions"]
+            return "no help on '\(topic)'" + (Suggest.nearest(topic, in: all).map { "; did you mean '\($0)'?" } ?? "") + "\n"
+        }
+    }
+
+    func overview() -> String {
+        """
+        salesh: the sales department's records, queries and rules.
+
+        Statements (help STATEMENT for more):
+        \(Help.statements.map { "  \($0.usage.padded(38)) \($0.text.firstSentence)" }.joined(separator: "\n"))
+
+        Queries: an entity, then stages joined by |
+          opportunities | where stage = negotiation | sort amount desc | take 5
+          opportunities | where closed in 2026 and stage = won | group month(closed) | agg count(), sum(amount) as revenue
+          history | where record = O12
+
+        Entities: \(schema.entities.map(\.plural).joined(separator: ", "))
+        More: help ENTITY · help queries · help expressions · help dates · help functions
+
+        """
+    }
+
+    func entities() -> String {
+        schema.entities.map { e in
+            "  \(e.name.padded(12)) \(e.zh.padded(10)) \(e.prefix.map { "\($0)…" } ?? "key").padded(5)) \(e.doc)"
+        }.joined(separator: "\n") + "\n"
+    }
+
+    func entity(_ e: EntitySchema) -> String {
+        var out = "\(e.name) (\(e.zh)), plural \(e.plural)\(e.chapter == "-" ? "" : ", regulations chapter \(e.chapter)")\n  \(e.doc)\n"
+        out += "  ids: " + (e.prefix.map { "\($0) + number, e.g. \($0)12 (given automatically)" } ?? "chosen when added, e.g. add \(e.name) \(e.name == "staff" ? "wang.wei" : e.name == "team" ? "north" : "FIBER-1G") …") + "\n\nfields:\n"
+        for f in e.fields {
+            var notes: [String] = []
+            if f.required { notes.append("required") }
+            switch f.access {
+            case .state: notes.append("changes through move")
+            case .system: notes.append("kept by the rules")
+            case .user: break
+            }
+            if let r = f.range { notes.append("\(r.lowerBound)…\(r.upperBound == Int64.max / 100 ? "" : String(r.upperBound))") }
+            switch f.defaultValue {
+            case .today?: notes.append("default today")
+            case .value(let v)?: notes.append("default \(v.display)")
+            case nil: break
+            }
+            if !f.doc.isEmpty { notes.append(f.doc) }
+            out += "  \(f.name.padded(15)) \((f.zh ?? "").padded(8)) \(f.type.description.padded(14)) \(notes.joined(separator: "; "))\n"
+            if let en = f.type.enumType, f.access != .state {
+                out += "      values: " + en.cases.map { c in c.zh.map { "\(c.name) \($0)" } ?? c.name }.joined(separator: " · ") + "\n"
+            }
+        }
+        if let sm = e.stateMachine, let en = e.field(sm.field)?.type.enumType {
+            out += "\nlifecycle (\(sm.field)), starting at \(sm.initial):\n"
+            for c in en.cases {
+                let to = sm.transitions[c.name] ?? []
+                let via = sm.verbOnly.filter { to.contains($0.key) }.map { "\($0.key) through \($0.value)" }
+                out += "  \(c.name.padded(12)) \((c.zh ?? "").padded(8)) → \(to.isEmpty ? "(final)" : to.joined(separator: ", "))\(via.isEmpty ? "" : "  [\(via.joined(separator: ", "))]")\n"
+            }
+            for (state, fields) in sm.requiredOnEnter { out += "  \(state) needs \(fields.joined(separator: ", "))\n" }
+        }
+        if !e.system {
+            let ex = e.prefix != nil ? "\(e.prefix!)1" : "ID"
+            out += "\nexamples:\n  \(e.plural) | take 10\n  show \(ex)\n"
+        }
+        return out
+    }
+
+    func queries() -> String {
+        """
+        ENTITY | stage | stage …
+          where COND                 keep rows where COND holds
+          sort EXPR [desc], …        order rows (enumerations in lifecycle order)
+          take N                     the first N rows
+          select EXPR [as NAME], …   choose columns; paths follow references: owner.team.region
+          group EXPR [as NAME], …    one row per distinct key; follow with agg (default count)
+          agg count(), sum(x) [as NAME], …   aggregate: count sum avg min max
+          count                      the number of rows
+        Every entity answers to its singular, plural and Chinese names (opportunity, opportunities, 商機).
+        examples:
+          opportunities | where stage in (proposal, negotiation) and amount > 100k | sort amount desc | take 10
+          opportunities | group owner | agg count() as deals, sum(amount * probability) as weighted
+          customers | where region = north | select name, owner.name, owner.team
+
+        """
+    }
+
+    func expressions() -> String {
+        """
+        Comparisons  = != < <= > >=   x in (a, b)   x not in (…)   date in PERIOD   x is empty   x is not empty
+        Logic        and or not        Arithmetic  + - * /   (money stays exact; money × percent is money)
+        Text         "double" or 'single' quotes, Chinese anywhere; contains(title, "5G") or title contains "5G"
+        Numbers      12  1.2m  500k  12,000.50  30%      Variables  $name (let), $env.HOME
+        Enum values  in English or Chinese: source = exhibition is source = 行業展會
+        A query in parentheses is a value: let n = (opportunities | where stage = won | count)
+
+        """
+    }
+
+    func dates() -> String {
+        """
+        Dates      2026-10-01  2026/10/1   today yesterday tomorrow
+        Periods    2026-10 (month)  2026Q3 (quarter)  2026 (year)  2026-01-01..2026-03-31
+                   this_week last_week this_month last_month next_month this_quarter last_quarter
+                   this_year last_year next_year
+        Durations  7d  2w  3mo  1y      date - date is a duration; date + 30d is a date
+        Use        closed in 2026Q3    created in last_month    age(created) > 30d    days(closed - created)
+
+        """
+    }
+
+    func functions() -> String {
+        """
+        count() count(x) sum(x) avg(x) min(x) max(x)    aggregates, in agg
+        month(d) quarter(d) week(d)    the period containing a date (group month(closed))
+        year(d)                        the year as a number
+        age(d)                         time since a date, as a duration: age(created) > 30d
+        days(duration)                 a duration in days
+        lower(t) upper(t) length(t) contains(t, part) coalesce(a, b, …) round(x)
+
+        """
+    }
+}
+
+extension String {
+    func padded(_ n: Int) -> String { DisplayWidth.pad(self, to: n, right: false) }
+    var firstSentence: String {
+        if let i = firstIndex(of: ".") { return String(self[...i]) }
+        return self
+    }
+}

@@ -1,0 +1,171 @@
+import SalesCore
+import SalesLanguage
+import LineEditor
+
+/// Tab completion that knows where the cursor is: statements, entities, fields, enum values, ids.
+public struct Completer {
+    let model: Model
+    public init(model: Model) { self.model = model }
+
+    var schema: Schema { model.schema }
+
+    static let statementWords = ["add", "set", "delete", "move", "win", "lose", "reopen", "convert", "show", "let",
+                                 "help", "format", "save", "quit"]
+    static let stages = ["where", "sort", "take", "select", "group", "agg", "count"]
+    static let exprWords = ["and", "or", "not", "in", "is", "empty", "desc", "asc", "as"] + Period.names
+
+    public func complete(_ line: String) -> Completion {
+        // The word being typed, and for `field=val` the part after '='.
+        let wordChars: (Character) -> Bool = { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" || $0 == "=" || $0 == "$" }
+        let word = String(line.reversed().prefix { wordChars($0) }.reversed())
+        let before = String(line.dropLast(word.count))
+        let tokens = tokenize(before)
+        let statement = Array(tokens.split(separator: ";", omittingEmptySubsequences: false).last ?? [])
+
+        if let eq = word.firstIndex(of: "=") {
+            let field = String(word[..<eq]), partial = String(word[word.index(after: eq)...])
+            let values = valueCandidates(field: field, statement: statement)
+            return Completion(replace: partial.count, candidates: filter(values, partial))
+        }
+        var cands: [String]
+        let prev = statement.last?.lowercased()
+        let first = statement.first?.lowercased()
+        if statement.isEmpty {
+            cands = Completer.statementWords + schema.entities.map(\.plural)
+        } else if prev == "|" {
+            cands = Completer.stages
+        } else if prev == "add" && statement.count == 1 {
+            cands = schema.entities.filter { !$0.system }.map(\.name)
+        } else if ["set", "show", "delete", "move", "win", "lose", "reopen", "convert"].contains(first ?? "") && statement.count == 1 {
+            cands = ids(for: first!, prefix: word)
+        } else if prev == "to", ["move", "reopen"].contains(first ?? ""), statement.count == 3 {
+            cands = states(of: statement[1])
+        } else if prev == "help" {
+            cands = Help.statements.map(\.name) + schema.entityNames + ["statements", "entities", "queries", "expressions", "dates", "functions"]
+        } else if prev == "format" {
+            cands = OutputFormat.allCases.map(\.rawValue)
+        } else if let p = prev, ["=", "!=", "<", ">", "<=", ">=", "in", "("].contains(p) || (p == "," && statement.contains("in")) {
+            // A value for the field before the operator.
+            let field = statement.reversed().first { $0.first?.isLetter == true && !["in", "and", "or", "not"].contains($0.lowercased()) } ?? ""
+            cands = valueCandidates(field: field, statement: statement)
+        } else if let e = entity(of: statement) {
+            let es = schema.entities[e]
+            if ["add", "set", "move", "win", "lose", "reopen", "convert"].contains(first ?? "") {
+                cands = es.fields.filter { $0.access == .user }.map { $0.name + "=" }
+            } else {
+                cands = (["id"] + es.fields.map(\.name)) + pathCandidates(word, entity: es)
+                    + Completer.exprWords + Language.functions.map { $0 + "(" }
+            }
+        } else {
+            cands = Completer.statementWords + schema.entities.map(\.plural)
+        }
+        return Completion(replace: word.count, candidates: filter(cands, word))
+    }
+
+    func filter(_ cands: [String], _ prefix: String) -> [String] {
+        let p = prefix.lowercased()
+        var seen = Set<String>()
+        return cands.filter { $0.lowercased().hasPrefix(p) && seen.insert($0).inserted }
+    }
+
+    /// `owner.` → `owner.name`, `owner.team` …
+    func pathCandidates(_ word: String, entity: EntitySchema) -> [String] {
+        let parts = word.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count > 1 else { return [] }
+        var es = entity
+        for seg in parts.dropLast() {
+            guard let f = es.field(seg), let target = f.type.referencedEntity, let next = schema.entity(named: target) else { return [] }
+            es = next
+        }
+        let base = parts.dropLast().joined(separator: ".")
+        return (["id"] + es.fields.map(\.name)).map { base + "." + $0 }
+    }
+
+    /// The entity a statement is about: `add lead …`, `set O12 …`, `opportunities | where …`.
+    func entity(of statement: [String]) -> Int? {
+        guard let first = statement.first else { return nil }
+        switch first.lowercased() {
+        case "add": return statement.count > 1 ? schema.index(of: statement[1]) : nil
+        case "convert": return schema.index(of: "opportunity")
+        case "set", "move", "win", "lose", "reopen", "show", "delete":
+            return statement.count > 1 ? model.find(statement[1])?.table.entityIndex : nil
+        default:
+            // The last query source: after `(` a subquery may name another entity.
+            for (i, t) in statement.enumerated().reversed() where i == 0 || statement[i - 1] == "(" {
+                if let e = schema.index(of: t) { return e }
+            }
+            return nil
+        }
+    }
+
+    func valueCandidates(field: String, statement: [String]) -> [String] {
+        let fieldName = field.split(separator: ".").last.map(String.init) ?? field
+        var es: EntitySchema? = entity(of: statement).map { schema.entities[$0] }
+        // A path such as owner.team: follow references to the last entity.
+        if let start = es, field.contains(".") {
+            var cur: EntitySchema? = start
+            for seg in field.split(separator: ".").dropLast() {
+                cur = cur?.field(String(seg))?.type.referencedEntity.flatMap { schema.entity(named: $0) }
+            }
+            es = cur
+        }
+        guard let f = es?.field(fieldName) ?? (fieldName.lowercased() == "reason" ? nil : nil) else { return [] }
+        switch f.type {
+        case .enumeration(let e): return e.spellings
+        case .reference(let target):
+            let t = model.table(target)
+            let titleIdx = t.schema.titleIndex
+            var out = t.ids.prefix(500).map { $0 }
+            if t.schema.idScheme == .key { out += t.allRecords.prefix(500).compactMap { $0.values[titleIdx].textValue } }
+            return out
+        case .bool: return ["yes", "no"]
+        case .date: return ["today", "yesterday", "tomorrow"]
+        default: return []
+        }
+    }
+
+    func ids(for verb: String, prefix: String) -> [String] {
+        let tables: [Table]
+        switch verb {
+        case "convert": tables = [model.table("lead")]
+        case "win", "lose": tables = [model.table("opportunity")]
+        default: tables = model.tables.filter { !$0.schema.system || verb == "show" }
+        }
+        var out: [String] = []
+        for t in tables {
+            if let p = t.schema.prefix, !prefix.isEmpty, !prefix.hasPrefix(p) && !p.hasPrefix(prefix.uppercased()) { continue }
+            for id in t.ids.reversed() where id.lowercased().hasPrefix(prefix.lowercased()) {
+                out.append(id)
+                if out.count >= 300 { return out }
+            }
+        }
+        return out
+    }
+
+    func states(of id: String) -> [String] {
+        guard let (t, _) = model.find(id), let si = t.schema.stateIndex, let e = t.schema.fields[si].type.enumType else { return [] }
+        return e.spellings
+    }
+
+    /// Splits typed text into words and symbols, keeping quoted strings whole.
+    func tokenize(_ s: String) -> [String] {
+        var out: [String] = []
+        var cur = ""
+        var quote: Character? = nil
+        func flush() { if !cur.isEmpty { out.append(cur); cur = "" } }
+        for ch in s {
+            if let q = quote { cur.append(ch); if ch == q { quote = nil; flush() }; continue }
+            if ch == "\"" || ch == "'" { flush(); quote = ch; cur.append(ch); continue }
+            if ch.isWhitespace { flush(); continue }
+            if "|(),;=<>!".contains(ch) {
+                flush()
+                if (ch == "=" ), let l = out.last, ["<", ">", "!"].contains(l) { out[out.count - 1] = l + "=" } else { out.append(String(ch)) }
+                continue
+            }
+            cur.append(ch)
+        }
+        flush()
+        return out
+    }
+}
+

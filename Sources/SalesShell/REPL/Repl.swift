@@ -1,0 +1,115 @@
+import Foundation
+import SalesCore
+import SalesLanguage
+import LineEditor
+
+/// The interactive loop on a terminal, and the same statement stream read from a pipe.
+public final class Repl {
+    let session: Session
+    public init(session: Session) { self.session = session }
+
+    /// Interactive: prompt, line editing, history, completion. Errors are shown and the shell goes on.
+    public func runInteractive() -> ExitStatus {
+        let history = ProcessInfo.processInfo.environment["SALESH_HISTORY"]
+            ?? (ProcessInfo.processInfo.environment["HOME"].map { $0 + "/.salesh_history" })
+        let editor = LineEditor(programName: "salesh", historyFile: history)
+        let completer = Completer(model: session.model)
+        editor.completer = { completer.complete($0) }
+        defer { editor.close() }
+
+        let records = session.model.tables.filter { !$0.schema.system }.reduce(0) { $0 + $1.count }
+        let ro = session.folder.readOnly ? " (read-only)" : ""
+        session.console.out("salesh — store \(session.folder.path)\(ro), \(records) records, acting as \(session.user).\n"
+                            + "Type help for statements, help ENTITY for fields, quit or Ctrl-D to leave.\n")
+        let store = URL(fileURLWithPath: session.folder.path).lastPathComponent
+        let color = session.renderer.color
+        let promptText = "\(session.user)@\(store)\(session.folder.readOnly ? "[ro]" : "")> "
+        let prompt = color ? "\u{1B}[1;32m\(promptText)\u{1B}[0m" : promptText
+        let more = String(repeating: " ", count: max(0, DisplayWidth.of(promptText) - 4)) + "…> "
+        var buffer = ""
+        var line = 1
+        while !session.quitRequested {
+            switch editor.readLine(prompt: buffer.isEmpty ? prompt : more) {
+            case .eof:
+                if !buffer.isEmpty { buffer = ""; continue }
+                session.console.out("")
+                return .ok
+            case .interrupted:
+                buffer = ""
+            case .line(let text):
+                buffer += (buffer.isEmpty ? "" : "\n") + text
+                if buffer.allSatisfy(\.isWhitespace) { buffer = ""; continue }
+                guard StatementBuffer.isComplete(buffer) else { continue }
+                editor.addHistory(buffer)
+                let statement = buffer
+                buffer = ""
+                session.run(statement, name: "<input>", firstLine: line, keepGoing: true)
+                line += statement.split(separator: "\n", omittingEmptySubsequences: false).count
+            }
+        }
+        return .ok
+    }
+
+    /// Statements from a pipe: no prompts, no escapes; each statement runs as soon as it is complete,
+    /// so a program feeding the shell sees each result before it sends the next.
+    public func runStream(name: String = "<stdin>") -> ExitStatus {
+        var buffer = ""
+        var startLine = 1, lineNo = 0
+        var failed = false
+        while let text = Swift.readLine(strippingNewline: true) {
+            lineNo += 1
+            if buffer.isEmpty { startLine = lineNo }
+            buffer += (buffer.isEmpty ? "" : "\n") + text
+            if buffer.allSatisfy(\.isWhitespace) { buffer = ""; continue }
+            guard StatementBuffer.isComplete(buffer) else { continue }
+            if session.run(buffer, name: name, firstLine: startLine) > 0 {
+                failed = true
+                if !session.options.keepGoing { return .inputError }
+            }
+            buffer = ""
+            if session.quitRequested { break }
+        }
+        if !buffer.allSatisfy(\.isWhitespace) {
+            if session.run(buffer, name: name, firstLine: startLine) > 0 { failed = true }
+        }
+        return failed ? .inputError : .ok
+    }
+}
+
+/// Runs a script file: parsed whole first, so a syntax error anywhere stops it before anything runs.
+public struct ScriptRunner {
+    let session: Session
+    public init(session: Session) { self.session = session }
+
+    public func run(path: String, parameters: [String: String]) -> ExitStatus {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            var isDir: ObjCBool = false
+            let why = FileManager.default.fileExists(atPath: path, isDirectory: &isDir) ? (isDir.boolValue ? "it is a folder" : "it cannot be read") : "no such file"
+            session.console.err("error: cannot run script \(path): \(why)\n")
+            return .inputError
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            session.console.err("error: script \(path) is not UTF-8 text\n")
+            return .inputError
+        }
+        for (k, v) in parameters { session.interpreter.ctx.variables[k] = Repl.parameterValue(v) }
+        let failures = session.run(text, name: path)
+        return failures > 0 ? .inputError : .ok
+    }
+}
+
+extension Repl {
+    /// `month=2026-10` on the command line: read as a literal when it is one, else as text.
+    static func parameterValue(_ text: String) -> Value {
+        if let d = Day.parse(text) { return .date(d) }
+        if let p = Period.parse(text) { return .period(p) }
+        if let i = Int64(text) { return .int(i) }
+        if let d = ExactDecimal.parse(text), text.first?.isNumber == true {
+            if let i = d.integer { return .int(i) }
+            if let m = d.money { return .money(m) }
+        }
+        if text.hasSuffix("%"), let p = Percent.parse(text) { return .percent(p) }
+        if let d = Duration.parse(text) { return .duration(d) }
+        return .text(text)
+    }
+}

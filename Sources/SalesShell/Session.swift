@@ -1,0 +1,224 @@
+import Foundation
+import SalesCore
+import SalesLanguage
+import SalesStore
+
+/// Exit statuses of the `salesh` process.
+public enum ExitStatus: Int32, Sendable {
+    case ok = 0
+    case checkFailed = 1
+    case inputError = 2
+    case storeError = 3
+}
+
+public struct SessionOptions: Sendable {
+    public var dataDirectory: String
+    public var user: String?
+    public var format: OutputFormat = .table
+    public var readOnly = false
+    public var keepGoing = false
+    /// Rewrite the snapshot when the journal grows past this many bytes.
+    public var snapshotThreshold = 64 << 20
+    public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+
+    /// `--data`, else `$SALESH_DATA`, else `./sales.db`.
+    public static func defaultDataDirectory(_ env: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        env["SALESH_DATA"].flatMap { $0.isEmpty ? nil : $0 } ?? "sales.db"
+    }
+}
+
+/// A failure to start: the message to print and the exit status.
+public struct StartupError: Error, CustomStringConvertible {
+    public var description: String
+    public var status: ExitStatus
+}
+
+/// Text sinks, so tests can capture what a session prints.
+public struct Console: @unchecked Sendable {
+    public var out: (String) -> Void
+    public var err: (String) -> Void
+    public init(out: @escaping (String) -> Void, err: @escaping (String) -> Void) { self.out = out; self.err = err }
+
+    public static let standard = Console(
+        out: { s in fputs(s, stdout); fflush(stdout) },
+        err: { s in fputs(s, stderr); fflush(stderr) })
+}
+
+/// One open store and the state of the shell over it: the model, the acting user, variables, output settings.
+public final class Session {
+    public let model: Model
+    public let folder: DataFolder
+    public let interpreter: Interpreter
+    public var renderer: Renderer
+    public let console: Console
+    public let options: SessionOptions
+    public private(set) var quitRequested = false
+    let diagnostics: DiagnosticRenderer
+
+    public var user: String { interpreter.ctx.user }
+
+    public static func open(_ options: SessionOptions, console: Console = .standard,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Session {
+        let isTTY = isatty(STDOUT_FILENO) == 1
+        let color = isTTY && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+        let clock = Clock(environment: environment)
+        let model = Model()
+        let holder = "pid \(getpid()), user \(options.user ?? environment["SALESH_USER"] ?? environment["USER"] ?? "?") on \(ProcessInfo.processInfo.hostName), since \(clock.now)"
+        let folder: DataFolder
+        do {
+            folder = try DataFolder.open(path: options.dataDirectory, readOnly: options.readOnly, create: !options.readOnly, holderInfo: holder)
+        } catch let e as StoreError {
+            var msg = "cannot open store \(options.dataDirectory): \(e)"
+            if case .locked = e { msg += "\nhint: open it read-only with --read-only, or wait until the other shell quits" }
+            throw StartupError(description: msg, status: .storeError)
+        }
+        do {
+            if let (payload, seq) = try folder.loadSnapshot() {
+                try ModelCodec.decodeSnapshot(payload, into: model)
+                model.lastSeq = seq
+            }
+            for entry in try folder.readJournal(afterSeq: model.lastSeq) {
+                let tx = try ModelCodec.decodeTransaction(entry.payload, schema: model.schema)
+                do { try model.replay(tx, seq: entry.seq) } catch let e as DomainError {
+                    throw StoreError.corruptJournal(path: folder.journalPath, offset: 0, reason: e.message)
+                }
+            }
+        } catch {
+            folder.close()
+            throw StartupError(description: "cannot open store \(options.dataDirectory): \(error)\nnothing was loaded; the files are left as they are", status: .storeError)
+        }
+        for w in folder.warnings { console.err("warning: \(w.message)\n") }
+
+        var user = options.user ?? environment["SALESH_USER"].flatMap { $0.isEmpty ? nil : $0 }
+        let staff = model.table("staff")
+        if let u = user, staff.count > 0, !staff.contains(u) {
+            folder.close()
+            let hint = Suggest.nearest(u, in: staff.ids).map { " (did you mean '\($0)'?)" } ?? ""
+            throw StartupError(description: "unknown user '\(u)': --user names a staff id\(hint)", status: .inputError)
+        }
+        if user == nil { user = environment["USER"] ?? "unknown" }
+
+        var ctx = EvalContext(model: model, today: clock.today, now: clock.now, user: user!)
+        ctx.environment = environment
+        let interp = Interpreter(ctx: ctx)
+        interp.readOnly = folder.readOnly
+        let width: Int? = isTTY ? terminalWidth() : nil
+        let s = Session(model: model, folder: folder, interpreter: interp,
+                        renderer: Renderer(format: options.format, width: width, color: color),
+                        console: console, options: options, clock: clock, color: color)
+        interp.commit = { [unowned s] tx in try s.journal(tx) }
+        return s
+    }
+
+    let clock: Clock
+
+    init(model: Model, folder: DataFolder, interpreter: Interpreter, renderer: Renderer, console: Console,
+         options: SessionOptions, clock: Clock, color: Bool) {
+        self.model = model; self.folder = folder; self.interpreter = interpreter; self.renderer = renderer
+        self.console = console; self.options = options; self.clock = clock
+        diagnostics = DiagnosticRenderer(color: color && isatty(STDERR_FILENO) == 1)
+    }
+
+    /// Appends a transaction to the journal (flushed to disk) before the model keeps it.
+    func journal(_ tx: Transaction) throws {
+        let payload = ModelCodec.encode(tx, schema: model.schema)
+        let seq: UInt64
+        do { seq = try folder.append(payload) } catch {
+            throw Diagnostic("the change could not be written to the store, so it was not made: \(error)")
+        }
+        model.recordHistory(tx)
+        model.lastSeq = seq
+        if folder.journalBytes > options.snapshotThreshold {
+            do { try save() } catch { console.err("warning: snapshot rewrite failed: \(error)\n") }
+        }
+    }
+
+    /// Rewrites the snapshot from the model and empties the journal.
+    public func save() throws {
+        guard !folder.readOnly else { return }
+        try folder.writeSnapshot(ModelCodec.encodeSnapshot(model), lastSeq: model.lastSeq)
+    }
+
+    /// True when the journal holds changes the snapshot does not.
+    public var hasUnsnapshottedChanges: Bool { !folder.readOnly && model.lastSeq > folder.snapshotLastSeq }
+
+    /// Saves when there are changes and releases the store.
+    public func close() {
+        if hasUnsnapshottedChanges {
+            do { try save() } catch { console.err("warning: could not rewrite the snapshot (the journal keeps every change): \(error)\n") }
+        }
+        folder.close()
+    }
+
+    // MARK: running statements
+
+    /// Runs source text. Returns the number of statements that failed; stops at the first unless `keepGoing`.
+    @discardableResult
+    public func run(_ text: String, name: String, firstLine: Int = 1, keepGoing: Bool? = nil) -> Int {
+        let source = Source(name: name, text: text, firstLine: firstLine)
+        interpreter.ctx.today = clock.today
+        let statements: [Located<Statement>]
+        do { statements = try Parser.parse(source) } catch let d as Diagnostic {
+            console.err(diagnostics.render(d, source: source)); return 1
+        } catch { console.err("error: \(error)\n"); return 1 }
+        var failures = 0
+        for st in statements {
+            interpreter.ctx.now = clock.now
+            do {
+                try handle(try interpreter.run(st, in: source))
+            } catch let d as Diagnostic {
+                console.err(diagnostics.render(d, source: source))
+                failures += 1
+            } catch {
+                console.err("error: \(error)\n")
+                failures += 1
+            }
+            if quitRequested || (failures > 0 && !(keepGoing ?? options.keepGoing)) { break }
+        }
+        return failures
+    }
+
+    func handle(_ output: Output) throws {
+        switch output {
+        case .none: break
+        case .message(let m): console.out(m + "\n")
+        case .table(let t): console.out(renderer.render(t))
+        case .scalar(let v, let t): console.out(renderer.render(scalar: v, type: t))
+        case .record(let view): console.out(renderer.render(view))
+        case .help(let words): console.out(Help(schema: model.schema).text(for: words))
+        case .save:
+            guard !folder.readOnly else { throw Diagnostic("the store is open read-only") }
+            try save()
+            console.out("saved \(folder.path) (\(model.tables.reduce(0) { $0 + $1.count }) records)\n")
+        case .quit: quitRequested = true
+        case .format(let f):
+            guard let f else { console.out("format: \(renderer.format.rawValue)\n"); return }
+            guard let fmt = OutputFormat.parse(f) else {
+                throw Diagnostic("unknown format '\(f)'", hint: "formats: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            renderer.format = fmt
+        }
+    }
+}
+
+/// Today and now, from the system clock, or pinned with `SALESH_TODAY=2026-10-15` for reproducible runs.
+struct Clock {
+    let pinned: Day?
+    init(environment: [String: String]) { pinned = environment["SALESH_TODAY"].flatMap { Day.parse($0) } }
+
+    var now: Timestamp {
+        if let p = pinned { return Timestamp(millis: (Int64(p.raw) * 86400 + 9 * 3600) * 1000) }
+        return Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000))
+    }
+
+    var today: Day {
+        if let p = pinned { return p }
+        return Day.from(unixMillis: now.millis, offsetSeconds: TimeZone.current.secondsFromGMT())
+    }
+}
+
+func terminalWidth() -> Int? {
+    var ws = winsize()
+    if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { return Int(ws.ws_col) }
+    return nil
+}

@@ -1,0 +1,342 @@
+// Binary.swift — small binary codec helpers for payloads (records are encoded by SalesCore).
+//
+// Encodings (all little-endian where fixed-width):
+//
+//   UInt8               1 byte
+//   UInt32, UInt64      unsigned LEB128 varint: 7 bits per byte, low groups first, high bit
+//                       set on every byte but the last. At most 5 (UInt32) / 10 (UInt64)
+//                       bytes; only the canonical (shortest) form is accepted when reading.
+//   Int64, Int          zigzag ((v << 1) ^ (v >> 63)) then LEB128 varint, so small negative
+//                       numbers stay short: 0→0, -1→1, 1→2, -2→3 ...
+//   Bool                1 byte, 0 or 1 (anything else is an error when reading)
+//   Double              8 bytes: IEEE-754 bit pattern, UInt64 LE
+//   String              varint byte length, then that many bytes of UTF-8 (validated on read)
+//   bytes (writeBytes)  varint length, then the raw bytes
+//   raw (writeRaw)      the bytes alone, no length
+//   fixed UInt32/UInt64 4 / 8 bytes LE (writeFixedUInt32LE / writeFixedUInt64LE)
+//
+// Every reader throws DecodeError(offset:reason:) instead of trapping when the input is
+// truncated or malformed; `offset` is where the bad value starts, relative to the start of
+// the reader's input.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A malformed or truncated payload.
+public struct DecodeError: Error, Equatable, CustomStringConvertible, Sendable {
+    public let offset: Int
+    public let reason: String
+    public init(offset: Int, reason: String) {
+        self.offset = offset
+        self.reason = reason
+    }
+    public var description: String { "cannot decode data at byte \(offset): \(reason)" }
+}
+
+/// Appends binary-encoded values to a byte array.
+public struct BinaryWriter: Sendable {
+    @usableFromInline var _bytes: [UInt8]
+    /// Everything written so far.
+    public var bytes: [UInt8] { _bytes }
+
+    public init() { _bytes = [] }
+    public init(reservingCapacity capacity: Int) {
+        _bytes = []
+        _bytes.reserveCapacity(capacity)
+    }
+
+    public var count: Int { _bytes.count }
+    public mutating func reserveCapacity(_ n: Int) { _bytes.reserveCapacity(n) }
+    public mutating func removeAll(keepingCapacity: Bool = true) {
+        _bytes.removeAll(keepingCapacity: keepingCapacity)
+    }
+
+    @inlinable public mutating func write(_ v: UInt8) { _bytes.append(v) }
+
+    /// LEB128 varint.
+    @inlinable public mutating func write(_ v: UInt32) { write(UInt64(v)) }
+
+    /// LEB128 varint.
+    @inlinable public mutating func write(_ v: UInt64) {
+        if v < 0x80 {
+            _bytes.append(UInt8(truncatingIfNeeded: v))
+            return
+        }
+        var scratch: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &scratch) { p in
+            var v = v
+            var n = 0
+            while v >= 0x80 {
+                p[n] = UInt8(truncatingIfNeeded: v) | 0x80
+                v >>= 7
+                n += 1
+            }
+            p[n] = UInt8(truncatingIfNeeded: v)
+            _bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[0 ..< n + 1]))
+        }
+    }
+
+    /// Zigzag + LEB128 varint.
+    @inlinable public mutating func write(_ v: Int64) {
+        write(UInt64(bitPattern: (v << 1) ^ (v >> 63)))
+    }
+
+    /// Zigzag + LEB128 varint (same encoding as Int64).
+    @inlinable public mutating func write(_ v: Int) { write(Int64(v)) }
+
+    @inlinable public mutating func write(_ v: Bool) { _bytes.append(v ? 1 : 0) }
+
+    /// 8 bytes: the IEEE-754 bit pattern, little-endian.
+    @inlinable public mutating func write(_ v: Double) { writeFixedUInt64LE(v.bitPattern) }
+
+    /// Varint byte length + UTF-8.
+    @inlinable public mutating func writeString(_ s: String) {
+        let utf8 = s.utf8
+        write(UInt64(utf8.count))
+        _bytes.append(contentsOf: utf8)
+    }
+
+    /// Varint length + the bytes.
+    @inlinable public mutating func writeBytes(_ b: [UInt8]) {
+        write(UInt64(b.count))
+        _bytes.append(contentsOf: b)
+    }
+
+    /// Varint length + the bytes.
+    @inlinable public mutating func writeBytes(_ b: ArraySlice<UInt8>) {
+        write(UInt64(b.count))
+        _bytes.append(contentsOf: b)
+    }
+
+    /// The bytes alone, no length prefix.
+    @inlinable public mutating func writeRaw(_ b: [UInt8]) { _bytes.append(contentsOf: b) }
+    @inlinable public mutating func writeRaw(_ b: ArraySlice<UInt8>) { _bytes.append(contentsOf: b) }
+
+    @inlinable public mutating func writeFixedUInt32LE(_ v: UInt32) {
+        var le = v.littleEndian
+        withUnsafeBytes(of: &le) { _bytes.append(contentsOf: $0) }
+    }
+
+    @inlinable public mutating func writeFixedUInt64LE(_ v: UInt64) {
+        var le = v.littleEndian
+        withUnsafeBytes(of: &le) { _bytes.append(contentsOf: $0) }
+    }
+}
+
+/// Reads binary-encoded values from a byte array (or slice) without copying it.
+public struct BinaryReader: Sendable {
+    @usableFromInline let storage: ArraySlice<UInt8>
+    @usableFromInline var _offset: Int
+    /// Offset of the next byte to read, relative to the start of the input.
+    @inlinable public var offset: Int { _offset }
+
+    public init(_ bytes: [UInt8]) {
+        storage = bytes[...]
+        _offset = 0
+    }
+    public init(_ bytes: ArraySlice<UInt8>) {
+        storage = bytes
+        _offset = 0
+    }
+
+    @inlinable public var count: Int { storage.count }
+    @inlinable public var remaining: Int { storage.count - _offset }
+    @inlinable public var isAtEnd: Bool { _offset >= storage.count }
+
+    @inlinable func truncated(_ what: String, at start: Int, need: Int) -> DecodeError {
+        DecodeError(offset: start, reason: "truncated \(what): needs \(need) bytes, only \(storage.count - start) left")
+    }
+
+    @inlinable public mutating func readUInt8() throws(DecodeError) -> UInt8 {
+        guard _offset < storage.count else { throw truncated("byte", at: _offset, need: 1) }
+        let b = storage[storage.startIndex + _offset]
+        _offset += 1
+        return b
+    }
+
+    @inlinable public mutating func readBool() throws(DecodeError) -> Bool {
+        let start = _offset
+        let b = try readUInt8()
+        switch b {
+        case 0: return false
+        case 1: return true
+        default: throw DecodeError(offset: start, reason: "invalid boolean byte \(b)")
+        }
+    }
+
+    /// LEB128 varint of at most `maxBytes` bytes and at most `limit`.
+    @inlinable mutating func readVarint(maxBytes: Int, limit: UInt64, what: StaticString) throws(DecodeError) -> UInt64 {
+        let start = _offset
+        var value: UInt64 = 0
+        var next = start
+        // 0: ok, 1: truncated, 2: overflow, 3: non-canonical, 4: overlong
+        var failure = 0
+        storage.withUnsafeBufferPointer { buf in
+            let n = buf.count
+            guard start < n else { failure = 1; return }
+            let first = buf[start]
+            if first < 0x80 {
+                value = UInt64(first)
+                next = start + 1
+                return
+            }
+            var shift: UInt64 = 0
+            var i = start
+            while true {
+                guard i < n else { failure = 1; return }
+                let b = buf[i]
+                i += 1
+                let group = UInt64(b & 0x7F)
+                if shift == 63 && group > 1 { failure = 2; return }
+                value |= group << shift
+                if b & 0x80 == 0 {
+                    if b == 0 { failure = 3; return }
+                    next = i
+                    return
+                }
+                shift += 7
+                if i - start >= maxBytes { failure = 4; return }
+            }
+        }
+        if failure != 0 || value > limit {
+            throw varintError(failure, at: start, what: what, maxBytes: maxBytes, value: value)
+        }
+        _offset = next
+        return value
+    }
+
+    @inlinable public mutating func readUInt32() throws(DecodeError) -> UInt32 {
+        UInt32(try readVarint(maxBytes: 5, limit: UInt64(UInt32.max), what: "UInt32"))
+    }
+
+    @inlinable public mutating func readUInt64() throws(DecodeError) -> UInt64 {
+        try readVarint(maxBytes: 10, limit: UInt64.max, what: "UInt64")
+    }
+
+    @inlinable public mutating func readInt64() throws(DecodeError) -> Int64 {
+        let u = try readVarint(maxBytes: 10, limit: UInt64.max, what: "Int64")
+        return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
+    }
+
+    @inlinable public mutating func readInt() throws(DecodeError) -> Int {
+        let start = _offset
+        let v = try readInt64()
+        guard let i = Int(exactly: v) else {
+            _offset = start
+            throw DecodeError(offset: start, reason: "integer \(v) does not fit in Int")
+        }
+        return i
+    }
+
+    @inlinable public mutating func readDouble() throws(DecodeError) -> Double {
+        Double(bitPattern: try readFixedUInt64LE())
+    }
+
+    @inlinable public mutating func readFixedUInt32LE() throws(DecodeError) -> UInt32 {
+        guard remaining >= 4 else { throw truncated("UInt32", at: _offset, need: 4) }
+        let v = storage.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: _offset, as: UInt32.self) }
+        _offset += 4
+        return UInt32(littleEndian: v)
+    }
+
+    @inlinable public mutating func readFixedUInt64LE() throws(DecodeError) -> UInt64 {
+        guard remaining >= 8 else { throw truncated("UInt64", at: _offset, need: 8) }
+        let v = storage.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: _offset, as: UInt64.self) }
+        _offset += 8
+        return UInt64(littleEndian: v)
+    }
+
+    /// Reads a varint length and checks that many bytes remain.
+    @inlinable mutating func readLength(_ what: StaticString) throws(DecodeError) -> Int {
+        let start = _offset
+        let n = try readVarint(maxBytes: 10, limit: UInt64.max, what: "length")
+        guard n <= UInt64(remaining) else {
+            _offset = start
+            throw DecodeError(offset: start, reason: "\(what) of \(n) bytes runs past the end of the data (\(remaining) bytes left)")
+        }
+        return Int(n)
+    }
+
+    /// Varint length + UTF-8; invalid UTF-8 is an error (never silently repaired).
+    @inlinable public mutating func readString() throws(DecodeError) -> String {
+        let start = _offset
+        let n = try readLength("string")
+        let from = _offset
+        let result: String? = storage.withUnsafeBufferPointer { buf in
+            decodeUTF8(UnsafeBufferPointer(rebasing: buf[from ..< from + n]))
+        }
+        guard let s = result else {
+            _offset = start
+            throw DecodeError(offset: start, reason: "string is not valid UTF-8")
+        }
+        _offset += n
+        return s
+    }
+
+    /// Varint length + the bytes.
+    public mutating func readBytes() throws(DecodeError) -> [UInt8] {
+        let n = try readLength("byte string")
+        let s = storage.startIndex + _offset
+        _offset += n
+        return Array(storage[s ..< s + n])
+    }
+
+    /// `count` raw bytes (no length prefix), as a slice of the input (no copy).
+    public mutating func readRaw(count n: Int) throws(DecodeError) -> ArraySlice<UInt8> {
+        guard n >= 0, n <= remaining else { throw truncated("raw bytes", at: _offset, need: n) }
+        let s = storage.startIndex + _offset
+        _offset += n
+        return storage[s ..< s + n]
+    }
+
+    /// Skips `n` bytes.
+    public mutating func skip(_ n: Int) throws(DecodeError) {
+        guard n >= 0, n <= remaining else { throw truncated("skip", at: _offset, need: n) }
+        _offset += n
+    }
+}
+
+/// Strict UTF-8 decoding: nil when the bytes are not valid UTF-8 (never repaired).
+@usableFromInline func decodeUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    // ASCII fast path, 8 bytes at a time.
+    var i = 0
+    let n = bytes.count
+    if let base = bytes.baseAddress {
+        let raw = UnsafeRawPointer(base)
+        var high: UInt64 = 0
+        while i + 8 <= n {
+            high |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            i += 8
+        }
+        while i < n {
+            high |= UInt64(base[i])
+            i += 1
+        }
+        if high & 0x8080_8080_8080_8080 == 0 {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    } else {
+        return ""
+    }
+    // Decoding repairs invalid sequences with U+FFFD; a repaired string differs from its input.
+    var s = String(decoding: bytes, as: UTF8.self)
+    let same = s.withUTF8 { utf8 in
+        utf8.count == n && memcmp(utf8.baseAddress!, bytes.baseAddress!, n) == 0
+    }
+    return same ? s : nil
+}
+
+@usableFromInline func varintError(_ failure: Int, at start: Int, what: StaticString, maxBytes: Int, value: UInt64) -> DecodeError {
+    let reason: String
+    switch failure {
+    case 1: reason = "truncated \(what) varint"
+    case 2: reason = "\(what) varint overflows 64 bits"
+    case 3: reason = "non-canonical \(what) varint"
+    case 4: reason = "overlong \(what) varint (more than \(maxBytes) bytes)"
+    default: reason = "\(what) varint value \(value) is out of range"
+    }
+    return DecodeError(offset: start, reason: reason)
+}

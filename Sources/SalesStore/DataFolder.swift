@@ -1,0 +1,504 @@
+// DataFolder.swift — a durable data folder: a snapshot plus a journal, knowing only bytes.
+//
+// Layout of a data folder (folder created 0700, files 0600):
+//
+//   snapshot      the whole model as of journal seq `lastSeq` (format: Snapshot.swift)
+//   journal       the changes since, one entry per change     (format: Journal.swift)
+//   lock          advisory lock (flock) + a line saying who holds it
+//   snapshot.tmp  transient: a snapshot being written (removed when a writer opens)
+//   journal.tmp   transient: a journal being replaced (removed when a writer opens)
+//
+// A folder "is a store" when it has `snapshot` or `journal`. A missing or empty folder
+// (or one holding only the lock / transient files) is initialised when `create` is set; any
+// other folder, or a path that is a file, is refused with notAStore.
+//
+// Loading: payload = snapshot; then apply every journal entry with seq > snapshot lastSeq.
+//
+// Protocols (each step is durable before the next; a crash anywhere leaves a loadable store):
+//
+//   append        pwrite the entry at the end of the journal, fsync; on failure ftruncate
+//                 back to the previous length. Entries are consecutive: seq = lastSeq + 1.
+//   writeSnapshot write snapshot.tmp, fsync it, rename it over snapshot, fsync the folder,
+//                 then drop the journal entries <= lastSeq: ftruncate the journal to its
+//                 header and fsync (or, when later entries must stay, write journal.tmp with
+//                 them, fsync, rename over journal, fsync the folder).
+//                 Crash before the rename: old snapshot + full journal. After it: new
+//                 snapshot + a journal whose entries <= lastSeq are skipped on load (and
+//                 dropped by the next writer to open the folder).
+//   open          a writer takes flock(LOCK_EX|LOCK_NB) on `lock` and writes its holder
+//                 line there; a torn journal tail is cut back to the last whole entry with a
+//                 warning. Read-only opens take no lock and change nothing on disk.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One change read back from the journal.
+public struct JournalEntry: Equatable, Sendable {
+    public let seq: UInt64
+    public let payload: [UInt8]
+    public init(seq: UInt64, payload: [UInt8]) {
+        self.seq = seq
+        self.payload = payload
+    }
+}
+
+/// A data folder holding a snapshot and a journal of opaque byte payloads.
+/// Not thread-safe: use one DataFolder from one thread (or actor) at a time.
+public final class DataFolder {
+    public static let snapshotFileName = "snapshot"
+    public static let journalFileName = "journal"
+    public static let lockFileName = "lock"
+    /// The newest snapshot / journal format version this build reads and writes.
+    public static let formatVersion: UInt32 = 1
+
+    public let path: String
+    public let readOnly: Bool
+    /// Repairs made or problems noticed (torn journal tail, missing journal ...), for the user.
+    public private(set) var warnings: [StoreWarning] = []
+    /// The lastSeq of the snapshot on disk (0 when there is none).
+    public private(set) var snapshotLastSeq: UInt64 = 0
+    /// Whether a snapshot file exists.
+    public private(set) var hasSnapshot = false
+
+    public var snapshotPath: String { join(Self.snapshotFileName) }
+    public var journalPath: String { join(Self.journalFileName) }
+    public var lockPath: String { join(Self.lockFileName) }
+    var snapshotTempPath: String { join(Self.snapshotFileName + ".tmp") }
+    var journalTempPath: String { join(Self.journalFileName + ".tmp") }
+
+    private let io: any FileIO
+    private var lockFD: Int32 = -1
+    private var journalFD: Int32 = -1
+    private var journalSize = 0
+    private var journalFirstSeq: UInt64?
+    private var journalLastSeq: UInt64?
+    /// A failed append could not be cut back: cut to journalSize before the next one.
+    private var needsTruncate = false
+    private var isClosed = false
+
+    private init(path: String, readOnly: Bool, io: any FileIO) {
+        self.path = path
+        self.readOnly = readOnly
+        self.io = io
+    }
+
+    deinit { close() }
+
+    private func join(_ name: String) -> String { path == "/" ? "/" + name : path + "/" + name }
+
+    // MARK: - Opening
+
+    /// Opens (creating when `create` and the folder is missing or empty) a data folder.
+    /// Unless readOnly, takes an exclusive advisory lock — flock(LOCK_EX|LOCK_NB) on `<dir>/lock` —
+    /// and writes `holderInfo` (e.g. "pid 1234, user wang.wei on host x, since 2026-11-26T15:00:00Z")
+    /// into it; a second writer gets StoreError.locked with that text. Read-only opens take no lock.
+    ///
+    /// Also validates the snapshot's header and size (not its checksum: loadSnapshot does that) and
+    /// the whole journal, cutting a torn tail (warning) unless readOnly.
+    /// Throws notAStore, locked, corruptSnapshot, corruptJournal, newerVersion, readOnly (a missing
+    /// folder with create + readOnly), io.
+    public static func open(path: String, readOnly: Bool, create: Bool, holderInfo: String,
+                            io: any FileIO = POSIXFileIO()) throws -> DataFolder {
+        var path = path
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+
+        switch try sys(path, { try io.kind(of: path) }) {
+        case .missing:
+            guard create else {
+                throw StoreError.io(path: path, operation: "open the data folder", message: "No such file or directory")
+            }
+            guard !readOnly else { throw StoreError.readOnly(path: path) }
+            try sys(path) { try io.makeDirectory(path, mode: 0o700) }
+        case .regular, .other:
+            throw StoreError.notAStore(path: path)
+        case .directory:
+            let names = Set(try sys(path) { try io.listDirectory(path) })
+            if !names.contains(snapshotFileName) && !names.contains(journalFileName) {
+                let others = names.subtracting([lockFileName, snapshotFileName + ".tmp", journalFileName + ".tmp"])
+                if !others.isEmpty || !create { throw StoreError.notAStore(path: path) }
+            }
+        }
+
+        let folder = DataFolder(path: path, readOnly: readOnly, io: io)
+        do {
+            try folder.start(holderInfo: holderInfo)
+        } catch {
+            folder.close()
+            throw error
+        }
+        return folder
+    }
+
+    private func start(holderInfo: String) throws {
+        if !readOnly {
+            try takeLock(holderInfo: holderInfo)
+            for tmp in [snapshotTempPath, journalTempPath] {
+                if (try? io.kind(of: tmp)) == .regular { try? io.unlink(tmp) }
+            }
+        }
+
+        // The snapshot: header and size only, for lastSeq.
+        if try sys(snapshotPath, { try io.kind(of: snapshotPath) }) != .missing {
+            let fd = try sys(snapshotPath) { try io.open(snapshotPath, flags: O_RDONLY | O_CLOEXEC, mode: 0) }
+            defer { io.close(fd) }
+            let size = try sys(snapshotPath) { try io.size(fd) }
+            let prefix = try readBytes(fd, count: min(size, SnapshotFormat.headerSize), at: 0, file: snapshotPath)
+            let header = try SnapshotFormat.parseHeader(prefix, fileSize: size, path: snapshotPath)
+            snapshotLastSeq = header.lastSeq
+            hasSnapshot = true
+        }
+
+        // The journal.
+        if try sys(journalPath, { try io.kind(of: journalPath) }) == .missing {
+            if hasSnapshot {
+                warn("the journal \(journalPath) was missing; " + (readOnly ? "only the snapshot can be loaded" : "a new empty one was started"))
+            }
+            if !readOnly {
+                try replaceJournal(with: JournalFormat.header(), firstSeq: nil, lastSeq: nil)
+            }
+            return
+        }
+        let bytes: [UInt8]
+        if readOnly {
+            bytes = try sys(journalPath) { try io.readWholeFile(journalPath) } ?? []
+        } else {
+            journalFD = try sys(journalPath) { try io.open(journalPath, flags: O_RDWR | O_CLOEXEC, mode: 0o600) }
+            bytes = try sys(journalPath) { try io.readAll(journalFD) }
+        }
+        let scan = try bytes.withUnsafeBytes { try JournalFormat.scan($0, path: journalPath) }
+        if let first = scan.firstSeq, first > snapshotLastSeq + 1 {
+            throw StoreError.corruptJournal(
+                path: journalPath, offset: JournalFormat.headerSize,
+                reason: "it begins at seq \(first) but the snapshot ends at seq \(snapshotLastSeq), so the changes in between are missing")
+        }
+        journalSize = max(scan.validEnd, readOnly ? 0 : JournalFormat.headerSize)
+        journalFirstSeq = scan.firstSeq
+        journalLastSeq = scan.lastSeq
+        if scan.tornReason != nil { try handleTornTail(scan) }
+
+        // Finish a snapshot rewrite that died before dropping the journal entries it includes.
+        if !readOnly, let last = journalLastSeq, last <= snapshotLastSeq {
+            try dropJournalEntries(through: snapshotLastSeq, snapshotDurable: false)
+        }
+    }
+
+    private func takeLock(holderInfo: String) throws {
+        lockFD = try sys(lockPath) { try io.open(lockPath, flags: O_RDWR | O_CREAT | O_CLOEXEC, mode: 0o600) }
+        let taken = try sys(lockPath) { try io.tryLockExclusive(lockFD) }
+        guard taken else {
+            let text = (try? io.readAll(lockFD)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            io.close(lockFD)
+            lockFD = -1
+            throw StoreError.locked(path: path, holder: trimmed(text))
+        }
+        try sys(lockPath) {
+            try io.ftruncate(lockFD, to: 0)
+            try io.write(lockFD, Array((holderInfo + "\n").utf8), at: 0)
+        }
+    }
+
+    private func handleTornTail(_ scan: JournalFormat.Scan) throws {
+        guard let reason = scan.tornReason else { return }
+        let cut = scan.size - scan.validEnd
+        if readOnly {
+            warn("journal tail torn at byte \(scan.validEnd): ignored the last \(cut) bytes (\(reason)); the file was left as is because the folder is open read-only")
+            return
+        }
+        if scan.validEnd < JournalFormat.headerSize {
+            try sys(journalPath) {
+                try io.ftruncate(journalFD, to: 0)
+                try io.write(journalFD, JournalFormat.header(), at: 0)
+                try io.fsync(journalFD)
+            }
+            journalSize = JournalFormat.headerSize
+            warn("journal header torn: rewrote the \(JournalFormat.headerSize)-byte header over \(cut) bytes (\(reason))")
+        } else {
+            try sys(journalPath) {
+                try io.ftruncate(journalFD, to: scan.validEnd)
+                try io.fsync(journalFD)
+            }
+            journalSize = scan.validEnd
+            warn("journal tail torn at byte \(scan.validEnd): cut \(cut) bytes (\(reason))")
+        }
+    }
+
+    private func warn(_ message: String) {
+        if !warnings.contains(where: { $0.message == message }) {
+            warnings.append(StoreWarning(message: message))
+        }
+    }
+
+    // MARK: - Reading
+
+    /// The last seq the folder holds: the newest of the snapshot's and the journal's.
+    public var lastSeq: UInt64 { max(snapshotLastSeq, journalLastSeq ?? 0) }
+
+    /// Current journal size in bytes (header included), to decide when to rewrite the snapshot.
+    public var journalBytes: Int { journalSize }
+
+    /// The snapshot payload and the last journal seq it includes; nil when the folder has none yet.
+    /// Reads the file in one go and checks its checksum; throws corruptSnapshot / newerVersion.
+    public func loadSnapshot() throws -> (payload: [UInt8], lastSeq: UInt64)? {
+        try checkOpen()
+        let file = snapshotPath
+        guard try sys(file, { try io.kind(of: file) }) != .missing else { return nil }
+        let fd = try sys(file) { try io.open(file, flags: O_RDONLY | O_CLOEXEC, mode: 0) }
+        defer { io.close(fd) }
+        let size = try sys(file) { try io.size(fd) }
+        let prefix = try readBytes(fd, count: min(size, SnapshotFormat.headerSize), at: 0, file: file)
+        let header = try SnapshotFormat.parseHeader(prefix, fileSize: size, path: file)
+        let length = header.payloadLength
+        let payload = try readBytes(fd, count: length, at: SnapshotFormat.headerSize, file: file)
+        let trailer = try readBytes(fd, count: SnapshotFormat.trailerSize, at: SnapshotFormat.headerSize + length, file: file)
+        guard payload.count == length, trailer.count == SnapshotFormat.trailerSize else {
+            throw StoreError.corruptSnapshot(path: file, reason: "the file shrank while it was being read (truncated)")
+        }
+        let stored = trailer.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+        let computed = crc32(payload, continuing: crc32(prefix))
+        guard stored == computed else {
+            throw SnapshotFormat.checksumMismatch(path: file, stored: stored, computed: computed)
+        }
+        return (payload, header.lastSeq)
+    }
+
+    /// All whole journal entries with seq > afterSeq, in order. A torn last entry (incomplete, or a
+    /// bad checksum on the final entry that runs to the end of the file) is cut off the file (unless
+    /// readOnly) and reported in `warnings`; a bad entry followed by more data, or a gap in the seqs
+    /// (including a first entry later than afterSeq + 1), is StoreError.corruptJournal.
+    public func readJournal(afterSeq: UInt64) throws -> [JournalEntry] {
+        try checkOpen()
+        let bytes: [UInt8]
+        if readOnly {
+            guard let b = try sys(journalPath, { try io.readWholeFile(journalPath) }) else { return [] }
+            bytes = b
+        } else {
+            try ensureJournalOpen()
+            bytes = try readBytes(journalFD, count: journalSize, at: 0, file: journalPath)
+        }
+        let scan = try bytes.withUnsafeBytes { try JournalFormat.scan($0, path: journalPath) }
+        if scan.tornReason != nil { try handleTornTail(scan) }
+        if readOnly {
+            journalSize = scan.validEnd
+            journalFirstSeq = scan.firstSeq
+            journalLastSeq = scan.lastSeq
+        }
+        guard let startIndex = scan.entries.firstIndex(where: { $0.seq > afterSeq }) else { return [] }
+        let first = scan.entries[startIndex]
+        if first.seq > afterSeq + 1 {
+            throw StoreError.corruptJournal(
+                path: journalPath, offset: first.start,
+                reason: "the changes after seq \(afterSeq) are wanted but the journal jumps to seq \(first.seq)")
+        }
+        var result: [JournalEntry] = []
+        result.reserveCapacity(scan.entries.count - startIndex)
+        for e in scan.entries[startIndex...] {
+            result.append(JournalEntry(seq: e.seq, payload: Array(bytes[e.payloadStart ..< e.end])))
+        }
+        return result
+    }
+
+    // MARK: - Writing
+
+    /// Appends one entry (seq = lastSeq + 1), written and fsynced before returning. On any failure
+    /// the file is truncated back to its previous length (best effort) and the error thrown: the
+    /// caller then discards the change. Throws readOnly on a read-only folder.
+    @discardableResult
+    public func append(_ payload: [UInt8]) throws -> UInt64 {
+        guard !readOnly else { throw StoreError.readOnly(path: path) }
+        try checkOpen()
+        guard payload.count <= Int(UInt32.max) else {
+            throw StoreError.io(path: journalPath, operation: "append to", message: "a change of \(payload.count) bytes exceeds the 4 GiB entry limit")
+        }
+        try ensureJournalOpen()
+        if needsTruncate {
+            try sys(journalPath) { try io.ftruncate(journalFD, to: journalSize) }
+            needsTruncate = false
+        }
+        if let last = journalLastSeq, last < snapshotLastSeq {
+            // An earlier writeSnapshot stopped before resetting the journal.
+            try dropJournalEntries(through: snapshotLastSeq, snapshotDurable: false)
+        }
+        let seq = lastSeq + 1
+        let entry = JournalFormat.encodeEntry(seq: seq, payload: payload)
+        do {
+            try io.write(journalFD, entry, at: journalSize)
+            try io.fsync(journalFD)
+        } catch {
+            do {
+                try io.ftruncate(journalFD, to: journalSize)
+                try? io.fsync(journalFD)
+            } catch {
+                needsTruncate = true
+            }
+            throw storeError(error, file: journalPath)
+        }
+        journalSize += entry.count
+        if journalFirstSeq == nil { journalFirstSeq = seq }
+        journalLastSeq = seq
+        return seq
+    }
+
+    /// Atomic snapshot rewrite: write `snapshot.tmp`, fsync, rename over `snapshot`, fsync the folder,
+    /// then reset the journal (entries <= lastSeq are no longer needed; later ones are kept).
+    /// A crash or failure at any point leaves a loadable store (old or new snapshot, plus the journal).
+    /// `lastSeq` may not be older than the changes the folder still holds in its journal.
+    public func writeSnapshot(_ payload: [UInt8], lastSeq newLastSeq: UInt64) throws {
+        guard !readOnly else { throw StoreError.readOnly(path: path) }
+        try checkOpen()
+        let current = lastSeq
+        if newLastSeq < current {
+            // The changes after newLastSeq must still be in the journal.
+            guard let first = journalFirstSeq, first <= newLastSeq + 1 else {
+                throw StoreError.io(path: snapshotPath, operation: "write", message: "the snapshot would end at seq \(newLastSeq) but the changes after it up to seq \(current) are no longer in the journal")
+            }
+        }
+
+        let tmp = snapshotTempPath
+        let header = SnapshotFormat.encodeHeader(lastSeq: newLastSeq, payloadLength: payload.count)
+        var crc = crc32(header)
+        crc = crc32(payload, continuing: crc)
+        var trailer = BinaryWriter()
+        trailer.writeFixedUInt32LE(crc)
+        do {
+            if (try? io.kind(of: tmp)) != .missing { try? io.unlink(tmp) }
+            let fd = try io.open(tmp, flags: O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o600)
+            do {
+                try io.write(fd, header, at: 0)
+                try io.write(fd, payload, at: header.count)
+                try io.write(fd, trailer.bytes, at: header.count + payload.count)
+                try io.fsync(fd)
+            } catch {
+                io.close(fd)
+                throw error
+            }
+            io.close(fd)
+            try io.rename(tmp, to: snapshotPath)
+        } catch {
+            try? io.unlink(tmp)
+            throw storeError(error, file: tmp)
+        }
+        // The new snapshot is in place (if perhaps not yet durable): the journal still holds
+        // everything, so the folder is consistent whatever fails from here on.
+        snapshotLastSeq = newLastSeq
+        hasSnapshot = true
+        try sys(path) { try io.fsyncDirectory(path) }
+        try dropJournalEntries(through: newLastSeq, snapshotDurable: true)
+    }
+
+    /// Removes the journal entries with seq <= `seq` (now in the snapshot).
+    private func dropJournalEntries(through seq: UInt64, snapshotDurable: Bool) throws {
+        try ensureJournalOpen()
+        guard let first = journalFirstSeq, let last = journalLastSeq, first <= seq else { return }
+        if !snapshotDurable {
+            // The snapshot's rename must be on disk before the journal loses what it covers.
+            try sys(path) { try io.fsyncDirectory(path) }
+        }
+        if last <= seq {
+            try sys(journalPath) { try io.ftruncate(journalFD, to: JournalFormat.headerSize) }
+            journalSize = JournalFormat.headerSize
+            journalFirstSeq = nil
+            journalLastSeq = nil
+            try sys(journalPath) { try io.fsync(journalFD) }
+        } else {
+            // Keep the entries after `seq`: write them to a new journal and swap it in.
+            let bytes = try readBytes(journalFD, count: journalSize, at: 0, file: journalPath)
+            let scan = try bytes.withUnsafeBytes { try JournalFormat.scan($0, path: journalPath) }
+            guard let keepFrom = scan.entries.first(where: { $0.seq > seq }) else { return }
+            try replaceJournal(with: JournalFormat.header() + bytes[keepFrom.start ..< scan.validEnd],
+                               firstSeq: keepFrom.seq, lastSeq: scan.lastSeq)
+        }
+    }
+
+    /// Atomically replaces the journal with `content` (header + whole entries).
+    private func replaceJournal(with content: [UInt8], firstSeq: UInt64?, lastSeq: UInt64?) throws {
+        let tmp = journalTempPath
+        do {
+            if (try? io.kind(of: tmp)) != .missing { try? io.unlink(tmp) }
+            let fd = try io.open(tmp, flags: O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o600)
+            do {
+                try io.write(fd, content, at: 0)
+                try io.fsync(fd)
+            } catch {
+                io.close(fd)
+                throw error
+            }
+            io.close(fd)
+            try io.rename(tmp, to: journalPath)
+        } catch {
+            try? io.unlink(tmp)
+            throw storeError(error, file: tmp)
+        }
+        if journalFD >= 0 { io.close(journalFD) }
+        journalFD = -1
+        journalSize = content.count
+        journalFirstSeq = firstSeq
+        journalLastSeq = lastSeq
+        needsTruncate = false
+        try sys(path) { try io.fsyncDirectory(path) }
+        try ensureJournalOpen()
+    }
+
+    private func ensureJournalOpen() throws {
+        guard journalFD < 0 else { return }
+        journalFD = try sys(journalPath) { try io.open(journalPath, flags: O_RDWR | O_CLOEXEC, mode: 0o600) }
+    }
+
+    // MARK: - Closing
+
+    /// Releases the lock and closes the files. Further use throws; closing twice is harmless.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        if journalFD >= 0 { io.close(journalFD) }
+        journalFD = -1
+        if lockFD >= 0 {
+            try? io.ftruncate(lockFD, to: 0)
+            io.unlock(lockFD)
+            io.close(lockFD)
+        }
+        lockFD = -1
+    }
+
+    private func checkOpen() throws {
+        if isClosed {
+            throw StoreError.io(path: path, operation: "use the data folder", message: "it has been closed")
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func readBytes(_ fd: Int32, count: Int, at offset: Int, file: String) throws -> [UInt8] {
+        try sys(file) {
+            try [UInt8](unsafeUninitializedCapacity: count) { buf, initialized in
+                initialized = try io.read(fd, into: UnsafeMutableRawBufferPointer(buf), at: offset)
+            }
+        }
+    }
+}
+
+/// Runs `body`, turning a SystemError (or any non-store error) into StoreError.io for `file`.
+func sys<T>(_ file: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        throw storeError(error, file: file)
+    }
+}
+
+func storeError(_ error: any Error, file: String) -> StoreError {
+    switch error {
+    case let e as StoreError: return e
+    case let e as SystemError: return .io(path: file, operation: e.operation, message: e.message)
+    default: return .io(path: file, operation: "access", message: String(describing: error))
+    }
+}
+
+private func trimmed(_ s: String) -> String {
+    var chars = Substring(s)
+    while let c = chars.first, c.isWhitespace || c == "\0" { chars.removeFirst() }
+    while let c = chars.last, c.isWhitespace || c == "\0" { chars.removeLast() }
+    return String(chars)
+}

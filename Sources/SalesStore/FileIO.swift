@@ -1,0 +1,278 @@
+// FileIO.swift — the few system calls the store makes, behind a protocol.
+//
+// DataFolder never calls the C library for file work directly: it goes through a FileIO so
+// that tests can inject failures (fail the N-th write, fsync or rename, or "die" after it)
+// and check that the folder on disk is still loadable. POSIXFileIO is the real thing.
+//
+// Conventions:
+//   - Every method that can fail throws a SystemError (operation + errno); DataFolder turns
+//     it into StoreError.io naming the file concerned.
+//   - Reads and writes are positional (pread/pwrite) and loop over short transfers and EINTR:
+//     `write` writes every byte or throws; `read` fills the buffer or stops at end of file.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failed system call: the operation and its errno.
+public struct SystemError: Error, Equatable, CustomStringConvertible, Sendable {
+    public let operation: String
+    public let code: Int32
+    public init(operation: String, code: Int32) {
+        self.operation = operation
+        self.code = code
+    }
+    /// The errno text, e.g. "No space left on device".
+    public var message: String { String(cString: strerror(code)) }
+    public var description: String { "\(operation): \(message)" }
+}
+
+/// What is at a path.
+public enum FileKind: Equatable, Sendable {
+    case missing, directory, regular, other
+}
+
+/// The system calls the store uses.
+public protocol FileIO {
+    /// What is at `path` (without following a final symlink's absence: a dangling link is `.other`).
+    func kind(of path: String) throws -> FileKind
+    /// The names in a directory, without "." and "..".
+    func listDirectory(_ path: String) throws -> [String]
+    /// mkdir(path, mode).
+    func makeDirectory(_ path: String, mode: UInt32) throws
+    /// open(2); returns the descriptor.
+    func open(_ path: String, flags: Int32, mode: UInt32) throws -> Int32
+    /// close(2); errors are ignored.
+    func close(_ fd: Int32)
+    /// The file's size (fstat).
+    func size(_ fd: Int32) throws -> Int
+    /// Reads up to buffer.count bytes at `offset`; returns how many were read (fewer only at end of file).
+    func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int
+    /// Writes all of `bytes` at `offset`, or throws.
+    func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws
+    /// fsync(2).
+    func fsync(_ fd: Int32) throws
+    /// ftruncate(2).
+    func ftruncate(_ fd: Int32, to length: Int) throws
+    /// rename(2): atomically replaces `to`.
+    func rename(_ from: String, to: String) throws
+    /// Opens the directory and fsyncs it, making renames and creations in it durable.
+    func fsyncDirectory(_ path: String) throws
+    /// unlink(2).
+    func unlink(_ path: String) throws
+    /// flock(fd, LOCK_EX | LOCK_NB): true when taken, false when another descriptor holds it.
+    func tryLockExclusive(_ fd: Int32) throws -> Bool
+    /// flock(fd, LOCK_UN).
+    func unlock(_ fd: Int32)
+}
+
+extension FileIO {
+    /// The whole content of a file, or nil when it does not exist.
+    public func readWholeFile(_ path: String) throws -> [UInt8]? {
+        guard try kind(of: path) != .missing else { return nil }
+        let fd = try open(path, flags: O_RDONLY | O_CLOEXEC, mode: 0)
+        defer { close(fd) }
+        return try readAll(fd)
+    }
+
+    /// The whole content of an open file, read from offset 0 in one go.
+    public func readAll(_ fd: Int32) throws -> [UInt8] {
+        let n = try size(fd)
+        var got = 0
+        var bytes = try [UInt8](unsafeUninitializedCapacity: n) { buf, count in
+            got = try read(fd, into: UnsafeMutableRawBufferPointer(buf), at: 0)
+            count = got
+        }
+        // The file grew while we read: pick up the rest.
+        if got == n {
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let k = try chunk.withUnsafeMutableBytes { try read(fd, into: $0, at: bytes.count) }
+                if k == 0 { break }
+                bytes.append(contentsOf: chunk[0..<k])
+            }
+        }
+        return bytes
+    }
+
+    /// Writes a byte array at `offset`.
+    public func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int) throws {
+        try bytes.withUnsafeBytes { try write(fd, $0, at: offset) }
+    }
+}
+
+/// The real system calls.
+public struct POSIXFileIO: FileIO, Sendable {
+    public init() {}
+
+    private func fail(_ op: String) -> SystemError { SystemError(operation: op, code: errno) }
+
+    public func kind(of path: String) throws -> FileKind {
+        var st = stat()
+        if lstat(path, &st) != 0 {
+            if errno == ENOENT { return .missing }
+            throw fail("stat")
+        }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: return .directory
+        case S_IFREG: return .regular
+        case S_IFLNK:
+            // Follow the link: a link to a folder is a folder.
+            if stat(path, &st) != 0 { return .other }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR: return .directory
+            case S_IFREG: return .regular
+            default: return .other
+            }
+        default: return .other
+        }
+    }
+
+    public func listDirectory(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw fail("list folder") }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(dir) else {
+                if errno != 0 { throw fail("list folder") }
+                break
+            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    public func makeDirectory(_ path: String, mode: UInt32) throws {
+        if mkdir(path, mode_t(mode)) != 0 { throw fail("create folder") }
+    }
+
+    public func open(_ path: String, flags: Int32, mode: UInt32) throws -> Int32 {
+        while true {
+            let fd = systemOpen(path, flags, mode_t(mode))
+            if fd >= 0 { return fd }
+            if errno != EINTR { throw fail("open") }
+        }
+    }
+
+    public func close(_ fd: Int32) {
+        #if canImport(Glibc)
+        _ = Glibc.close(fd)
+        #else
+        _ = Darwin.close(fd)
+        #endif
+    }
+
+    public func size(_ fd: Int32) throws -> Int {
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw fail("stat") }
+        return Int(st.st_size)
+    }
+
+    public func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
+        var done = 0
+        while done < buffer.count {
+            // Keep each call under 1 GiB (Linux caps a transfer at 2 GiB - 4 KiB).
+            let want = min(buffer.count - done, 1 << 30)
+            let n = pread(fd, buffer.baseAddress! + done, want, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw fail("read")
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    public func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        var done = 0
+        while done < bytes.count {
+            let want = min(bytes.count - done, 1 << 30)
+            let n = pwrite(fd, bytes.baseAddress! + done, want, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw fail("write")
+            }
+            if n == 0 { throw SystemError(operation: "write", code: EIO) }
+            done += n
+        }
+    }
+
+    public func fsync(_ fd: Int32) throws {
+        while true {
+            #if canImport(Glibc)
+            let r = Glibc.fsync(fd)
+            #else
+            let r = Darwin.fsync(fd)
+            #endif
+            if r == 0 { return }
+            if errno != EINTR { throw fail("fsync") }
+        }
+    }
+
+    public func ftruncate(_ fd: Int32, to length: Int) throws {
+        while true {
+            #if canImport(Glibc)
+            let r = Glibc.ftruncate(fd, off_t(length))
+            #else
+            let r = Darwin.ftruncate(fd, off_t(length))
+            #endif
+            if r == 0 { return }
+            if errno != EINTR { throw fail("truncate") }
+        }
+    }
+
+    public func rename(_ from: String, to: String) throws {
+        #if canImport(Glibc)
+        let r = Glibc.rename(from, to)
+        #else
+        let r = Darwin.rename(from, to)
+        #endif
+        if r != 0 { throw fail("rename") }
+    }
+
+    public func fsyncDirectory(_ path: String) throws {
+        let fd = try open(path, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC, mode: 0)
+        defer { close(fd) }
+        do { try fsync(fd) } catch let e as SystemError {
+            throw SystemError(operation: "fsync folder", code: e.code)
+        }
+    }
+
+    public func unlink(_ path: String) throws {
+        #if canImport(Glibc)
+        let r = Glibc.unlink(path)
+        #else
+        let r = Darwin.unlink(path)
+        #endif
+        if r != 0 { throw fail("remove") }
+    }
+
+    public func tryLockExclusive(_ fd: Int32) throws -> Bool {
+        while true {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+            if errno == EWOULDBLOCK { return false }
+            if errno != EINTR { throw fail("lock") }
+        }
+    }
+
+    public func unlock(_ fd: Int32) {
+        _ = flock(fd, LOCK_UN)
+    }
+}
+
+/// open(2) is variadic in C; both C libraries export a non-variadic overlay in Swift.
+@inline(__always)
+private func systemOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
+    #if canImport(Glibc)
+    return Glibc.open(path, flags, mode)
+    #else
+    return Darwin.open(path, flags, mode)
+    #endif
+}

@@ -1,0 +1,174 @@
+import ArgumentParser
+import Foundation
+import SalesCore
+import SalesShell
+
+/// Options every way of running salesh shares.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The data folder (default: $SALESH_DATA, else ./sales.db).", valueName: "dir"))
+    var data: String?
+
+    @Option(name: .long, help: ArgumentHelp("The staff id acting (default: $SALESH_USER).", valueName: "id"))
+    var user: String?
+
+    @Option(name: .long, help: ArgumentHelp("Output format: table, csv, tsv, json or markdown.", valueName: "format"))
+    var format: String?
+
+    @Flag(name: .long, help: "Open the store without taking the write lock; nothing can be changed.")
+    var readOnly = false
+
+    @Flag(name: .long, help: "In scripts and -c, go on after a failing statement (the exit status still says it failed).")
+    var keepGoing = false
+
+    func sessionOptions() throws -> SessionOptions {
+        var o = SessionOptions(dataDirectory: data ?? SessionOptions.defaultDataDirectory())
+        o.user = user
+        o.readOnly = readOnly
+        o.keepGoing = keepGoing
+        if let f = format {
+            guard let fmt = OutputFormat.parse(f) else {
+                throw ValidationError("unknown format '\(f)': use table, csv, tsv, json or markdown")
+            }
+            o.format = fmt
+        }
+        return o
+    }
+}
+
+func openSession(_ options: StoreOptions) throws -> Session {
+    do { return try Session.open(try options.sessionOptions()) } catch let e as StartupError {
+        FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+        throw ExitCode(e.status.rawValue)
+    }
+}
+
+/// Parses `name=value` script parameters.
+func parameters(_ args: [String]) throws -> [String: String] {
+    var out: [String: String] = [:]
+    for a in args {
+        guard let eq = a.firstIndex(of: "="), eq != a.startIndex else {
+            throw ValidationError("script parameters are written name=value, not '\(a)'")
+        }
+        out[String(a[..<eq])] = String(a[a.index(after: eq)...])
+    }
+    return out
+}
+
+struct Salesh: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "salesh",
+        abstract: "A command shell for the sales department: records, queries, rules and scripts.",
+        discussion: """
+        salesh                      open the shell on ./sales.db (or $SALESH_DATA, or --data DIR)
+        salesh -c "STATEMENTS"      run statements and exit
+        salesh run FILE [k=v …]     run a script; salesh FILE and #!/usr/bin/env salesh work too
+        salesh < FILE               run statements from standard input
+        salesh demo [--scale N]     fill a store with a demo data set
+
+        Exit status: 0 success, 1 a check failed, 2 an error in the input, 3 the store cannot be opened.
+        """,
+        version: "0.1.0",
+        subcommands: [Shell.self, Run.self, Demo.self],
+        defaultSubcommand: Shell.self)
+}
+
+struct Shell: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "shell", abstract: "Open the shell, or run -c statements or a script.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(name: .customShort("c"), help: ArgumentHelp("Run these statements and exit (may be repeated).", valueName: "statements"))
+    var commands: [String] = []
+
+    @Argument(help: "A script to run, then its name=value parameters.")
+    var script: String?
+
+    @Argument(parsing: .captureForPassthrough, help: .hidden)
+    var params: [String] = []
+
+    func run() throws {
+        let session = try openSession(store)
+        defer { session.close() }
+        var status = ExitStatus.ok
+        if !commands.isEmpty {
+            for (n, c) in commands.enumerated() where status == .ok || store.keepGoing {
+                if session.run(c, name: commands.count > 1 ? "-c#\(n + 1)" : "-c") > 0 { status = .inputError }
+                if session.quitRequested { break }
+            }
+        } else if let script {
+            status = ScriptRunner(session: session).run(path: script, parameters: try parameters(params))
+        } else if isatty(STDIN_FILENO) == 1 {
+            status = Repl(session: session).runInteractive()
+        } else {
+            status = Repl(session: session).runStream()
+        }
+        if status != .ok { session.close(); throw ExitCode(status.rawValue) }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a script file with name=value parameters.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Argument(help: "The script file.")
+    var script: String
+
+    @Argument(parsing: .captureForPassthrough, help: "Parameters, as name=value.")
+    var params: [String] = []
+
+    func run() throws {
+        let p = try parameters(params)
+        let session = try openSession(store)
+        defer { session.close() }
+        let status = ScriptRunner(session: session).run(path: script, parameters: p)
+        if status != .ok { session.close(); throw ExitCode(status.rawValue) }
+    }
+}
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Fill a store with a realistic demo data set.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "How many opportunities to generate (customers, leads and staff grow with it).")
+    var scale: Int = 600
+
+    @Flag(help: "Replace whatever the store holds.")
+    var replace = false
+
+    func validate() throws {
+        guard scale >= 1, scale <= 50_000_000 else { throw ValidationError("--scale must be between 1 and 50000000") }
+    }
+
+    func run() throws {
+        let session = try openSession(store)
+        defer { session.close() }
+        let existing = session.model.tables.filter { !$0.schema.system }.reduce(0) { $0 + $1.count }
+        if existing > 0 && !replace {
+            FileHandle.standardError.write(Data("error: \(session.folder.path) already holds \(existing) records; use --replace to start over\n".utf8))
+            throw ExitCode(ExitStatus.inputError.rawValue)
+        }
+        session.model.removeAll()
+        DemoData(opportunities: scale, today: session.interpreter.ctx.today).generate(into: session.model)
+        do { try session.save() } catch {
+            FileHandle.standardError.write(Data("error: cannot write the demo data: \(error)\n".utf8))
+            throw ExitCode(ExitStatus.storeError.rawValue)
+        }
+        let counts = session.model.tables.filter { $0.count > 0 }.map { "\($0.count) \($0.schema.plural)" }
+        print("demo data in \(session.folder.path): \(counts.joined(separator: ", "))")
+    }
+}
+
+// Usage errors are input errors (2), like every other mistake in what the user typed.
+do {
+    var command = try Salesh.parseAsRoot()
+    try command.run()
+} catch {
+    let code = Salesh.exitCode(for: error)
+    if code == .success || error is ExitCode {
+        Salesh.exit(withError: error)
+    }
+    FileHandle.standardError.write(Data((Salesh.fullMessage(for: error) + "\n").utf8))
+    exit(ExitStatus.inputError.rawValue)
+}

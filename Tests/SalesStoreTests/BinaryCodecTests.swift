@@ -1,0 +1,144 @@
+import Testing
+@testable import SalesStore
+
+@Suite struct BinaryCodecTests {
+    @Test func roundTripOfEveryKind() throws {
+        var w = BinaryWriter()
+        let u32s: [UInt32] = [0, 1, 127, 128, 300, 16383, 16384, UInt32.max]
+        let u64s: [UInt64] = [0, 1, 127, 128, 1 << 35, UInt64(UInt32.max) + 1, UInt64.max - 1, UInt64.max]
+        let i64s: [Int64] = [0, -1, 1, -64, 63, -65, 64, Int64.min, Int64.max, -123_456_789]
+        let strings = ["", "a", "王伟", "Zürich — 東京 🚀", String(repeating: "x", count: 1000)]
+        let doubles: [Double] = [0, -0.0, 1.5, -2.25, .infinity, 123_456.789]
+        w.write(UInt8(7))
+        for v in u32s { w.write(v) }
+        for v in u64s { w.write(v) }
+        for v in i64s { w.write(v) }
+        w.write(-42)
+        w.write(true)
+        w.write(false)
+        for d in doubles { w.write(d) }
+        for s in strings { w.writeString(s) }
+        w.writeBytes([1, 2, 3])
+        w.writeBytes([])
+        w.writeRaw([9, 9])
+        w.writeFixedUInt32LE(0xDEAD_BEEF)
+        w.writeFixedUInt64LE(0x0102_0304_0506_0708)
+
+        var r = BinaryReader(w.bytes)
+        #expect(try r.readUInt8() == 7)
+        for v in u32s { #expect(try r.readUInt32() == v) }
+        for v in u64s { #expect(try r.readUInt64() == v) }
+        for v in i64s { #expect(try r.readInt64() == v) }
+        #expect(try r.readInt() == -42)
+        #expect(try r.readBool() == true)
+        #expect(try r.readBool() == false)
+        for d in doubles { #expect(try r.readDouble().bitPattern == d.bitPattern) }
+        for s in strings { #expect(try r.readString() == s) }
+        #expect(try r.readBytes() == [1, 2, 3])
+        #expect(try r.readBytes() == [])
+        #expect(Array(try r.readRaw(count: 2)) == [9, 9])
+        #expect(try r.readFixedUInt32LE() == 0xDEAD_BEEF)
+        #expect(try r.readFixedUInt64LE() == 0x0102_0304_0506_0708)
+        #expect(r.isAtEnd)
+        #expect(throws: DecodeError.self) { try r.readUInt8() }
+    }
+
+    @Test func encodingsAreTheDocumentedOnes() {
+        var w = BinaryWriter()
+        w.write(UInt32(300))            // LEB128: AC 02
+        w.write(Int64(-1))              // zigzag 1
+        w.write(Int64(1))               // zigzag 2
+        w.writeString("hé")             // 3, 68 C3 A9
+        w.writeFixedUInt32LE(0x0102_0304)
+        #expect(w.bytes == [0xAC, 0x02, 0x01, 0x02, 0x03, 0x68, 0xC3, 0xA9, 0x04, 0x03, 0x02, 0x01])
+    }
+
+    /// Every prefix of a valid encoding fails with a DecodeError, never a trap.
+    @Test func everyTruncationThrows() {
+        var w = BinaryWriter()
+        w.write(UInt64.max)
+        w.write(Int64.min)
+        w.writeString("héllo wörld")
+        w.writeBytes([1, 2, 3, 4])
+        w.writeFixedUInt32LE(1)
+        w.writeFixedUInt64LE(2)
+        w.write(1.5)
+        let full = w.bytes
+        func decodeAll(_ b: ArraySlice<UInt8>) throws(DecodeError) {
+            var r = BinaryReader(b)
+            _ = try r.readUInt64()
+            _ = try r.readInt64()
+            _ = try r.readString()
+            _ = try r.readBytes()
+            _ = try r.readFixedUInt32LE()
+            _ = try r.readFixedUInt64LE()
+            _ = try r.readDouble()
+        }
+        #expect(throws: Never.self) { try decodeAll(full[...]) }
+        for cut in 0..<full.count {
+            #expect(throws: DecodeError.self, "cut at \(cut)") { try decodeAll(full[0..<cut]) }
+        }
+    }
+
+    @Test func malformedVarintsAreRejected() {
+        func err(_ b: [UInt8], _ read: (inout BinaryReader) throws -> Void) -> DecodeError? {
+            var r = BinaryReader(b)
+            do { try read(&r); return nil } catch let e as DecodeError { return e } catch { return nil }
+        }
+        // 11 bytes of continuation: overlong.
+        #expect(err([UInt8](repeating: 0x80, count: 10) + [0x01]) { _ = try $0.readUInt64() } != nil)
+        // 10th byte carries more than the 64th bit: overflow.
+        #expect(err([UInt8](repeating: 0xFF, count: 9) + [0x02]) { _ = try $0.readUInt64() } != nil)
+        // UInt32 varint larger than UInt32.max, and 6 bytes long.
+        #expect(err([0xFF, 0xFF, 0xFF, 0xFF, 0x1F]) { _ = try $0.readUInt32() } != nil)
+        #expect(err([0x80, 0x80, 0x80, 0x80, 0x80, 0x00]) { _ = try $0.readUInt32() } != nil)
+        // Non-canonical zero padding.
+        #expect(err([0x80, 0x00]) { _ = try $0.readUInt64() } != nil)
+        // A length larger than the data.
+        let e = err([0x05, 0x61]) { _ = try $0.readString() }
+        #expect(e?.offset == 0)
+        // Invalid UTF-8 (a lone continuation byte; a truncated 4-byte sequence).
+        #expect(err([0x01, 0x80]) { _ = try $0.readString() } != nil)
+        #expect(err([0x03, 0xF0, 0x9F, 0x98]) { _ = try $0.readString() } != nil)
+        // Booleans are 0 or 1.
+        #expect(err([0x02]) { _ = try $0.readBool() } != nil)
+        // Offsets point at the bad value.
+        let e2 = err([0x01, 0x80, 0x80]) { _ = try $0.readUInt8(); _ = try $0.readUInt64() }
+        #expect(e2?.offset == 1)
+    }
+
+    @Test func readerOverASliceUsesRelativeOffsets() throws {
+        let all: [UInt8] = [0xEE, 0xEE, 0x05, 0x01, 0x02]
+        var r = BinaryReader(all[2...])
+        #expect(try r.readUInt8() == 5)
+        #expect(r.offset == 1)
+        #expect(r.remaining == 2)
+        #expect(Array(try r.readRaw(count: 2)) == [1, 2])
+        #expect(r.isAtEnd)
+    }
+
+    @Test func crc32cKnownValuesAndIncremental() {
+        #expect(crc32(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(crc32([UInt8]()) == 0)
+        #expect(crc32([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+        // Any split gives the same result as one pass (exercises the 8-byte loop and the tail).
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let whole = crc32(data)
+        for split in [0, 1, 7, 8, 9, 500, 999, 1000] {
+            #expect(crc32(data[split...], continuing: crc32(data[..<split])) == whole)
+        }
+        // Against a bit-at-a-time reference.
+        func reference(_ b: [UInt8]) -> UInt32 {
+            var c: UInt32 = 0xFFFF_FFFF
+            for x in b {
+                c ^= UInt32(x)
+                for _ in 0..<8 { c = (c & 1) != 0 ? (c >> 1) ^ 0x82F6_3B78 : c >> 1 }
+            }
+            return ~c
+        }
+        for n in [0, 1, 3, 8, 15, 16, 17, 64, 257] {
+            let b = Array(data[0..<n])
+            #expect(crc32(b) == reference(b))
+        }
+    }
+}

@@ -1,0 +1,372 @@
+import Foundation
+import Testing
+@testable import SalesStore
+
+@Suite struct DataFolderTests {
+    @Test func freshFolderIsEmptyAndPrivate() throws {
+        let tmp = TempDir()
+        let f = try openStore(tmp.store)
+        defer { f.close() }
+        #expect(try f.loadSnapshot() == nil)
+        #expect(try f.readJournal(afterSeq: 0).isEmpty)
+        #expect(f.lastSeq == 0)
+        #expect(f.journalBytes == 12)
+        #expect(f.warnings.isEmpty)
+        #expect(readFile(f.journalPath) == bytes("SALESHJ\0") + [1, 0, 0, 0])
+        #expect(readFile(f.lockPath) == bytes(holder + "\n"))
+        try f.writeSnapshot(bytes("x"), lastSeq: 0)
+        #expect(fileMode(tmp.store) == 0o700)
+        for file in [f.snapshotPath, f.journalPath, f.lockPath] {
+            #expect(fileMode(file) == 0o600, "\(file)")
+        }
+    }
+
+    @Test func snapshotAndJournalRoundTrip() throws {
+        let tmp = TempDir()
+        let f = try openStore(tmp.store)
+        #expect(try f.append(bytes("one")) == 1)
+        #expect(try f.append([]) == 2)
+        #expect(try f.append(bytes("three")) == 3)
+        #expect(f.journalBytes == 12 + 3 * 16 + 8)
+        #expect(try f.readJournal(afterSeq: 0) == [
+            JournalEntry(seq: 1, payload: bytes("one")),
+            JournalEntry(seq: 2, payload: []),
+            JournalEntry(seq: 3, payload: bytes("three")),
+        ])
+        #expect(try f.readJournal(afterSeq: 2).map(\.seq) == [3])
+        let big = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        try f.writeSnapshot(big, lastSeq: 3)
+        #expect(f.journalBytes == 12)
+        #expect(f.lastSeq == 3)
+        #expect(try f.append(bytes("four")) == 4)
+        #expect(try f.append(bytes("five")) == 5)
+        f.close()
+
+        let g = try openStore(tmp.store, create: false)
+        defer { g.close() }
+        #expect(g.warnings.isEmpty)
+        #expect(g.lastSeq == 5)
+        let snap = try #require(try g.loadSnapshot())
+        #expect(snap.payload == big)
+        #expect(snap.lastSeq == 3)
+        #expect(try g.readJournal(afterSeq: snap.lastSeq) == [
+            JournalEntry(seq: 4, payload: bytes("four")),
+            JournalEntry(seq: 5, payload: bytes("five")),
+        ])
+        #expect(try g.append(bytes("six")) == 6)
+    }
+
+    @Test func reopenReplaysEveryEntry() throws {
+        let tmp = TempDir()
+        do {
+            let f = try openStore(tmp.store)
+            for i in 1...200 { try f.append(bytes("change \(i)")) }
+            f.close()
+        }
+        let (items, snapSeq, g) = try loadState(tmp.store)
+        defer { g.close() }
+        #expect(snapSeq == nil)
+        #expect(items == (1...200).map { "change \($0)" })
+        #expect(g.lastSeq == 200)
+    }
+
+    @Test func snapshotWithEarlierLastSeqKeepsLaterEntries() throws {
+        let tmp = TempDir()
+        let f = try openStore(tmp.store)
+        for i in 1...5 { try f.append(bytes("c\(i)")) }
+        try f.writeSnapshot(bytes("state@3"), lastSeq: 3)
+        #expect(try f.readJournal(afterSeq: 3).map(\.seq) == [4, 5])
+        #expect(f.lastSeq == 5)
+        #expect(try f.append(bytes("c6")) == 6)
+        // Going back past what the journal still holds is refused, and changes nothing.
+        try f.writeSnapshot(bytes("state@6"), lastSeq: 6)
+        #expect(storeError { try f.writeSnapshot(bytes("state@2"), lastSeq: 2) } != nil)
+        #expect(try f.loadSnapshot()?.lastSeq == 6)
+        f.close()
+        let g = try openStore(tmp.store)
+        defer { g.close() }
+        #expect(try g.loadSnapshot()?.payload == bytes("state@6"))
+        #expect(g.lastSeq == 6)
+    }
+
+    // MARK: Snapshot damage
+
+    private func smallSnapshotFolder() throws -> (TempDir, [UInt8]) {
+        let tmp = TempDir()
+        let f = try openStore(tmp.store)
+        try f.append(bytes("a"))
+        try f.writeSnapshot(bytes("payload!"), lastSeq: 1)
+        f.close()
+        let snap = readFile(tmp.store + "/snapshot")
+        #expect(snap.count == 28 + 8 + 4)
+        return (tmp, snap)
+    }
+
+    private func loadSnapshot(_ path: String) throws {
+        let f = try openStore(path, readOnly: true, create: false)
+        defer { f.close() }
+        _ = try f.loadSnapshot()
+    }
+
+    @Test func everySnapshotTruncationIsRefused() throws {
+        let (tmp, snap) = try smallSnapshotFolder()
+        for cut in 0..<snap.count {
+            writeFile(tmp.store + "/snapshot", Array(snap[0..<cut]))
+            let e = storeError { try loadSnapshot(tmp.store) }
+            guard case .corruptSnapshot(let path, let reason)? = e else {
+                Issue.record("cut at \(cut): expected corruptSnapshot, got \(String(describing: e))")
+                continue
+            }
+            #expect(path == tmp.store + "/snapshot")
+            #expect(!reason.isEmpty)
+            // A writer refuses it too, at open.
+            #expect(storeError { _ = try openStore(tmp.store) } == e)
+        }
+        writeFile(tmp.store + "/snapshot", snap)
+        #expect(throws: Never.self) { try loadSnapshot(tmp.store) }
+        // Extra bytes at the end are refused as well.
+        writeFile(tmp.store + "/snapshot", snap + [0])
+        if case .corruptSnapshot? = storeError({ try loadSnapshot(tmp.store) }) {} else { Issue.record("trailing byte accepted") }
+    }
+
+    @Test func everyFlippedSnapshotBitIsDetected() throws {
+        let (tmp, snap) = try smallSnapshotFolder()
+        for i in 0..<snap.count {
+            for bit in 0..<8 {
+                var damaged = snap
+                damaged[i] ^= UInt8(1 << bit)
+                writeFile(tmp.store + "/snapshot", damaged)
+                let e = storeError { try loadSnapshot(tmp.store) }
+                switch e {
+                case .corruptSnapshot?: break
+                case .newerVersion? where (8..<12).contains(i): break
+                default: Issue.record("byte \(i) bit \(bit): got \(String(describing: e))")
+                }
+            }
+        }
+    }
+
+    @Test func newerSnapshotVersionIsRefused() throws {
+        let (tmp, snap) = try smallSnapshotFolder()
+        var v2 = snap
+        v2[8] = 2
+        writeFile(tmp.store + "/snapshot", v2)
+        let e = storeError { try loadSnapshot(tmp.store) }
+        #expect(e == .newerVersion(path: tmp.store + "/snapshot", found: 2, supported: 1))
+        #expect(e?.description.contains("newer salesh") == true)
+    }
+
+    @Test func newerJournalVersionIsRefused() throws {
+        let tmp = TempDir()
+        try openStore(tmp.store).close()
+        writeFile(tmp.store + "/journal", bytes("SALESHJ\0") + [7, 0, 0, 0])
+        let e = storeError { _ = try openStore(tmp.store) }
+        #expect(e == .newerVersion(path: tmp.store + "/journal", found: 7, supported: 1))
+    }
+
+    // MARK: Journal damage
+
+    /// A journal of 3 entries; returns its bytes and the offsets where each entry ends.
+    private func threeEntryJournal() throws -> (TempDir, [UInt8], [Int]) {
+        let tmp = TempDir()
+        let f = try openStore(tmp.store)
+        try f.append(bytes("first"))
+        try f.append([])
+        try f.append(bytes("the third"))
+        f.close()
+        let journal = readFile(tmp.store + "/journal")
+        let ends = [12 + 16 + 5, 12 + 16 + 5 + 16, 12 + 16 + 5 + 16 + 16 + 9]
+        #expect(journal.count == ends[2])
+        return (tmp, journal, ends)
+    }
+
+    @Test func everyJournalTruncationKeepsTheWholeEntries() throws {
+        let (tmp, journal, ends) = try threeEntryJournal()
+        let all = [bytes("first"), [], bytes("the third")]
+        for readOnly in [false, true] {
+            for cut in 0...journal.count {
+                writeFile(tmp.store + "/journal", Array(journal[0..<cut]))
+                let f = try openStore(tmp.store, readOnly: readOnly, create: false)
+                let entries = try f.readJournal(afterSeq: 0)
+                let whole = ends.filter { $0 <= cut }.count
+                #expect(entries.map(\.payload) == Array(all[0..<whole]), "cut \(cut)")
+                #expect(entries.map(\.seq) == Array((0..<UInt64(whole)).map { $0 + 1 }))
+                let clean = cut == 12 || ends.contains(cut)
+                #expect(f.warnings.isEmpty == clean, "cut \(cut): \(f.warnings)")
+                if !clean && cut >= 12 {
+                    #expect(f.warnings.first?.message.contains("journal tail torn at byte") == true)
+                }
+                let kept = readOnly ? cut : max(12, ends.filter { $0 <= cut }.max() ?? 12)
+                #expect(readFile(tmp.store + "/journal").count == kept, "cut \(cut) readOnly \(readOnly)")
+                if !readOnly {
+                    #expect(f.journalBytes == kept)
+                    #expect(try f.append(bytes("next")) == UInt64(whole + 1))
+                }
+                f.close()
+                if !readOnly {
+                    let g = try openStore(tmp.store, create: false)
+                    #expect(g.warnings.isEmpty)
+                    #expect(try g.readJournal(afterSeq: 0).map(\.payload) == Array(all[0..<whole]) + [bytes("next")])
+                    g.close()
+                }
+            }
+        }
+    }
+
+    @Test func aFlippedBitInAMiddleEntryIsCorruption() throws {
+        let (tmp, journal, ends) = try threeEntryJournal()
+        // The first and second entries are followed by more data: corruption, refused whole.
+        for range in [12..<ends[0], ends[0]..<ends[1]] {
+            for i in range {
+                for bit in 0..<8 {
+                    var damaged = journal
+                    damaged[i] ^= UInt8(1 << bit)
+                    writeFile(tmp.store + "/journal", damaged)
+                    for readOnly in [false, true] {
+                        let e = storeError { _ = try openStore(tmp.store, readOnly: readOnly, create: false) }
+                        guard case .corruptJournal(let path, let offset, _)? = e else {
+                            Issue.record("byte \(i) bit \(bit): got \(String(describing: e))")
+                            continue
+                        }
+                        #expect(path == tmp.store + "/journal")
+                        #expect(offset == range.lowerBound)
+                    }
+                    #expect(readFile(tmp.store + "/journal") == damaged, "a refused journal is left untouched")
+                }
+            }
+        }
+        // The last entry: either a torn tail (cut, 2 entries kept) or corruption; never loaded.
+        for i in ends[1]..<ends[2] {
+            var damaged = journal
+            damaged[i] ^= 0x10
+            writeFile(tmp.store + "/journal", damaged)
+            do {
+                let f = try openStore(tmp.store, create: false)
+                #expect(try f.readJournal(afterSeq: 0).count == 2)
+                #expect(!f.warnings.isEmpty)
+                f.close()
+            } catch let e as StoreError {
+                guard case .corruptJournal = e else { Issue.record("byte \(i): \(e)"); continue }
+            }
+        }
+    }
+
+    @Test func seqGapsAreCorruption() throws {
+        let tmp = TempDir()
+        try openStore(tmp.store).close()
+        let header = bytes("SALESHJ\0") + [1, 0, 0, 0]
+        let e1 = JournalFormat.encodeEntry(seq: 1, payload: bytes("a"))
+        let e2 = JournalFormat.encodeEntry(seq: 2, payload: bytes("b"))
+        let e4 = JournalFormat.encodeEntry(seq: 4, payload: bytes("d"))
+        writeFile(tmp.store + "/journal", header + e1 + e2 + e4)
+        let e = storeError { _ = try openStore(tmp.store, create: false) }
+        #expect(e == .corruptJournal(path: tmp.store + "/journal", offset: 12 + e1.count + e2.count,
+                                     reason: "entry seq 4 follows seq 2; seqs must be consecutive"))
+        // A journal that starts after what the (missing) snapshot covers: entries are missing.
+        writeFile(tmp.store + "/journal", header + e4)
+        if case .corruptJournal? = storeError({ _ = try openStore(tmp.store, create: false) }) {} else {
+            Issue.record("journal starting at seq 4 without a snapshot was accepted")
+        }
+        // Asking for entries after a seq the journal does not reach back to.
+        writeFile(tmp.store + "/journal", header + e1 + e2)
+        let f = try openStore(tmp.store, create: false)
+        defer { f.close() }
+        #expect(try f.readJournal(afterSeq: 1).map(\.seq) == [2])
+        #expect(try f.readJournal(afterSeq: 5).isEmpty)
+    }
+
+    // MARK: Locking
+
+    @Test func secondWriterIsToldWhoHoldsTheLock() throws {
+        let tmp = TempDir()
+        let first = try openStore(tmp.store)
+        try first.append(bytes("by first"))
+        let e = storeError { _ = try openStore(tmp.store) }
+        #expect(e == .locked(path: tmp.store, holder: holder))
+        #expect(e?.description.contains("wang.wei") == true)
+
+        // A read-only open works meanwhile, sees the data, and cannot write.
+        let reader = try openStore(tmp.store, readOnly: true, create: false)
+        #expect(try reader.readJournal(afterSeq: 0).map(\.payload) == [bytes("by first")])
+        #expect(storeError { try reader.append(bytes("x")) } == .readOnly(path: tmp.store))
+        #expect(storeError { try reader.writeSnapshot(bytes("x"), lastSeq: 1) } == .readOnly(path: tmp.store))
+        reader.close()
+
+        first.close()
+        let second = try openStore(tmp.store)
+        defer { second.close() }
+        #expect(try second.append(bytes("by second")) == 2)
+        #expect(readFile(tmp.store + "/lock") == bytes(holder + "\n"))
+    }
+
+    @Test func readOnlyChangesNothingOnDisk() throws {
+        let tmp = TempDir()
+        let f = try openStore(tmp.store)
+        try f.append(bytes("a"))
+        f.close()
+        let journal = readFile(tmp.store + "/journal") + [1, 2, 3]  // a torn tail
+        writeFile(tmp.store + "/journal", journal)
+        let r = try openStore(tmp.store, readOnly: true, create: false)
+        #expect(try r.readJournal(afterSeq: 0).count == 1)
+        #expect(r.warnings.count == 1)
+        #expect(try r.readJournal(afterSeq: 0).count == 1)
+        #expect(r.warnings.count == 1, "the same warning is not repeated")
+        r.close()
+        #expect(readFile(tmp.store + "/journal") == journal)
+        // A read-only open of a missing folder does not create it.
+        #expect(storeError { _ = try openStore(tmp.path + "/missing", readOnly: true, create: true) } != nil)
+        #expect(!FileManager.default.fileExists(atPath: tmp.path + "/missing"))
+    }
+
+    // MARK: What is (not) a store
+
+    @Test func foldersThatAreNotStoresAreRefused() throws {
+        let tmp = TempDir()
+        // Someone's home folder.
+        try FileManager.default.createDirectory(atPath: tmp.store, withIntermediateDirectories: true)
+        writeFile(tmp.store + "/notes.txt", bytes("hello"))
+        #expect(storeError { _ = try openStore(tmp.store) } == .notAStore(path: tmp.store))
+        #expect(!FileManager.default.fileExists(atPath: tmp.store + "/lock"))
+        // A regular file.
+        writeFile(tmp.path + "/file", bytes("x"))
+        #expect(storeError { _ = try openStore(tmp.path + "/file") } == .notAStore(path: tmp.path + "/file"))
+        // An empty folder is a store only when asked to create one.
+        try FileManager.default.createDirectory(atPath: tmp.path + "/empty", withIntermediateDirectories: true)
+        #expect(storeError { _ = try openStore(tmp.path + "/empty", create: false) } == .notAStore(path: tmp.path + "/empty"))
+        try openStore(tmp.path + "/empty/", create: true).close()
+        try openStore(tmp.path + "/empty", create: false).close()
+        // A missing folder without create.
+        if case .io? = storeError({ _ = try openStore(tmp.path + "/nope", create: false) }) {} else {
+            Issue.record("missing folder without create")
+        }
+        // A folder with only a snapshot is a store (its journal is recreated, with a warning).
+        let f = try openStore(tmp.path + "/empty")
+        try f.append(bytes("a"))
+        try f.writeSnapshot(bytes("s"), lastSeq: 1)
+        f.close()
+        try FileManager.default.removeItem(atPath: tmp.path + "/empty/journal")
+        let g = try openStore(tmp.path + "/empty", create: false)
+        #expect(g.warnings.count == 1)
+        #expect(g.lastSeq == 1)
+        #expect(try g.append(bytes("b")) == 2)
+        g.close()
+    }
+
+    @Test func descriptionsNameTheFile() {
+        let errors: [StoreError] = [
+            .notAStore(path: "/home/wang"),
+            .corruptSnapshot(path: "/d/snapshot", reason: "the file is empty"),
+            .corruptJournal(path: "/d/journal", offset: 40, reason: "an entry fails its checksum and more entries follow it"),
+            .newerVersion(path: "/d/snapshot", found: 3, supported: 1),
+            .locked(path: "/d", holder: holder),
+            .readOnly(path: "/d"),
+            .io(path: "/d/journal", operation: "fsync", message: "Input/output error"),
+        ]
+        for e in errors {
+            #expect(e.description.contains("/d") || e.description.contains("/home/wang"))
+            #expect(e.description.hasSuffix("."))
+        }
+        #expect(StoreError.corruptJournal(path: "/d/journal", offset: 40, reason: "r").description
+                == "The journal /d/journal is damaged at byte 40 and was not loaded: r.")
+    }
+}
