@@ -96,7 +96,7 @@ public final class Interpreter {
         case .move(let id, let span, let to, let toSpan, let assigns):
             let (t, _) = try locate(id, span, source)
             let state = try stateName(to, toSpan, table: t, source: source)
-            return try transition(stmt, source, t, id, state, assigns, verb: "move")
+            return try transition(stmt, source, t, id, state, assigns, verb: "move", at: toSpan)
         case .win(let id, let span, let assigns):
             let (t, _) = try locate(id, span, source)
             guard t.schema.stateMachine?.transitions["won"] != nil else { throw d("only opportunities are won; \(id) is a \(t.schema.name)", span, nil) }
@@ -196,11 +196,11 @@ public final class Interpreter {
     }
 
     func transition(_ stmt: Located<Statement>, _ source: Source, _ t: Table, _ id: String, _ state: String,
-                    _ assigns: [Assignment], verb: String) throws -> Output {
+                    _ assigns: [Assignment], verb: String, at focus: Span? = nil) throws -> Output {
         let values = try resolve(assigns, entity: t.entityIndex, source: source, verb: verb)
         let si = t.schema.stateIndex!
         let before = t.record(id)?.values[si].display ?? ""
-        return try mutate(stmt, source, assigns) { m in
+        return try mutate(stmt, source, assigns, at: focus) { m in
             try m.move(entity: t.entityIndex, id: id, to: state, values: values, verb: verb)
             let r = t.record(id)!
             var extra = ""
@@ -210,7 +210,8 @@ public final class Interpreter {
     }
 
     /// Applies a statement's changes, validates them and makes them durable; undoes everything on failure.
-    func mutate(_ stmt: Located<Statement>, _ source: Source, _ assigns: [Assignment], _ body: (Mutation) throws -> String) throws -> Output {
+    func mutate(_ stmt: Located<Statement>, _ source: Source, _ assigns: [Assignment], at focus: Span? = nil,
+                _ body: (Mutation) throws -> String) throws -> Output {
         if readOnly {
             throw Diagnostic("the store is open read-only; nothing was changed", at: source.location(of: stmt.span))
         }
@@ -222,7 +223,7 @@ public final class Interpreter {
             return .message(message)
         } catch let e as DomainError {
             m.rollback()
-            let span = e.field.flatMap { f in assigns.first { $0.field == f || schemaFieldMatches($0.field, f) }?.value.span } ?? stmt.span
+            let span = e.field.flatMap { f in assigns.first { $0.field == f || schemaFieldMatches($0.field, f) }?.value.span } ?? focus ?? stmt.span
             throw Diagnostic(e.message, at: source.location(of: span), hint: e.hint)
         } catch {
             m.rollback()

@@ -54,6 +54,17 @@ func parameters(_ args: [String]) throws -> [String: String] {
     return out
 }
 
+/// A script that cannot be read is an input error, found before the store is opened.
+func checkReadable(_ path: String) throws {
+    var isDir: ObjCBool = false
+    let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+    guard exists, !isDir.boolValue, FileManager.default.isReadableFile(atPath: path) else {
+        let why = !exists ? "no such file" : (isDir.boolValue ? "it is a folder" : "it cannot be read")
+        FileHandle.standardError.write(Data("error: cannot run script \(path): \(why)\n".utf8))
+        throw ExitCode(ExitStatus.inputError.rawValue)
+    }
+}
+
 struct Salesh: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "salesh",
@@ -87,6 +98,7 @@ struct Shell: ParsableCommand {
     var params: [String] = []
 
     func run() throws {
+        if let script { try checkReadable(script) }
         let session = try openSession(store)
         defer { session.close() }
         var status = ExitStatus.ok
@@ -119,6 +131,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let p = try parameters(params)
+        try checkReadable(script)
         let session = try openSession(store)
         defer { session.close() }
         let status = ScriptRunner(session: session).run(path: script, parameters: p)
@@ -161,8 +174,26 @@ struct Demo: ParsableCommand {
 }
 
 // Usage errors are input errors (2), like every other mistake in what the user typed.
+/// `salesh --data X demo` means `salesh demo --data X`: bring a subcommand named after options to the front.
+func normalizedArguments(_ args: [String]) -> [String] {
+    let takesValue: Set<String> = ["--data", "--user", "--format", "-c", "--scale"]
+    var i = 0
+    while i < args.count {
+        let a = args[i]
+        if a == "--" { break }
+        if a.hasPrefix("-") { i += takesValue.contains(a) ? 2 : 1; continue }
+        if i > 0, ["demo", "run", "shell"].contains(a) {
+            var out = args
+            out.remove(at: i)
+            return [a] + out
+        }
+        break
+    }
+    return args
+}
+
 do {
-    var command = try Salesh.parseAsRoot()
+    var command = try Salesh.parseAsRoot(normalizedArguments(Array(CommandLine.arguments.dropFirst())))
     try command.run()
 } catch {
     let code = Salesh.exitCode(for: error)

@@ -105,6 +105,10 @@ public struct DemoData {
             usedKeys.insert(key)
             return (key, sn + gn)
         }
+        func contactName() -> String {
+            DemoData.surnames[rng.int(DemoData.surnames.count)].0 + DemoData.given[rng.int(DemoData.given.count)].0
+                + (rng.chance(0.5) ? rng.pick(["先生", "小姐", "經理", "主任"]) : "")
+        }
         let hired = { (years: Int) in start.adding(months: -12 * years).adding(days: rng.int(300)) }
         put(staffE, "admin", ["name": .text("系統管理員"), "role": .text("admin"), "active": .bool(true), "hired": .date(hired(5))])
         put(staffE, "wang.wei", ["name": .text("王偉"), "role": .text("manager"), "active": .bool(true), "hired": .date(hired(8)),
@@ -140,6 +144,7 @@ public struct DemoData {
         }
 
         // Customers.
+        let repsByTeam = Dictionary(grouping: reps, by: \.team).mapValues { $0.map(\.key) }
         let customerCount = max(40, opportunities / 4)
         var customers: [(id: String, owner: String, region: String, created: Day)] = []
         customers.reserveCapacity(customerCount)
@@ -155,14 +160,14 @@ public struct DemoData {
             }
             let region = DemoData.placeRegion[pi]
             let team = region == "east" ? "north" : (DemoData.teams.contains { $0.id == region } ? region : "enterprise")
-            let teamReps = reps.filter { $0.team == team || (industry == "government" && $0.team == "enterprise") }
-            let owner = (teamReps.isEmpty ? reps : teamReps)[rng.int(max(1, (teamReps.isEmpty ? reps : teamReps).count))].key
+            let pool = repsByTeam[industry == "government" ? "enterprise" : team] ?? reps.map(\.key)
+            let owner = pool[rng.int(pool.count)]
             let tier = rng.chance(0.1) ? "strategic" : (rng.chance(0.3) ? "key" : "standard")
             let created = start.adding(days: rng.int(Int(today.raw - start.raw) * 2 / 3))
             let id = "C\(n)"
             put(custE, id, ["name": .text(name), "industry": .text(industry), "region": .text(region), "tier": .text(tier),
                             "credit_limit": .money(Money(yuan: Int64([500_000, 2_000_000, 10_000_000][tier == "standard" ? 0 : (tier == "key" ? 1 : 2)]))),
-                            "owner": .text(owner), "contact": .text(person().name), "created": .date(created)],
+                            "owner": .text(owner), "contact": .text(contactName()), "created": .date(created)],
                 user: owner, at: created)
             customers.append((id, owner, region, created))
         }
@@ -231,7 +236,7 @@ public struct DemoData {
             let status: String = age < 30 ? (statusRoll < 50 ? "new" : "screening")
                 : (statusRoll < 10 ? "new" : statusRoll < 25 ? "screening" : statusRoll < 40 ? "qualified" : statusRoll < 70 ? "rejected" : "converted")
             let id = "L\(n)"
-            put(leadE, id, ["company": .text(company), "contact": .text(person().name), "phone": .text("02-\(2000_0000 + rng.int(7999_9999))"),
+            put(leadE, id, ["company": .text(company), "contact": .text(contactName()), "phone": .text("02-\(2000_0000 + rng.int(7999_9999))"),
                             "source": .text(rng.pick(sources)), "owner": .text(owner), "score": .int(Int64(20 + rng.int(80))),
                             "status": .text("new"), "region": .text(DemoData.placeRegion[pi]), "created": .date(created)],
                 user: owner, at: created)

@@ -247,7 +247,7 @@ public final class Mutation {
             }
         }
         for rule in schema.rules {
-            if let msg = rule(r, schema, model) { throw DomainError(msg) }
+            if let e = rule(r, schema, model) { throw e }
         }
     }
 

@@ -168,7 +168,7 @@ enum Rules {
         var chain = [r.id]
         var cur = r.values[mi]
         while case .text(let m) = cur {
-            if m == r.id { return "reporting-line cycle: \((chain + [m]).joined(separator: " → "))" }
+            if m == r.id { return DomainError("reporting-line cycle: \((chain + [m]).joined(separator: " → "))", field: "manager") }
             guard chain.count < 10_000, let next = staff.record(m) else { return nil }
             chain.append(m)
             cur = next.values[mi]
@@ -184,7 +184,7 @@ enum Rules {
                   case .text(let who) = r.values[fi], let person = staff.record(who),
                   let ri = staff.schema.fieldIndex("role"), case .text(let role) = person.values[ri] else { return nil }
             if roles.contains(role) { return nil }
-            return "\(field) \(who) is a \(role); it must be a \(roles.joined(separator: " or "))"
+            return DomainError("\(field) \(who) is a \(role); it must be a \(roles.joined(separator: " or "))", field: field)
         }
     }
 }

@@ -98,8 +98,8 @@ public struct StateMachine: Sendable {
     public func isTerminal(_ s: String) -> Bool { transitions[s]?.isEmpty ?? true }
 }
 
-/// A validation over one record after a statement's changes are applied. Returns a message when broken.
-public typealias RecordRule = @Sendable (_ record: Record, _ entity: EntitySchema, _ model: Model) -> String?
+/// A validation over one record after a statement's changes are applied. Returns the error when broken.
+public typealias RecordRule = @Sendable (_ record: Record, _ entity: EntitySchema, _ model: Model) -> DomainError?
 
 public final class EntitySchema: Sendable {
     public let name: String

@@ -1,0 +1,414 @@
+import Testing
+@testable import SalesCore
+
+// MARK: Money
+
+@Suite("Money")
+struct MoneyTests {
+    @Test("parses exact amounts", arguments: [
+        ("1.2m", Int64(120_000_000)),
+        ("500k", 50_000_000),
+        ("500K", 50_000_000),
+        ("12,000.50", 1_200_050),
+        ("1,234,567.89", 123_456_789),
+        ("¥3000", 300_000),
+        ("￥3000", 300_000),
+        ("-20", -2_000),
+        ("+20", 2_000),
+        ("0.05", 5),
+        ("1.230", 123),
+        ("3萬", 3_000_000),
+        ("2.5k", 250_000),
+        ("  42  ", 4_200),
+        ("1.25m", 125_000_000),
+        (".5", 50),
+    ])
+    func parses(_ text: String, _ minor: Int64) {
+        #expect(Money.parse(text) == Money(minor: minor), "\(text)")
+    }
+
+    @Test("refuses what is not money", arguments: [
+        "1,2345",      // grouping must be in threes
+        "12,34",
+        ",123",
+        "1,,234",
+        "1.234",       // a fraction of a fen
+        "0.001",
+        "abc",
+        "",
+        "-",
+        "¥",
+        "12a",
+        "1.2.3",
+        "k",
+        "1e5",
+        "99999999999999999999",   // does not fit
+    ])
+    func refuses(_ text: String) {
+        #expect(Money.parse(text) == nil, "\(text) should not parse as money")
+    }
+
+    @Test("formats grouped with two decimals", arguments: [
+        (Int64(0), "0.00", "0.00"),
+        (5, "0.05", "0.05"),
+        (-5, "-0.05", "-0.05"),
+        (100, "1.00", "1.00"),
+        (123_456, "1,234.56", "1234.56"),
+        (100_000, "1,000.00", "1000.00"),
+        (12_345_678_900, "123,456,789.00", "123456789.00"),
+        (-123_456_750, "-1,234,567.50", "-1234567.50"),
+        (99_999, "999.99", "999.99"),
+    ])
+    func formats(_ minor: Int64, _ grouped: String, _ plain: String) {
+        let m = Money(minor: minor)
+        #expect(m.description == grouped)
+        #expect(m.plain == plain)
+    }
+
+    @Test func formatsExtremes() {
+        #expect(Money(minor: Int64.max).plain == "92233720368547758.07")
+        #expect(Money(minor: Int64.min).plain == "-92233720368547758.08")
+    }
+
+    @Test func arithmeticAndOrder() {
+        #expect(Money(yuan: 3) + Money(minor: 50) == Money(minor: 350))
+        #expect(Money(yuan: 3) - Money(yuan: 5) == Money(yuan: -2))
+        #expect(Money(minor: 1) < Money(minor: 2))
+        #expect([Money(yuan: 5), Money(yuan: -1), Money(yuan: 2)].sorted() == [Money(yuan: -1), Money(yuan: 2), Money(yuan: 5)])
+    }
+
+    @Test func parseThenFormatRoundTrips() {
+        for text in ["0.00", "1.00", "12,000.50", "-1,234,567.89", "999,999,999.99"] {
+            #expect(Money.parse(text)?.description == text)
+        }
+    }
+}
+
+// MARK: ExactDecimal
+
+@Suite("ExactDecimal")
+struct ExactDecimalTests {
+    @Test func keepsScale() {
+        #expect(ExactDecimal.parse("12.50") == ExactDecimal(mantissa: 1250, scale: 2))
+        #expect(ExactDecimal.parse("1.2m") == ExactDecimal(mantissa: 1_200_000, scale: 0))
+        #expect(ExactDecimal.parse("-0.5") == ExactDecimal(mantissa: -5, scale: 1))
+    }
+
+    @Test func integerAndScaling() {
+        #expect(ExactDecimal.parse("500k")?.integer == 500_000)
+        #expect(ExactDecimal.parse("12.00")?.integer == 12)
+        #expect(ExactDecimal.parse("12.5")?.integer == nil)
+        #expect(ExactDecimal.parse("12.5")?.scaled(to: 2) == 1250)
+        #expect(ExactDecimal.parse("12.345")?.scaled(to: 2) == nil)
+        #expect(ExactDecimal.parse("0.25")?.double == 0.25)
+    }
+
+    @Test func overflowIsRefused() {
+        #expect(ExactDecimal.parse("9999999999999999m") == nil)
+        #expect(ExactDecimal.parse("92233720368547758")?.money == Money(minor: 9_223_372_036_854_775_800))
+        #expect(ExactDecimal.parse("92233720368547759")?.money == nil)
+    }
+}
+
+// MARK: Day
+
+@Suite("Day")
+struct DayTests {
+    @Test func epochAndKnownDays() {
+        #expect(Day(year: 1970, month: 1, day: 1)?.raw == 0)
+        #expect(Day(year: 1969, month: 12, day: 31)?.raw == -1)
+        #expect(Day(year: 2000, month: 3, day: 1)?.raw == 11_017)
+        #expect(Day(year: 2026, month: 11, day: 26)?.raw == 20_783)
+        #expect(Day(year: 1, month: 1, day: 1)?.raw == -719_162)
+        #expect(Day(year: 9999, month: 12, day: 31)?.raw == 2_932_896)
+    }
+
+    /// Walks every day from 1600 to 2400 and checks that the civil date advances by exactly one day each time.
+    @Test func civilConversionsOverFourCenturies() throws {
+        var d = try #require(Day(year: 1600, month: 1, day: 1))
+        var (y, m, dd) = (1600, 1, 1)
+        let end = try #require(Day(year: 2400, month: 12, day: 31))
+        var checked = 0
+        while d <= end {
+            let c = d.components
+            guard c.year == y, c.month == m, c.day == dd else {
+                Issue.record("day \(d.raw) is \(c), expected \(y)-\(m)-\(dd)")
+                return
+            }
+            guard Day(year: y, month: m, day: dd) == d else {
+                Issue.record("\(y)-\(m)-\(dd) does not map back to \(d.raw)")
+                return
+            }
+            // Next civil day, counted by hand.
+            dd += 1
+            let monthLength = [31, (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+            if dd > monthLength { dd = 1; m += 1 }
+            if m > 12 { m = 1; y += 1 }
+            d = d.adding(days: 1)
+            checked += 1
+        }
+        #expect(checked == 292_560)
+    }
+
+    @Test("leap years", arguments: [
+        (2024, true), (2026, false), (2000, true), (1900, false), (2100, false), (2400, true), (1600, true),
+    ])
+    func leapYears(_ year: Int, _ leap: Bool) {
+        #expect(Day.isLeap(year) == leap)
+        #expect((Day(year: year, month: 2, day: 29) != nil) == leap)
+        #expect(Day.daysIn(year: year, month: 2) == (leap ? 29 : 28))
+    }
+
+    @Test("invalid dates are refused", arguments: [
+        (2026, 2, 29), (2026, 4, 31), (2026, 13, 1), (2026, 0, 10), (2026, 1, 0), (2026, 1, 32), (0, 1, 1), (10000, 1, 1),
+    ])
+    func invalid(_ y: Int, _ m: Int, _ d: Int) {
+        #expect(Day(year: y, month: m, day: d) == nil)
+    }
+
+    @Test("parses the written forms", arguments: [
+        ("2026-10-03", "2026-10-03"),
+        ("2026/10/3", "2026-10-03"),
+        ("2026.10.3", "2026-10-03"),
+        ("2026-1-5", "2026-01-05"),
+        ("2024-02-29", "2024-02-29"),
+    ])
+    func parses(_ text: String, _ iso: String) {
+        #expect(Day.parse(text)?.description == iso)
+    }
+
+    @Test("refuses what is not a date", arguments: [
+        "2026-02-29", "2026-10", "26-10-03", "2026-10-03-01", "2026-100-1", "2026-10-", "abcd-ef-gh", "", "2026--3",
+    ])
+    func refuses(_ text: String) {
+        #expect(Day.parse(text) == nil, "\(text)")
+    }
+
+    @Test("adding months clamps to the month's end", arguments: [
+        ("2026-01-31", 1, "2026-02-28"),
+        ("2024-01-31", 1, "2024-02-29"),
+        ("2026-03-31", -1, "2026-02-28"),
+        ("2026-05-31", 1, "2026-06-30"),
+        ("2026-12-15", 1, "2027-01-15"),
+        ("2026-01-15", -1, "2025-12-15"),
+        ("2026-11-26", -36, "2023-11-26"),
+        ("2024-02-29", 12, "2025-02-28"),
+        ("2026-08-31", 6, "2027-02-28"),
+        ("2026-10-10", 0, "2026-10-10"),
+    ])
+    func addingMonths(_ from: String, _ months: Int, _ to: String) throws {
+        let d = try #require(Day.parse(from))
+        #expect(d.adding(months: months).description == to)
+    }
+
+    @Test func weekdays() throws {
+        #expect(try #require(Day.parse("2026-11-26")).weekday == 4)   // a Thursday
+        #expect(try #require(Day.parse("2026-11-23")).weekday == 1)   // Monday
+        #expect(try #require(Day.parse("2026-11-29")).weekday == 7)   // Sunday
+        #expect(Day(raw: 0).weekday == 4)                            // 1970-01-01 was a Thursday
+        #expect(Day(raw: -1).weekday == 3)
+    }
+
+    @Test func fromUnixMillis() {
+        #expect(Day.from(unixMillis: 0) == Day(raw: 0))
+        #expect(Day.from(unixMillis: 86_399_999) == Day(raw: 0))
+        #expect(Day.from(unixMillis: 86_400_000) == Day(raw: 1))
+        #expect(Day.from(unixMillis: -1) == Day(raw: -1))
+        #expect(Day.from(unixMillis: -86_400_000) == Day(raw: -1))
+        #expect(Day.from(unixMillis: -86_400_001) == Day(raw: -2))
+        // 23:00 UTC is the next day in Taipei (UTC+8).
+        #expect(Day.from(unixMillis: 23 * 3_600_000, offsetSeconds: 8 * 3600) == Day(raw: 1))
+    }
+
+    @Test func timestampDescription() {
+        let t = Timestamp(millis: (Int64(20_783) * 86_400 + 15 * 3600 + 9 * 60 + 41) * 1000)
+        #expect(t.description == "2026-11-26T15:09:41Z")
+        #expect(t.day.description == "2026-11-26")
+    }
+}
+
+// MARK: Period
+
+@Suite("Period")
+struct PeriodTests {
+    func day(_ s: String) -> Day { Day.parse(s)! }
+
+    @Test("parses", arguments: [
+        ("2026-10", Period.Kind.month, "2026-10-01", "2026-11-01", "2026-10"),
+        ("2026-1", .month, "2026-01-01", "2026-02-01", "2026-01"),
+        ("2026-12", .month, "2026-12-01", "2027-01-01", "2026-12"),
+        ("2026Q3", .quarter, "2026-07-01", "2026-10-01", "2026Q3"),
+        ("2026q4", .quarter, "2026-10-01", "2027-01-01", "2026Q4"),
+        ("2026Q1", .quarter, "2026-01-01", "2026-04-01", "2026Q1"),
+        ("2026", .year, "2026-01-01", "2027-01-01", "2026"),
+        ("2026-10-03", .day, "2026-10-03", "2026-10-04", "2026-10-03"),
+        ("2026-01-01..2026-03-31", .range, "2026-01-01", "2026-04-01", "2026-01-01..2026-03-31"),
+        ("2026-02-10..2026-02-10", .range, "2026-02-10", "2026-02-11", "2026-02-10..2026-02-10"),
+    ])
+    func parses(_ text: String, _ kind: Period.Kind, _ start: String, _ end: String, _ description: String) throws {
+        let p = try #require(Period.parse(text))
+        #expect(p.kind == kind)
+        #expect(p.start == day(start))
+        #expect(p.end == day(end))
+        #expect(p.description == description)
+    }
+
+    @Test("refuses", arguments: ["2026Q5", "2026Q0", "2026-13", "2026-00", "26Q3", "Q3", "2026-03-31..2026-01-01", "2026..2027", "x", ""])
+    func refuses(_ text: String) {
+        #expect(Period.parse(text) == nil, "\(text)")
+    }
+
+    @Test func containsIsHalfOpen() throws {
+        let q = try #require(Period.parse("2026Q3"))
+        #expect(q.contains(day("2026-07-01")))
+        #expect(q.contains(day("2026-09-30")))
+        #expect(!q.contains(day("2026-10-01")))
+        #expect(!q.contains(day("2026-06-30")))
+    }
+
+    @Test("named periods relative to 2026-11-26", arguments: [
+        ("today", "2026-11-26", "2026-11-27"),
+        ("yesterday", "2026-11-25", "2026-11-26"),
+        ("tomorrow", "2026-11-27", "2026-11-28"),
+        ("this_week", "2026-11-23", "2026-11-30"),
+        ("last_week", "2026-11-16", "2026-11-23"),
+        ("next_week", "2026-11-30", "2026-12-07"),
+        ("this_month", "2026-11-01", "2026-12-01"),
+        ("last_month", "2026-10-01", "2026-11-01"),
+        ("next_month", "2026-12-01", "2027-01-01"),
+        ("this_quarter", "2026-10-01", "2027-01-01"),
+        ("last_quarter", "2026-07-01", "2026-10-01"),
+        ("next_quarter", "2027-01-01", "2027-04-01"),
+        ("this_year", "2026-01-01", "2027-01-01"),
+        ("last_year", "2025-01-01", "2026-01-01"),
+        ("next_year", "2027-01-01", "2028-01-01"),
+        ("THIS_MONTH", "2026-11-01", "2026-12-01"),
+    ])
+    func named(_ name: String, _ start: String, _ end: String) throws {
+        let p = try #require(Period.named(name, today: day("2026-11-26")))
+        #expect(p.start == day(start))
+        #expect(p.end == day(end))
+    }
+
+    @Test func namedAcrossYearBoundaries() throws {
+        let jan = day("2026-01-15")
+        #expect(Period.named("last_month", today: jan)?.description == "2025-12")
+        #expect(Period.named("last_quarter", today: jan)?.description == "2025Q4")
+        #expect(Period.named("next_month", today: day("2026-12-31"))?.description == "2027-01")
+        #expect(Period.named("this_week", today: day("2026-01-01"))?.description == "2026-W01")
+        #expect(Period.named("this_week", today: day("2026-11-26"))?.description == "2026-W48")
+        #expect(Period.named("fortnight", today: jan) == nil)
+        for n in Period.names { #expect(Period.named(n, today: jan) != nil, "\(n)") }
+    }
+
+    @Test func shifted() throws {
+        #expect(try #require(Period.parse("2026-01")).shifted(by: -1).description == "2025-12")
+        #expect(try #require(Period.parse("2026-01")).shifted(by: 13).description == "2027-02")
+        #expect(try #require(Period.parse("2026Q1")).shifted(by: -1).description == "2025Q4")
+        #expect(try #require(Period.parse("2026Q3")).shifted(by: 2).description == "2027Q1")
+        #expect(try #require(Period.parse("2026")).shifted(by: -1).description == "2025")
+        #expect(try #require(Period.parse("2026-03-31")).shifted(by: 1).description == "2026-04-01")
+        // A month shifted keeps whole months: February is short.
+        let feb = try #require(Period.parse("2026-01")).shifted(by: 1)
+        #expect(feb.start == day("2026-02-01") && feb.end == day("2026-03-01"))
+        // A range moves by its own length.
+        let r = try #require(Period.parse("2026-01-01..2026-01-10")).shifted(by: -1)
+        #expect(r.description == "2025-12-22..2025-12-31")
+        let w = Period.week(containing: day("2026-11-26")).shifted(by: -1)
+        #expect(w.start == day("2026-11-16") && w.end == day("2026-11-23"))
+    }
+}
+
+// MARK: Duration and Percent
+
+@Suite("Duration")
+struct DurationTests {
+    @Test("parses", arguments: [
+        ("7d", Int32(0), Int32(7), "7d"),
+        ("2w", 0, 14, "14d"),
+        ("3mo", 3, 0, "3mo"),
+        ("1y", 12, 0, "1y"),
+        ("2y", 24, 0, "2y"),
+        ("0d", 0, 0, "0d"),
+        ("15mo", 15, 0, "15mo"),
+        ("3MO", 3, 0, "3mo"),
+    ])
+    func parses(_ text: String, _ months: Int32, _ days: Int32, _ description: String) throws {
+        let d = try #require(Duration.parse(text))
+        #expect(d.months == months)
+        #expect(d.days == days)
+        #expect(d.description == description)
+    }
+
+    @Test("refuses", arguments: ["7", "d", "3x", "3m", "-3d", "", "1.5d", "d7", "3 d"])
+    func refuses(_ text: String) {
+        #expect(Duration.parse(text) == nil, "\(text)")
+    }
+
+    @Test func orderingAndDayArithmetic() throws {
+        #expect(Duration(days: 29) < Duration(months: 1))
+        #expect(Duration(months: 1) < Duration(days: 31))
+        #expect(Duration(months: 1, days: 2).description == "1mo2d")
+        let d = try #require(Day.parse("2026-01-31"))
+        #expect(d.adding(Duration(months: 1, days: 1)).description == "2026-03-01")
+        #expect(d.subtracting(Duration(days: 31)).description == "2025-12-31")
+    }
+}
+
+@Suite("Percent")
+struct PercentTests {
+    @Test("parses", arguments: [
+        ("30%", Int64(3000)), ("12.5%", 1250), ("30", 3000), ("0.25%", 25), ("100%", 10000), ("-5%", -500), (" 7 % ", 700), ("0%", 0),
+    ])
+    func parses(_ text: String, _ bp: Int64) {
+        #expect(Percent.parse(text) == Percent(basisPoints: bp), "\(text)")
+    }
+
+    @Test("refuses", arguments: ["0.125%", "abc%", "%", "", "1,2345%"])
+    func refuses(_ text: String) {
+        #expect(Percent.parse(text) == nil, "\(text)")
+    }
+
+    @Test("formats", arguments: [
+        (Int64(3000), "30%"), (1250, "12.5%"), (1205, "12.05%"), (25, "0.25%"), (5, "0.05%"), (-50, "-0.5%"), (-1250, "-12.5%"), (0, "0%"), (10000, "100%"),
+    ])
+    func formats(_ bp: Int64, _ text: String) {
+        #expect(Percent(basisPoints: bp).description == text)
+        #expect(Percent.parse(text) == Percent(basisPoints: bp))
+    }
+
+    @Test func fractionAndOrder() {
+        #expect(Percent(whole: 75).fraction == 0.75)
+        #expect(Percent(whole: 10) < Percent(basisPoints: 1001))
+    }
+}
+
+// MARK: Value
+
+@Suite("Value")
+struct ValueTests {
+    @Test func compareOrdersNullFirstAndNumbersAcrossKinds() {
+        #expect(Value.compare(.null, .int(0)) < 0)
+        #expect(Value.compare(.int(0), .null) > 0)
+        #expect(Value.compare(.null, .null) == 0)
+        #expect(Value.compare(.int(2), .int(10)) < 0)
+        #expect(Value.compare(.money(Money(yuan: 5)), .int(4)) > 0)
+        #expect(Value.compare(.money(Money(yuan: 5)), .real(5)) == 0)
+        #expect(Value.compare(.text("a"), .text("b")) < 0)
+        #expect(Value.compare(.bool(false), .bool(true)) < 0)
+        #expect(Value.compare(.date(Day(raw: 3)), .date(Day(raw: 2))) > 0)
+    }
+
+    @Test func display() {
+        #expect(Value.null.display == "")
+        #expect(Value.bool(true).display == "yes")
+        #expect(Value.money(Money(minor: 120_000_000)).display == "1,200,000.00")
+        #expect(Value.money(Money(minor: 120_000_000)).plain == "1200000.00")
+        #expect(Value.percent(Percent(whole: 75)).display == "75%")
+        #expect(Value.real(2.5).display == "2.5")
+        #expect(Value.real(3).display == "3")
+        #expect(Value.real(1.0 / 3).display == "0.33")
+        #expect(Value.duration(Duration(days: 14)).display == "14d")
+        #expect(Value.period(.quarter(2026, 3)).display == "2026Q3")
+    }
+}
