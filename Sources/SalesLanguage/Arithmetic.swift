@@ -10,7 +10,9 @@ enum Arithmetic {
         }
         if l == .any || r == .any { return .success(.any) }
         switch (op, l, r) {
-        case ("+", .money, .money), ("-", .money, .money): return .success(.money)
+        case ("+", .money, .money), ("-", .money, .money), ("+", .money, .int), ("-", .money, .int), ("+", .int, .money),
+             ("-", .int, .money), ("+", .money, .real), ("-", .money, .real), ("+", .real, .money), ("-", .real, .money):
+            return .success(.money)
         case ("*", .money, .int), ("*", .money, .real), ("*", .money, .percent),
              ("*", .int, .money), ("*", .real, .money), ("*", .percent, .money),
              ("/", .money, .int), ("/", .money, .real), ("/", .money, .percent): return .success(.money)
@@ -55,7 +57,9 @@ enum Arithmetic {
             switch op {
             case "*": return .money(Money(minor: Int64((Double(m.minor) * d).rounded())))
             case "/": return a.isMoney ? (d == 0 ? .null : .money(Money(minor: Int64((Double(m.minor) / d).rounded())))) : .real(d / (Double(m.minor) / 100))
-            default: return .real(op == "+" ? Double(m.minor) / 100 + d : (a.isMoney ? Double(m.minor) / 100 - d : d - Double(m.minor) / 100))
+            default:
+                let delta = Money(minor: Int64((d * 100).rounded()))
+                return .money(op == "+" ? m + delta : (a.isMoney ? m - delta : delta - m))
             }
         case let (.int(x), .int(y)):
             switch op {

@@ -212,19 +212,24 @@ struct ExprCompiler {
         guard c.type == .bool || c.type == .any else { throw diag("\(what) needs a true/false condition, found \(c.type)", span) }
     }
 
-    /// Compiles both sides of a comparison, letting each side's type tell how to read a bare word on the other.
+    /// Compiles both sides of a comparison, letting each side's type tell how to read a bare word
+    /// or a quoted value on the other (`stage = won`, `stage = "Won"`, `won = stage`).
     func pair(_ l: Expr, _ r: Expr) throws -> (Compiled, Compiled) {
-        if case .name = l, case .name = r {
-            if let lc = try? compile(l) { return (lc, try compile(r, expected: lc.type)) }
-            let rc = try compile(r)
-            return (try compile(l, expected: rc.type), rc)
+        let lc: Compiled
+        do { lc = try compile(l) } catch let leftError {
+            // Only a bare word on the left may depend on the right; otherwise the left's error stands.
+            // …and only when the right is a field: between two constants a bare word is a misspelt field.
+            guard case .name = l, let rc = try? compile(r), rc.constant == nil,
+                  let lc = try? compile(l, expected: rc.type) else { throw leftError }
+            return (lc, rc)
         }
-        if case .name = l, !isResolvable(l) {
-            let rc = try compile(r)
-            return (try compile(l, expected: rc.type), rc)
-        }
-        let lc = try compile(l)
-        return (lc, try compile(r, expected: lc.type))
+        return (lc, try normalize(try compile(r, expected: lc.type), to: lc.type, r.span))
+    }
+
+    /// A constant text compared with an enumeration must be one of its values; it is kept in canonical form.
+    func normalize(_ c: Compiled, to t: ValueType, _ span: Span) throws -> Compiled {
+        guard case .enumeration = t, case .text? = c.constant else { return c }
+        return .constant(try coerceConstant(c.constant!, to: t, span), t)
     }
 
     func isResolvable(_ e: Expr) -> Bool { (try? compile(e)) != nil }
@@ -262,7 +267,7 @@ struct ExprCompiler {
                 })
             }
         default:
-            let (a, b) = try pair(l, r)
+            let a = try compile(l), b = try compile(r)
             let t: ValueType
             switch Arithmetic.type(op, a.type, b.type) {
             case .success(let x): t = x
@@ -299,7 +304,7 @@ struct ExprCompiler {
                 }
                 continue
             }
-            let ic = try compile(item, expected: c.type)
+            let ic = try normalize(try compile(item, expected: c.type), to: c.type, item.span)
             if let k = ic.constant {
                 if case .period(let p) = k, c.type == .date || c.type == .timestamp { periods.append(p) } else { values.insert(k) }
             } else { dynamic.append(ic.eval) }

@@ -10,7 +10,8 @@ public enum Output {
     case help([String])
     case save
     case quit
-    case format(String?)
+    /// The format named, and where it was written (to point at a bad name).
+    case format(String?, SourceLocation)
 }
 
 /// One record with what refers to it, for `show`.
@@ -53,7 +54,7 @@ public final class Interpreter {
         case .help(let words): return .help(words)
         case .save: return .save
         case .quit: return .quit
-        case .format(let f, _): return .format(f)
+        case .format(let f, let span): return .format(f, source.location(of: span))
         case .show(let id, let span):
             return .record(try show(try locate(id, span, source)))
         case .add(let entityName, let span, let id, let assigns):
@@ -189,10 +190,29 @@ public final class Interpreter {
             }
             let c = try comp.compile(a.value, expected: f.type)
             let raw = c.constant ?? c.eval(0)
-            let v = try comp.coerceConstant(raw, to: f.type, a.value.span)
+            var v = try comp.coerceConstant(raw, to: f.type, a.value.span)
+            if case .reference(let target) = f.type, case .text(let given) = v { v = .text(try referenceID(given, target, a.value.span, source)) }
             out.append((fi, v))
         }
         return out
+    }
+
+    /// A reference may be given by id or, when it is unique, by name: `owner=王偉`.
+    func referenceID(_ given: String, _ target: String, _ span: Span, _ source: Source) throws -> String {
+        let t = model.table(target)
+        if t.contains(given) { return given }
+        let ti = t.schema.titleIndex
+        var matches: [String] = []
+        for case let r? in t.records where r.values[ti] == .text(given) {
+            matches.append(r.id)
+            if matches.count > 5 { break }
+        }
+        if matches.count == 1 { return matches[0] }
+        if matches.count > 1 {
+            throw Diagnostic("'\(given)' names more than one \(target): \(matches.prefix(5).joined(separator: ", "))", at: source.location(of: span),
+                             hint: "give the id instead")
+        }
+        return given   // validation reports the missing record with a suggestion
     }
 
     func transition(_ stmt: Located<Statement>, _ source: Source, _ t: Table, _ id: String, _ state: String,

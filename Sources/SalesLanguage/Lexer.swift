@@ -52,9 +52,13 @@ public struct Lexer {
         if depth > 0 { return }
         if let last = tokens.last, last.kind == .newline || last.isSymbol("|") || last.isSymbol(",") { return }
         if tokens.isEmpty { return }
-        // A line that starts with `|` continues the statement above.
+        // A line that starts with `|` continues the statement above, even after comment lines.
         var j = i + 1
-        while j < c.count, c[j].isWhitespace { j += 1 }
+        while j < c.count {
+            if c[j].isWhitespace { j += 1; continue }
+            if c[j] == "#" { while j < c.count, c[j] != "\n", c[j] != "\r\n" { j += 1 }; continue }
+            break
+        }
         if j < c.count, c[j] == "|" { return }
         tokens.append(Token(.newline, "\n", i..<(i + 1)))
     }
@@ -132,6 +136,18 @@ public struct Lexer {
                     let d = digits(at: i + 6 + m)
                     if (1...2).contains(d), endsWord(i + 6 + m + d) {
                         i += 6 + m + d
+                        // A range of days: 2026-01-01..2026-03-31
+                        if i + 2 < c.count, c[i] == ".", c[i + 1] == ".", digits(at: i + 2) == 4 {
+                            let save = i, saved = tokens.count
+                            i += 2
+                            lexNumberLike()
+                            if tokens.count == saved + 1, tokens[saved].kind == .date {
+                                tokens.removeLast()
+                                tokens.append(Token(.period, String(c[start..<i]), start..<i)); return
+                            }
+                            if tokens.count > saved { tokens.removeLast(tokens.count - saved) }
+                            i = save
+                        }
                         tokens.append(Token(.date, String(c[start..<i]), start..<i)); return
                     }
                 }

@@ -64,7 +64,7 @@ public struct Parser {
     mutating func statement() throws -> Statement {
         let t = tok
         guard t.kind == .word else {
-            if t.kind == .string || t.kind == .number || t.isSymbol("(") || t.kind == .variable || t.isSymbol("-") {
+            if [.string, .number, .percent, .date, .period, .duration, .variable].contains(t.kind) || t.isSymbol("(") || t.isSymbol("-") {
                 return .expression(try expr())
             }
             throw error("expected a statement, found \(describe(t))", hint: "type help for the list of statements")
@@ -300,7 +300,12 @@ public struct Parser {
         if tok.isWord("not"), peek().isWord("in") { _ = advance(); negated = true }
         if tok.isWord("in") {
             _ = advance()
-            if tok.isSymbol("(") && !(peek().kind == .word && peek(2).isSymbol("|")) {
+            if tok.isSymbol("("), peek().kind == .word, peek(2).isSymbol("|") || peek(2).isSymbol(")") && Schema.sales.index(of: peek().text) != nil {
+                // x in (ENTITY | …): membership in a query's ids or first column.
+                let q = try primary()
+                return .inList(l, [q], negated: negated, l.span.lowerBound..<q.span.upperBound)
+            }
+            if tok.isSymbol("(") {
                 _ = advance()
                 var items: [Expr] = []
                 while !tok.isSymbol(")") {

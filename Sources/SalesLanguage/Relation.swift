@@ -66,8 +66,15 @@ extension ValueType {
     }
 }
 
-/// Orders two values of a type: enumerations by their declared order, everything else by value.
+/// Orders two values of a type: enumerations by their declared order, ids by prefix then number
+/// (L2 before L10), everything else by value.
 func comparator(for t: ValueType) -> (Value, Value) -> Int {
+    if case .reference = t {
+        return { a, b in
+            guard case .text(let x) = a, case .text(let y) = b else { return Value.compare(a, b) }
+            return naturalCompare(x, y)
+        }
+    }
     if case .enumeration(let e) = t {
         return { a, b in
             switch (a, b) {
@@ -85,4 +92,14 @@ func comparator(for t: ValueType) -> (Value, Value) -> Int {
 public enum Language {
     public static var functions: [String] { ExprCompiler.functions }
     public static var stages: [String] { ["where", "sort", "take", "select", "group", "agg", "count"] }
+}
+
+/// `O2` < `O10`: a run of digits at the end compares as a number when the letters before it agree.
+func naturalCompare(_ x: String, _ y: String) -> Int {
+    let xd = x.reversed().prefix { $0.isASCII && $0.isNumber }.count, yd = y.reversed().prefix { $0.isASCII && $0.isNumber }.count
+    if xd > 0, yd > 0, xd <= 18, yd <= 18, x.dropLast(xd) == y.dropLast(yd),
+       let a = Int64(x.suffix(xd)), let b = Int64(y.suffix(yd)) {
+        return a < b ? -1 : (a > b ? 1 : 0)
+    }
+    return x < y ? -1 : (x > y ? 1 : 0)
 }

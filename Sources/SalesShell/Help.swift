@@ -88,7 +88,7 @@ struct Help {
             case nil: break
             }
             if !f.doc.isEmpty { notes.append(f.doc) }
-            out += "  \(f.name.padded(15)) \((f.zh ?? "").padded(8)) \(f.type.description.padded(14)) \(notes.joined(separator: "; "))\n"
+            out += "  \(f.name.padded(15)) \((f.zh ?? "").padded(10)) \(f.type.description.padded(14)) \(notes.joined(separator: "; "))\n"
             if let en = f.type.enumType, f.access != .state {
                 out += "      values: " + en.cases.map { c in c.zh.map { "\(c.name) \($0)" } ?? c.name }.joined(separator: " · ") + "\n"
             }

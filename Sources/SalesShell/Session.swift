@@ -191,10 +191,12 @@ public final class Session {
             try save()
             console.out("saved \(folder.path) (\(model.tables.reduce(0) { $0 + $1.count }) records)\n")
         case .quit: quitRequested = true
-        case .format(let f):
+        case .format(let f, let location):
             guard let f else { console.out("format: \(renderer.format.rawValue)\n"); return }
             guard let fmt = OutputFormat.parse(f) else {
-                throw Diagnostic("unknown format '\(f)'", hint: "formats: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+                let names = OutputFormat.allCases.map(\.rawValue)
+                throw Diagnostic("unknown format '\(f)'", at: location,
+                                 hint: Suggest.nearest(f, in: names).map { "did you mean '\($0)'?" } ?? "formats: \(names.joined(separator: ", "))")
             }
             renderer.format = fmt
         }

@@ -13,13 +13,18 @@ final class Tmux {
 
     init(_ t: TempDir) { self.t = t }
 
+    /// The server keeps a pane whose program ended, so the test can read its exit status.
+    var config: String { t.file("tmux.conf") }
+
     @discardableResult
     func run(_ args: [String]) throws -> RunResult {
-        try runProgram(tmuxPath!, ["-L", socket, "-f", "/dev/null"] + args, in: t, env: ["TERM": "xterm-256color"], timeout: 10)
+        try spawnProgram(tmuxPath!, ["-L", socket, "-f", config] + args, in: t, env: ["TERM": "xterm-256color"], timeout: 10)
     }
 
-    func start(_ command: String) throws {
-        let r = try run(["new-session", "-d", "-s", session, "-x", "120", "-y", "40", command])
+    /// Starts a session running `argv` directly (no shell in between: Ctrl-C goes to the program alone).
+    func start(_ argv: [String]) throws {
+        t.write("tmux.conf", "set -g remain-on-exit on\nset -g history-limit 1000\n")
+        let r = try run(["new-session", "-d", "-s", session, "-x", "120", "-y", "40"] + argv)
         guard r.status == 0 else { throw E2EError("tmux new-session failed: \(r)") }
     }
 
@@ -49,20 +54,35 @@ final class Tmux {
         throw E2EError("timed out waiting for \(what); the screen shows:\n\(last.joined(separator: "\n"))")
     }
 
-    var alive: Bool { (try? run(["has-session", "-t", session]).status == 0) ?? false }
+    /// "0" while the program runs, "1" once it has ended.
+    private func paneState() throws -> String {
+        try run(["display-message", "-p", "-t", session, "#{pane_dead}"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 
-    func waitGone(timeout: TimeInterval = 10) throws {
+    var alive: Bool { (try? paneState().hasPrefix("0")) ?? false }
+
+    /// Waits for the program to end, then closes the session.
+    func waitExit(timeout: TimeInterval = 10) throws {
         let deadline = Date().addingTimeInterval(timeout)
-        while alive {
-            if Date() > deadline { throw E2EError("the tmux session did not end; screen:\n\((try? screen()) ?? "")") }
+        while true {
+            if try paneState().hasPrefix("1") {
+                try run(["kill-session", "-t", session])
+                return
+            }
+            if Date() > deadline { throw E2EError("the program in tmux did not end; screen:\n\((try? screen()) ?? "")") }
             usleep(30_000)
         }
     }
 
-    func killServer() { _ = try? run(["kill-server"]) }
+    /// Ends the server and whatever still runs in its panes.
+    func killServer() {
+        let pids = ((try? run(["list-panes", "-a", "-F", "#{pane_pid}"]).stdout) ?? "")
+            .split(separator: "\n").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+        _ = try? run(["kill-server"])
+        for pid in pids where pid > 1 { kill(pid, SIGKILL) }
+    }
 }
-
-func shellQuote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
 @Suite("REPL in a terminal (tmux)") struct ReplTmuxTests {
     @Test("typing, a query, adding in Chinese, tab completion, Up recall, Ctrl-C, Ctrl-D, history across sessions",
@@ -77,28 +97,33 @@ func shellQuote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", w
         let tmux = Tmux(t)
         defer { tmux.killServer() }
 
-        // The shell runs inside tmux; its exit status lands in a file.
+        // The shell runs inside tmux, under a sh that records its exit status in a file. `trap : INT`
+        // keeps that sh alive through Ctrl-C (which reaches the whole foreground process group) while
+        // salesh itself starts with SIGINT at its default and installs its own handler.
         let env = childEnvironment(t)
         let vars = ["HOME", "LANG", "LC_ALL", "NO_COLOR", "SALESH_TODAY", "SALESH_HISTORY", "PATH"]
-            .compactMap { k in env[k].map { "\(k)=\(shellQuote($0))" } }.joined(separator: " ")
+            .compactMap { k in env[k].map { "\(k)=\($0)" } }
         let rcFile = t.file("repl.rc")
-        func command() -> String {
-            "env -u SALESH_DATA -u SALESH_USER \(vars) TERM=xterm-256color \(shellQuote(bin)) --data \(shellQuote(t.store)) --user hua.lin; "
-                + "echo $? > \(shellQuote(rcFile))"
+        let argv = ["/bin/sh", "-c", #"trap : INT; rc=$1; shift; "$@"; echo $? > "$rc""#, "sh", rcFile,
+                    "/usr/bin/env", "-u", "SALESH_DATA", "-u", "SALESH_USER"] + vars
+            + ["TERM=xterm-256color", bin, "--data", t.store, "--user", "hua.lin"]
+        func exitStatus() throws -> Int? {
+            try tmux.waitExit()
+            defer { try? FileManager.default.removeItem(atPath: rcFile) }
+            return (try? String(contentsOfFile: rcFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         }
-        try tmux.start("sh -c \(shellQuote(command()))")
+        try tmux.start(argv)
 
         let prompt = "hua.lin@data>"
-        func atPrompt(_ lines: [String]) -> Bool { lines.last?.hasPrefix(prompt) == true }
         func onlyPrompt(_ lines: [String]) -> Bool { lines.last?.trimmingCharacters(in: .whitespaces) == prompt }
         try tmux.waitFor("the prompt") { onlyPrompt($0) }
 
         // A query and its table.
-        try tmux.type("opportunities | where stage = negotiation | sort amount desc | take 3")
+        try tmux.type("opportunities | sort amount desc | take 3 | select id, title, stage, amount")
         try tmux.press("Enter")
         var screen = try tmux.waitFor("the query's table") { $0.contains { $0.contains("(3 rows)") } && onlyPrompt($0) }
         #expect(screen.contains { $0.contains("id") && $0.contains("amount") && $0.contains("│") }, "\(screen)")
-        #expect(screen.filter { $0.contains("negotiation") && $0.contains("│") }.count == 3, "\(screen)")
+        #expect(screen.filter { $0.range(of: #"^ ?O\d+ +│"#, options: .regularExpression) != nil }.count == 3, "\(screen)")
 
         // Chinese text typed in, echoed back.
         try tmux.type(#"add lead company="中華電信" source=online owner=hua.lin"#)
@@ -154,8 +179,7 @@ func shellQuote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", w
 
         // Ctrl-D on an empty line leaves, with exit status 0.
         try tmux.press("C-d")
-        try tmux.waitGone()
-        #expect((try? String(contentsOfFile: rcFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        #expect(try exitStatus() == 0, "salesh should exit 0 on Ctrl-D")
 
         // The lead is in the store, added by the acting user.
         let q = try ok(t, "leads | where company = \"中華電信\" | select id, owner", format: "csv")
@@ -165,16 +189,17 @@ func shellQuote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", w
 
         // History is kept across sessions: a new session recalls the last line with Up; `quit` leaves.
         #expect(FileManager.default.fileExists(atPath: t.file("history")), "SALESH_HISTORY should be written")
-        try tmux.start("sh -c \(shellQuote(command()))")
+        try tmux.start(argv)
         try tmux.waitFor("the prompt of the second session") { onlyPrompt($0) }
         try tmux.press("Up")
-        try tmux.waitFor("the last line of the first session") { l in
-            l.last?.hasPrefix(prompt) == true && l.last?.contains("select id, company") == true
+        try tmux.waitFor("the last statement of the first session") { l in
+            // The recalled statement spans two lines, as it was typed.
+            l.count >= 2 && l[l.count - 2].hasPrefix(prompt) && l[l.count - 2].contains(#"company = "中華電信" |"#)
+                && l[l.count - 1].contains("select id, company")
         }
         try tmux.press("C-u")
         try tmux.type("quit")
         try tmux.press("Enter")
-        try tmux.waitGone()
-        #expect((try? String(contentsOfFile: rcFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
+        #expect(try exitStatus() == 0, "salesh should exit 0 on quit")
     }
 }

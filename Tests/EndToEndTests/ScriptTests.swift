@@ -132,6 +132,18 @@ enum ScriptMode: String, CaseIterable, CustomStringConvertible, Sendable {
         #expect(try field(t, "opportunities", f.q, "amount").replacingOccurrences(of: ",", with: "") == "3000000.00")
     }
 
+    @Test("-c stops at its first error too; with --keep-going it runs on", arguments: [false, true])
+    func dashCStops(_ keepGoing: Bool) throws {
+        let t = TempDir()
+        let f = try fixture(t)
+        let text = "set \(f.a) amount=111; win \(f.q)\nset \(f.b) amount=222"
+        let r = try onStore(t, (keepGoing ? ["--keep-going"] : []) + ["-c", text], user: "hua.lin")
+        #expect(r.status == 2, "\(r)")
+        expectLocated(r, name: "-c", line: 1, col: "set \(f.a) amount=111; ".count + 1, sourceLine: "set \(f.a) amount=111; win \(f.q)")
+        #expect(try field(t, "opportunities", f.a, "amount") == "111.00")
+        #expect(try field(t, "opportunities", f.b, "amount") == (keepGoing ? "222.00" : "2000000.00"))
+    }
+
     @Test("a syntax error in a script is located by file:line:col and exits 2", arguments: [ScriptMode.run, .stdin])
     func syntaxErrorInScript(_ mode: ScriptMode) throws {
         let t = TempDir()

@@ -136,12 +136,12 @@ func waitForExit(_ p: Process, timeout: TimeInterval, what: String) throws {
     while p.isRunning {
         if Date() > deadline {
             kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            let grace = Date().addingTimeInterval(5)
+            while p.isRunning && Date() < grace { usleep(10_000) }
             throw E2EError("\(what) did not finish within \(Int(timeout)) s and was killed")
         }
         usleep(2_000)
     }
-    p.waitUntilExit()
 }
 
 /// Runs salesh with the given arguments.
@@ -403,7 +403,7 @@ final class PipedShell {
     /// SIGKILL, then reap.
     func killHard() {
         kill(pid, SIGKILL)
-        process.waitUntilExit()
+        try? waitForExit(process, timeout: 10, what: "killed salesh (pid \(pid))")
         closeInput()
     }
 
@@ -415,9 +415,77 @@ final class PipedShell {
     }
 
     deinit {
-        if process.isRunning { kill(pid, SIGKILL); process.waitUntilExit() }
+        if process.isRunning { kill(pid, SIGKILL); try? waitForExit(process, timeout: 5, what: "salesh") }
         try? input.fileHandleForWriting.close()
         try? output.fileHandleForReading.close()
         try? FileManager.default.removeItem(atPath: stderrPath)
     }
+}
+
+// MARK: posix_spawn, for programs that daemonize (tmux)
+
+/// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+), looked up at run time: the Glibc module
+/// does not export this GNU extension.
+private let spawnAddCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+    guard let sym = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+    return unsafeBitCast(sym, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+}()
+
+/// Runs a program with posix_spawn and waitpid. Foundation's Process learns that a child ended when a
+/// descriptor the child inherited is closed, so a child that leaves a daemon behind (the tmux client
+/// starting its server) never "ends" for it; this runner has no such descriptor, and closes every
+/// descriptor above stderr in the child so no daemon keeps another test's pipes open.
+func spawnProgram(_ executable: String, _ args: [String], in t: TempDir, env extra: [String: String] = [:],
+                  timeout: TimeInterval = 10) throws -> RunResult {
+    let outPath = t.file(uniqueName(".spawn-out")), errPath = t.file(uniqueName(".spawn-err"))
+    defer {
+        try? FileManager.default.removeItem(atPath: outPath)
+        try? FileManager.default.removeItem(atPath: errPath)
+    }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    if let closeFrom = spawnAddCloseFrom { _ = closeFrom(&actions, 3) }
+
+    // The child starts with no signal blocked and default dispositions: the test runner's threads may
+    // block signals (and it ignores SIGPIPE), and a REPL under tmux must see Ctrl-C as SIGINT.
+    var attr = posix_spawnattr_t()
+    posix_spawnattr_init(&attr)
+    defer { posix_spawnattr_destroy(&attr) }
+    var empty = sigset_t(), all = sigset_t()
+    sigemptyset(&empty)
+    sigemptyset(&all)
+    for sig in [SIGINT, SIGPIPE, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGWINCH, SIGTSTP] { sigaddset(&all, sig) }
+    posix_spawnattr_setsigmask(&attr, &empty)
+    posix_spawnattr_setsigdefault(&attr, &all)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+    let argv = ([executable] + args).map { strdup($0) } + [nil]
+    let envp = childEnvironment(t, extra).map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, executable, &actions, &attr, argv, envp)
+    guard rc == 0 else { throw E2EError("cannot start \(executable): error \(rc)") }
+
+    let deadline = Date().addingTimeInterval(timeout)
+    var status: Int32 = 0
+    while true {
+        let w = waitpid(pid, &status, WNOHANG)
+        if w == pid { break }
+        if w < 0 && errno != EINTR { throw E2EError("waitpid failed: errno \(errno)") }
+        if Date() > deadline {
+            kill(pid, SIGKILL)
+            _ = waitpid(pid, &status, 0)
+            throw E2EError("\(executable) \(args) did not finish within \(Int(timeout)) s and was killed")
+        }
+        usleep(2_000)
+    }
+    let signaled = (status & 0x7f) != 0
+    let code = signaled ? (status & 0x7f) : ((status >> 8) & 0xff)
+    return RunResult(status: code, signaled: signaled,
+                     stdout: String(decoding: readBytes(outPath), as: UTF8.self),
+                     stderr: String(decoding: readBytes(errPath), as: UTF8.self))
 }

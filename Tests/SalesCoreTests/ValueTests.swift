@@ -408,6 +408,10 @@ struct ValueTests {
         #expect(Value.real(2.5).display == "2.5")
         #expect(Value.real(3).display == "3")
         #expect(Value.real(1.0 / 3).display == "0.33")
+        #expect(Value.real(-2.5).display == "-2.5")
+        // Rounded to two decimals, a whole number shows as one, like 3.0 does.
+        #expect(Value.real(2.999).display == "3")
+        #expect(Value.real(-7.9999).display == "-8")
         #expect(Value.duration(Duration(days: 14)).display == "14d")
         #expect(Value.period(.quarter(2026, 3)).display == "2026Q3")
     }

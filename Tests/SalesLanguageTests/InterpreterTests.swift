@@ -146,7 +146,7 @@ struct StatementTests {
         #expect(e?.message == "owner: there is no staff 'nobody'")
         #expect(e?.location?.column == 24)
         #expect(h.value("O1", "amount") == .money(Money(yuan: 1_200_000)))
-        #expect(h.error(#"add opportunity title="x" customer=C1"#)?.message == "opportunity O6 needs owner (負責人)")
+        #expect(h.error(#"add opportunity title="x" customer=C1"#)?.message == "a new opportunity needs owner (負責人)")
         #expect(h.error(#"add lead company="x" source=online score=101"#)?.message == "score must be between 0 and 100, not 101")
         #expect(h.error("set O1 probability=120%")?.message == "probability must be between 0% and 100%, not 120%")
         let cycle = h.error("set wang.wei manager=li.na")
@@ -384,6 +384,18 @@ struct QueryTests {
         let column = h.error("opportunities | group owner | agg count() as n | where m > 1")
         #expect(column?.message == "unknown column 'm'")
         #expect(column?.hint == "did you mean 'n'?")
+    }
+
+    /// A quoted enum value means what the bare word means, as it does in `add` and `set`.
+    @Test func quotedEnumValuesInQueries() throws {
+        let h = try Harness.sales()
+        #expect(try h.count("opportunities | where stage = \"negotiation\"") == 1)
+        #expect(try h.count("opportunities | where stage = \"商務談判\"") == 1)
+        #expect(try h.count("opportunities | where stage = \"Negotiation\"") == 1)
+        #expect(try h.count("opportunities | where stage in (\"Won\", \"LOST\")") == 2)
+        let typo = h.error("opportunities | where stage = \"negotation\"")
+        #expect(typo?.message == "unknown stage 'negotation'")
+        #expect(typo?.hint == "did you mean 'negotiation'?")
     }
 
     @Test func typeErrorsInQueries() throws {

@@ -72,6 +72,7 @@ public struct DemoData {
                 model.load(entity: e, r)
             }
         }
+        var lastMove = (id: "", millis: Int64.min)
         func move(_ e: Int, _ id: String, _ changes: [(String, Value)], user: String, at: Day) {
             let t = model.tables[e]
             let slot = t.slot(of: id)!
@@ -80,7 +81,13 @@ public struct DemoData {
                 let fi = t.schema.fieldIndex(f)!
                 cs.append(.update(entity: e, id: id, field: fi, old: t.records[slot]!.values[fi], new: v))
             }
-            if keepHistory { try! model.replay(Transaction(user: user, time: ts(at, 14), changes: cs), seq: 0) }
+            if keepHistory {
+                // Moves of one record on one day keep their order.
+                var time = ts(at, 14)
+                if lastMove.id == id, time.millis <= lastMove.millis { time = Timestamp(millis: lastMove.millis + 60_000) }
+                lastMove = (id, time.millis)
+                try! model.replay(Transaction(user: user, time: time, changes: cs), seq: 0)
+            }
             else { for c in cs { if case .update(_, _, let f, _, let v) = c { t.setValue(slot: slot, field: f, v) } } }
         }
 
@@ -172,9 +179,26 @@ public struct DemoData {
             customers.append((id, owner, region, created))
         }
 
-        // Opportunities over the last three years, in every stage.
-        let stages = ["qualified", "needs", "proposal", "negotiation"]
+        // Leads: created, screened, and qualified or rejected; `path` gives the states after new.
         let sources = Enums.leadSource.names
+        var leadNo = 0
+        func makeLead(created: Day, owner: String, company: String, source: String, region: String, path: [String]) -> (id: String, day: Day) {
+            leadNo += 1
+            let id = "L\(leadNo)"
+            put(leadE, id, ["company": .text(company), "contact": .text(contactName()), "phone": .text("02-\(2000_0000 + rng.int(7999_9999))"),
+                            "source": .text(source), "owner": .text(owner), "score": .int(Int64(20 + rng.int(80))),
+                            "status": .text("new"), "region": .text(region), "created": .date(created)],
+                user: owner, at: created)
+            var day = created
+            for st in path {
+                day = min(today, day.adding(days: 1 + rng.int(10)))
+                move(leadE, id, [("status", .text(st))], user: owner, at: day)
+            }
+            return (id, day)
+        }
+
+        // Opportunities over the last three years, in every stage; every eighth came from a lead.
+        let stages = ["qualified", "needs", "proposal", "negotiation"]
         let span = Int(today.raw - start.raw)
         for n in 1...opportunities {
             let c = customers[rng.int(customers.count)]
@@ -198,8 +222,20 @@ public struct DemoData {
             ]
             if rng.chance(0.6), let ps = presales[team] ?? presales["enterprise"], !ps.isEmpty { fields["presales"] = .text(rng.pick(ps)) }
             if rng.chance(0.5) { fields["competitor"] = .text(rng.pick(DemoData.competitors)) }
+            var fromLead: String? = nil
+            if n % 8 == 1 {
+                let cust = model.tables[custE].record(c.id)!
+                let lead = makeLead(created: created.adding(days: -(25 + rng.int(30))), owner: c.owner,
+                                    company: cust.values[s.entities[custE].titleIndex].display, source: fields["source"]!.display,
+                                    region: c.region, path: ["screening", "qualified"])
+                fromLead = lead.id
+                fields["lead"] = .text(lead.id)
+            }
             _ = pid
             put(oppE, id, fields, user: c.owner, at: created)
+            if let l = fromLead {
+                move(leadE, l, [("customer", .text(c.id)), ("opportunity", .text(id)), ("status", .text("converted"))], user: c.owner, at: created)
+            }
             // Walk forward through the stages, each move dated between creation and close.
             let end = closed ? min(today, created.adding(days: 20 + rng.int(200))) : today.adding(days: -rng.int(max(1, min(age, 120))))
             var day = created
@@ -224,35 +260,18 @@ public struct DemoData {
             }
         }
 
-        // Leads from every channel; the converted ones point at a customer and an opportunity.
+        // The other leads, from every channel, in every state short of converted.
         let leadCount = max(60, opportunities / 2)
-        for n in 1...leadCount {
+        while leadNo < leadCount {
             let created = start.adding(days: rng.int(span))
             let age = Int(today.raw - created.raw)
-            let owner = reps[rng.int(reps.count)].key
             let pi = rng.int(DemoData.places.count)
             let company = DemoData.places[pi] + rng.pick(DemoData.companyWords) + rng.pick(["科技", "實業", "國際", "物流", "生技", "電子"]) + rng.pick(DemoData.suffixes)
-            let statusRoll = rng.int(100)
-            let status: String = age < 30 ? (statusRoll < 50 ? "new" : "screening")
-                : (statusRoll < 10 ? "new" : statusRoll < 25 ? "screening" : statusRoll < 40 ? "qualified" : statusRoll < 70 ? "rejected" : "converted")
-            let id = "L\(n)"
-            put(leadE, id, ["company": .text(company), "contact": .text(contactName()), "phone": .text("02-\(2000_0000 + rng.int(7999_9999))"),
-                            "source": .text(rng.pick(sources)), "owner": .text(owner), "score": .int(Int64(20 + rng.int(80))),
-                            "status": .text("new"), "region": .text(DemoData.placeRegion[pi]), "created": .date(created)],
-                user: owner, at: created)
-            let path: [String] = ["new": [], "screening": ["screening"], "qualified": ["screening", "qualified"],
-                                  "rejected": ["screening", "rejected"], "converted": ["screening", "qualified"]][status]!
-            var day = created
-            for st in path {
-                day = min(today, day.adding(days: 1 + rng.int(10)))
-                move(leadE, id, [("status", .text(st))], user: owner, at: day)
-            }
-            if status == "converted" {
-                let c = customers[rng.int(customers.count)]
-                let o = "O\(1 + rng.int(opportunities))"
-                day = min(today, day.adding(days: 1 + rng.int(10)))
-                move(leadE, id, [("customer", .text(c.id)), ("opportunity", .text(o)), ("status", .text("converted"))], user: owner, at: day)
-            }
+            let roll = rng.int(100)
+            let path: [String] = age < 30 ? (roll < 50 ? [] : ["screening"])
+                : (roll < 10 ? [] : roll < 30 ? ["screening"] : roll < 55 ? ["screening", "qualified"] : ["screening", "rejected"])
+            _ = makeLead(created: created, owner: reps[rng.int(reps.count)].key, company: company, source: rng.pick(sources),
+                         region: DemoData.placeRegion[pi], path: path)
         }
     }
 }

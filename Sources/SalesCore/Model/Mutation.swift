@@ -205,20 +205,22 @@ public final class Mutation {
             guard case .delete = c else {
                 let key = "\(c.entity)/\(c.recordID)"
                 if seen.insert(key).inserted, let r = model.tables[c.entity].record(c.recordID) {
-                    try validate(r, entity: c.entity)
+                    let isNew = changes.contains { if case .create(let e, let x) = $0 { return e == c.entity && x.id == r.id }; return false }
+                    try validate(r, entity: c.entity, isNew: isNew)
                 }
                 continue
             }
         }
     }
 
-    func validate(_ r: Record, entity e: Int) throws {
+    func validate(_ r: Record, entity e: Int, isNew: Bool = false) throws {
         let schema = model.tables[e].schema
         for (i, f) in schema.fields.enumerated() {
             let v = r.values[i]
             if v.isNull {
                 if f.required {
-                    throw DomainError("\(schema.name) \(r.id) needs \(f.name)\(f.zh.map { " (\($0))" } ?? "")", field: f.name,
+                    let who = isNew ? "a new \(schema.name)" : "\(schema.name) \(r.id)"
+                    throw DomainError("\(who) needs \(f.name)\(f.zh.map { " (\($0))" } ?? "")", field: f.name,
                                       hint: "give it as \(f.name)=…")
                 }
                 continue
@@ -242,6 +244,9 @@ public final class Mutation {
                 }
                 if let (n, per) = scaled, n < range.lowerBound * per || n > range.upperBound * per {
                     let unit = f.type == .percent ? "%" : ""
+                    if range.upperBound >= Int64.max / 100 {
+                        throw DomainError("\(f.name) cannot be below \(range.lowerBound)\(unit), not \(v.display)", field: f.name)
+                    }
                     throw DomainError("\(f.name) must be between \(range.lowerBound)\(unit) and \(range.upperBound)\(unit), not \(v.display)", field: f.name)
                 }
             }

@@ -57,8 +57,10 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// The day containing a Unix time in milliseconds, in UTC shifted by `offsetSeconds`.
     public static func from(unixMillis: Int64, offsetSeconds: Int = 0) -> Day {
-        let secs = unixMillis / 1000 + Int64(offsetSeconds)
-        return Day(raw: Int32((secs - (secs < 0 && secs % 86400 != 0 ? 86399 : 0)) / 86400))
+        let ms = unixMillis + Int64(offsetSeconds) * 1000
+        let dayMillis: Int64 = 86_400_000
+        let q = ms / dayMillis
+        return Day(raw: Int32(ms % dayMillis < 0 ? q - 1 : q))
     }
 
     public static func < (a: Day, b: Day) -> Bool { a.raw < b.raw }

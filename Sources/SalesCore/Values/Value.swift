@@ -90,13 +90,15 @@ public enum Value: Hashable, Sendable {
         }
     }
 
+    /// At most two decimals, no trailing zeros: 3, 2.5, 0.33.
     public static func formatReal(_ d: Double) -> String {
-        if d.isNaN || d.isInfinite { return String(d) }
-        if d == d.rounded() && abs(d) < 1e15 { return String(Int64(d)) }
-        let r = (d * 100).rounded() / 100
-        var s = String(r)
-        if s.contains("e") { s = String(d) }
-        return s
+        if d.isNaN || d.isInfinite || abs(d) >= 1e15 { return String(d) }
+        let hundredths = Int64((d * 100).rounded())
+        let whole = hundredths / 100, frac = (hundredths % 100).magnitude
+        let sign = hundredths < 0 && whole == 0 ? "-" : ""
+        if frac == 0 { return sign + String(whole) }
+        let f = frac % 10 == 0 ? String(frac / 10) : (frac < 10 ? "0" : "") + String(frac)
+        return "\(sign)\(whole).\(f)"
     }
 }
 

@@ -44,9 +44,8 @@ public struct Completer {
             cands = Help.statements.map(\.name) + schema.entityNames + ["statements", "entities", "queries", "expressions", "dates", "functions"]
         } else if prev == "format" {
             cands = OutputFormat.allCases.map(\.rawValue)
-        } else if let p = prev, ["=", "!=", "<", ">", "<=", ">=", "in", "("].contains(p) || (p == "," && statement.contains("in")) {
-            // A value for the field before the operator.
-            let field = statement.reversed().first { $0.first?.isLetter == true && !["in", "and", "or", "not"].contains($0.lowercased()) } ?? ""
+        } else if let field = comparedField(statement) {
+            // A value for the field before the operator or the `in (` list.
             cands = valueCandidates(field: field, statement: statement)
         } else if let e = entity(of: statement) {
             let es = schema.entities[e]
@@ -60,6 +59,23 @@ public struct Completer {
             cands = Completer.statementWords + schema.entities.map(\.plural)
         }
         return Completion(replace: word.count, candidates: filter(cands, word))
+    }
+
+    /// The field a value is being typed for: `stage = ▮`, `stage in (proposal, ▮`.
+    func comparedField(_ t: [String]) -> String? {
+        guard let last = t.last else { return nil }
+        if ["=", "!=", "<", ">", "<=", ">="].contains(last) { return t.count >= 2 ? t[t.count - 2] : nil }
+        if last.lowercased() == "in" { return t.count >= 2 ? t[t.count - 2] : nil }
+        guard last == "(" || last == "," else { return nil }
+        // Walk back to the open parenthesis of the list; `in` and the field precede it.
+        var i = t.count - 1, depth = 0
+        while i >= 0 {
+            if t[i] == ")" { depth += 1 } else if t[i] == "(" { if depth == 0 { break }; depth -= 1 }
+            i -= 1
+        }
+        guard i >= 2, t[i - 1].lowercased() == "in" else { return nil }
+        let f = t[i - 2]
+        return f.lowercased() == "not" && i >= 3 ? t[i - 3] : f
     }
 
     func filter(_ cands: [String], _ prefix: String) -> [String] {

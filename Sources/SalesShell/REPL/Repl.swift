@@ -12,6 +12,11 @@ public final class Repl {
     public func runInteractive() -> ExitStatus {
         let history = ProcessInfo.processInfo.environment["SALESH_HISTORY"]
             ?? (ProcessInfo.processInfo.environment["HOME"].map { $0 + "/.salesh_history" })
+        // A shell started with SIGINT blocked (some launchers do) would ignore Ctrl-C.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
         let editor = LineEditor(programName: "salesh", historyFile: history)
         let completer = Completer(model: session.model)
         editor.completer = { completer.complete($0) }

@@ -13,6 +13,7 @@ public enum DisplayWidth {
         let scalars = ch.unicodeScalars
         guard let first = scalars.first else { return 0 }
         if scalars.contains(where: { $0.value == 0xFE0F }) { return 2 }     // emoji presentation
+        if (0x1F1E6...0x1F1FF).contains(first.value) { return 2 }          // a flag: two regional indicators
         if isZeroWidth(first.value) { return 0 }
         return isWide(first.value) ? 2 : 1
     }
