@@ -489,21 +489,7 @@ extension Value {
         switch self { case .int, .real: .number; default: .other }
     }
 
-    var kindName: String {
-        switch self {
-        case .null: "nothing"
-        case .bool: "boolean"
-        case .int: "integer"
-        case .real: "number"
-        case .money: "money"
-        case .percent: "percent"
-        case .date: "date"
-        case .timestamp: "timestamp"
-        case .text: "text"
-        case .period: "period"
-        case .duration: "duration"
-        }
-    }
+    var kindName: String { isNull ? "nothing" : ValueType.of(self).description }
 }
 
 extension String {

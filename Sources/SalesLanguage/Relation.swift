@@ -48,23 +48,6 @@ public struct EvalContext {
     }
 }
 
-extension ValueType {
-    static func of(_ v: Value) -> ValueType {
-        switch v {
-        case .null: .any
-        case .bool: .bool
-        case .int: .int
-        case .real: .real
-        case .money: .money
-        case .percent: .percent
-        case .date: .date
-        case .timestamp: .timestamp
-        case .text: .text
-        case .period: .period
-        case .duration: .duration
-        }
-    }
-}
 
 /// Orders two values of a type: enumerations by their declared order, ids by prefix then number
 /// (L2 before L10), everything else by value.

@@ -179,7 +179,7 @@ struct BadInput: CustomStringConvertible, Sendable {
         let t = TempDir()
         let folder = t.file("notes")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: folder + "/notes.txt", contents: Data("shopping list\n".utf8))
+        _ = FileManager.default.createFile(atPath: folder + "/notes.txt", contents: Data("shopping list\n".utf8))
         for args in [["-c", "leads | count"], ["--read-only", "-c", "leads | count"], ["-c", "add lead company=\"x\" source=online"]] {
             let r = try salesh(["--data", folder] + args, in: t)
             #expect(r.status == 3, "\(args): \(r)")
@@ -190,7 +190,7 @@ struct BadInput: CustomStringConvertible, Sendable {
         #expect(left == ["notes.txt"], "salesh must not write into a folder that is not a store: \(left)")
 
         // A plain file given as the store folder.
-        FileManager.default.createFile(atPath: t.file("plain"), contents: Data("hello\n".utf8))
+        _ = FileManager.default.createFile(atPath: t.file("plain"), contents: Data("hello\n".utf8))
         let f = try salesh(["--data", t.file("plain"), "-c", "leads | count"], in: t)
         #expect(f.status == 3, "\(f)")
         #expect(readBytes(t.file("plain")) == Array("hello\n".utf8))

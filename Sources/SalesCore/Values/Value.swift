@@ -147,3 +147,22 @@ public indirect enum ValueType: Sendable, Equatable, CustomStringConvertible {
         switch self { case .int, .real, .money, .percent, .duration: true; default: false }
     }
 }
+
+extension ValueType {
+    /// The type of a value seen on its own (null has no type of its own).
+    public static func of(_ v: Value) -> ValueType {
+        switch v {
+        case .null: .any
+        case .bool: .bool
+        case .int: .int
+        case .real: .real
+        case .money: .money
+        case .percent: .percent
+        case .date: .date
+        case .timestamp: .timestamp
+        case .text: .text
+        case .period: .period
+        case .duration: .duration
+        }
+    }
+}
