@@ -76,6 +76,7 @@ public enum Statement: Sendable {
     case reopen(id: String, idSpan: Span, to: String?, toSpan: Span?, [Assignment])
     case convert(id: String, idSpan: Span, [Assignment])
     case show(id: String, idSpan: Span)
+    case approve(id: String, idSpan: Span)
     case letBinding(name: String, Expr)
     case help([String])
     case save

@@ -175,7 +175,12 @@ struct ExprCompiler {
             if first.lowercased() == "id" {
                 current = Compiled(type: .reference(t.schema.name), eval: { s in .text(t.records[s]!.id) })
             } else if let k = t.schema.fieldIndex(first) {
-                current = Compiled(type: t.schema.fields[k].type, eval: { s in t.records[s]!.values[k] })
+                if let f = t.schema.fields[k].compute {
+                    let model = self.model, today = ctx.today
+                    current = Compiled(type: t.schema.fields[k].type, eval: { s in f(t.records[s]!, model, today) })
+                } else {
+                    current = Compiled(type: t.schema.fields[k].type, eval: { s in t.records[s]!.values[k] })
+                }
             } else { return nil }
         case .rows(let cols, let box):
             // Column names may themselves contain dots (`owner.name` after a select).
@@ -198,9 +203,11 @@ struct ExprCompiler {
                 throw diag("unknown field '\(seg)' on \(targetName)", span,
                            hint: Suggest.nearest(seg, in: names).map { "did you mean '\($0)'?" } ?? "fields of \(targetName): \(names.joined(separator: ", "))")
             }
+            let compute = target.schema.fields[k].compute
+            let model = self.model, today = ctx.today
             current = Compiled(type: target.schema.fields[k].type, eval: { i in
                 guard case .text(let id) = prev(i), let s = target.index[id], let r = target.records[s] else { return .null }
-                return r.values[k]
+                return compute?(r, model, today) ?? r.values[k]
             })
         }
         return current

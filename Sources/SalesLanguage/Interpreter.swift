@@ -43,7 +43,7 @@ public final class Interpreter {
         case .query(let q):
             let rel = try QueryRunner(source: source, ctx: ctx).run(q)
             if case .scalar(let v, let t) = rel { return .scalar(v, t) }
-            return .table(rel.materialize())
+            return .table(rel.materialize(model, today: ctx.today))
         case .expression(let e):
             let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(e)
             return .scalar(c.eval(0), c.type)
@@ -122,6 +122,12 @@ public final class Interpreter {
                 let after = si.flatMap { t.record(id)?.values[$0].display } ?? ""
                 return "\(id) reopened: \(before) → \(after)"
             }
+        case .approve(let id, let span):
+            let (t, _) = try locate(id, span, source)
+            guard let hook = t.schema.approve else {
+                throw d("\(t.schema.plural) are not approved; \(id) is a \(t.schema.name)", span, nil)
+            }
+            return try mutate(stmt, source, [], at: span) { m in try hook(m, id) }
         case .convert(let id, let span, let assigns):
             let (t, _) = try locate(id, span, source)
             guard t.schema.name == "lead" else { throw d("only leads are converted; \(id) is a \(t.schema.name)", span, nil) }
@@ -181,8 +187,8 @@ public final class Interpreter {
             if out.contains(where: { $0.field == fi }) {
                 throw Diagnostic("\(f.name) is given twice", at: source.location(of: a.fieldSpan))
             }
-            if f.access == .system {
-                throw Diagnostic("\(f.name) is kept by the rules and cannot be set", at: source.location(of: a.fieldSpan))
+            if f.access == .system || f.access == .derived {
+                throw Diagnostic("\(f.name) is \(f.access == .derived ? "computed" : "kept by the rules") and cannot be set", at: source.location(of: a.fieldSpan))
             }
             if f.access == .state {
                 throw Diagnostic("\(f.name) changes only through the lifecycle", at: source.location(of: a.fieldSpan),
@@ -265,21 +271,41 @@ public final class Interpreter {
                 titles[i] = other.values[ts.titleIndex].display
             }
         }
+        // What refers to the record, and one step further what refers to those (a customer's
+        // contracts, then their orders and invoices), so `show` tells the whole story.
         var related: [(String, ResultTable)] = []
-        for other in model.tables where !other.schema.system {
-            let refFields = other.schema.fields.indices.filter { other.schema.fields[$0].type.referencedEntity == t.schema.name }
-            for f in refFields {
-                let slots = other.records.indices.filter { other.records[$0]?.values[f] == .text(r.id) }
-                if slots.isEmpty { continue }
-                let tbl = Relation.entity(other, slots).materialize()
-                let label = refFields.count > 1 || other.schema.fields[f].name != t.schema.name
-                    ? "\(other.schema.plural) (\(other.schema.fields[f].name))" : other.schema.plural
-                related.append((label, tbl))
+        var direct: [(table: Table, ids: Set<String>)] = []
+        let directEntities = Set(model.tables.filter { o in o.schema.fields.contains { $0.type.referencedEntity == t.schema.name } }.map(\.entityIndex))
+        func referrers(to target: String, ids: Set<String>, exclude: Set<Int>) -> [(Table, [Int], String)] {
+            var out: [(Table, [Int], String)] = []
+            for other in model.tables where !other.schema.system && !exclude.contains(other.entityIndex) {
+                let refFields = other.schema.fields.indices.filter { other.schema.fields[$0].type.referencedEntity == target }
+                for f in refFields {
+                    let slots = other.records.indices.filter { if case .text(let v)? = other.records[$0]?.values[f] { return ids.contains(v) }; return false }
+                    if slots.isEmpty { continue }
+                    let label = refFields.count > 1 || other.schema.fields[f].name != target
+                        ? "\(other.schema.plural) (\(other.schema.fields[f].name))" : other.schema.plural
+                    out.append((other, slots, label))
+                }
+            }
+            return out
+        }
+        for (other, slots, label) in referrers(to: t.schema.name, ids: [r.id], exclude: []) {
+            related.append((label, Relation.entity(other, slots).materialize(model, today: ctx.today)))
+            if other.entityIndex != t.entityIndex { direct.append((other, Set(slots.map { other.records[$0]!.id }))) }
+        }
+        var shownSecond = directEntities.union([t.entityIndex])
+        for (table, ids) in direct {
+            for (other, slots, label) in referrers(to: table.schema.name, ids: ids, exclude: shownSecond) {
+                related.append(("\(label) of these \(table.schema.plural)", Relation.entity(other, slots).materialize(model, today: ctx.today)))
+                shownSecond.insert(other.entityIndex)
             }
         }
         let h = model.history
         let hslots = h.records.indices.filter { h.records[$0]?.values[4] == .text(r.id) && h.records[$0]?.values[3] == .text(t.schema.name) }
-        let hist = Relation.entity(h, hslots).materialize()
-        return RecordView(entity: t.schema, record: r, referenceTitles: titles, related: related, history: hist)
+        let hist = Relation.entity(h, hslots).materialize(model, today: ctx.today)
+        var shown = r
+        for (i, f) in t.schema.fields.enumerated() where f.compute != nil { shown.values[i] = model.value(r, i, of: t.schema, today: ctx.today) }
+        return RecordView(entity: t.schema, record: shown, referenceTitles: titles, related: related, history: hist)
     }
 }

@@ -126,6 +126,10 @@ public struct Parser {
             _ = advance()
             let (id, span) = try recordID("show")
             return .show(id: id, idSpan: span)
+        case "approve":
+            _ = advance()
+            let (id, span) = try recordID("approve")
+            return .approve(id: id, idSpan: span)
         case "let":
             _ = advance()
             guard tok.kind == .word || tok.kind == .variable else { throw error("expected a name after let, found \(describe(tok))", hint: "let big = 500k") }

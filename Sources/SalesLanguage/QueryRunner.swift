@@ -260,15 +260,15 @@ extension Relation {
         }
     }
 
-    /// The relation as a table to show: records get their id and listed fields.
-    func materialize() -> ResultTable {
+    /// The relation as a table to show: records get their id and listed fields (derived ones computed).
+    func materialize(_ model: Model, today: Day) -> ResultTable {
         switch self {
         case .entity(let t, let slots):
             let fields = t.schema.listedFields
             let cols = [Column("id", .reference(t.schema.name))] + fields.map { Column(t.schema.fields[$0].name, t.schema.fields[$0].type) }
             let rows = slots.map { s -> [Value] in
                 let r = t.records[s]!
-                return [.text(r.id)] + fields.map { r.values[$0] }
+                return [.text(r.id)] + fields.map { model.value(r, $0, of: t.schema, today: today) }
             }
             return ResultTable(columns: cols, rows: rows)
         case .rows(let c, let b):

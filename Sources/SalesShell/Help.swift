@@ -20,6 +20,7 @@ struct Help {
         ("convert", "convert LEAD [field=value …]", "Turn a qualified lead into a customer (or link customer=C…) and a new opportunity.",
          "convert L7 title=\"5G 專網\" amount=1.2m"),
         ("show", "show ID", "One record with its related records and its history.", "show O1024"),
+        ("approve", "approve ID", "Approve as the acting user, when a rule needs it (a discount over the limit needs the owner's manager).", "approve N12"),
         ("let", "let NAME = EXPR", "Bind a value to $NAME for later statements.", "let big = 500k"),
         ("format", "format [table|csv|tsv|json|markdown]", "Show or set the output format.", "format csv"),
         ("save", "save", "Rewrite the snapshot now (it is also rewritten on exit and when the journal grows).", "save"),
@@ -79,6 +80,7 @@ struct Help {
             switch f.access {
             case .state: notes.append("changes through move")
             case .system: notes.append("kept by the rules")
+            case .derived: notes.append("computed")
             case .user: break
             }
             if let r = f.range { notes.append("\(r.lowerBound)…\(r.upperBound == Int64.max / 100 ? "" : String(r.upperBound))") }

@@ -49,7 +49,10 @@ public struct DemoData {
     static let suffixes = ["股份有限公司", "有限公司", "", "集團"]
     static let companyWords = ["宏達", "聯發", "遠東", "長榮", "統一", "光寶", "台達", "永豐", "新光", "國泰", "富邦", "南山", "大同", "正隆", "華新", "中興", "和泰", "寶成", "東元", "聲寶"]
     static let lostReasons = ["價格過高", "競爭對手方案", "預算凍結", "需求變更", "決策延後", "price", "timing"]
-    static let competitors = ["中華電信", "遠傳電信", "台灣大哥大", "亞太電信", "CR-5G Networks"]
+    static let competitors: [(id: String, name: String, strengths: String, weaknesses: String)] = [
+        ("CHT", "中華電信", "最大的固網與機房資源", "價格高、彈性低"), ("FET", "遠傳電信", "企業 ICT 整合", "南部據點較少"),
+        ("TWM", "台灣大哥大", "行動網路與雲端服務", "專線交付慢"), ("APT", "亞太電信", "價格低", "網路覆蓋有限"),
+        ("CR-5G", "CR-5G Networks", "5G 專網經驗", "在地支援不足")]
 
     /// Fills an empty model.
     public func generate(into model: Model) {
@@ -146,6 +149,10 @@ public struct DemoData {
             let p = person()
             put(staffE, p.key, ["name": .text(p.name), "role": .text(role), "manager": .text("wang.wei"), "active": .bool(true), "hired": .date(hired(3))])
         }
+        let compE = s.index(of: "competitor")!
+        for c in DemoData.competitors {
+            put(compE, c.id, ["name": .text(c.name), "strengths": .text(c.strengths), "weaknesses": .text(c.weaknesses)])
+        }
         for (id, name, cat, price, cost) in DemoData.products {
             put(productE, id, ["name": .text(name), "category": .text(cat), "unit_price": .money(Money(yuan: price)), "unit_cost": .money(Money(yuan: cost))])
         }
@@ -197,6 +204,133 @@ public struct DemoData {
             return (id, day)
         }
 
+        // What each opportunity left behind on its way: visits, proposals, negotiation rounds,
+        // and for won deals a contract with its lines, an order, an invoice, and sometimes after-sales records.
+        let processE = ["visit", "proposal", "negotiation", "contract", "contract_line", "order", "invoice", "feedback", "ticket", "complaint", "survey"]
+            .reduce(into: [String: Int]()) { $0[$1] = s.index(of: $1)! }
+        var numbers: [String: Int] = [:]
+        func nextID(_ entity: String) -> String {
+            numbers[entity, default: 0] += 1
+            return s.entities[processE[entity]!].prefix! + String(numbers[entity]!)
+        }
+        func processRecords(opportunity o: String, customer c: String, owner: String, team: String, product: String, amount: Money,
+                            created: Day, reachedOn: [String: Day], presalesID: String?) {
+            let author = presalesID ?? (presales[team] ?? presales["enterprise"] ?? []).first
+            // A first visit soon after the opportunity opened, a negotiation visit later, a planned one ahead for open deals.
+            let v1 = nextID("visit")
+            put(processE["visit"]!, v1, ["customer": .text(c), "opportunity": .text(o), "staff": .text(owner), "kind": .text("prospect"),
+                                         "planned": .date(created.adding(days: 3)), "status": .text("planned"), "purpose": .text("需求訪談")],
+                user: owner, at: created)
+            if created.adding(days: 3) <= today {
+                move(processE["visit"]!, v1, [("outcome", .text(rng.pick(["確認需求", "取得預算資訊", "安排技術交流"]))),
+                                             ("done", .date(created.adding(days: 3))), ("status", .text("done"))], user: owner, at: created.adding(days: 3))
+            }
+            if reachedOn["won"] == nil && reachedOn["lost"] == nil && rng.chance(0.5) {
+                let v = nextID("visit")
+                let when = today.adding(days: rng.int(40) - 10)   // some already overdue
+                put(processE["visit"]!, v, ["customer": .text(c), "opportunity": .text(o), "staff": .text(owner), "kind": .text("negotiation"),
+                                            "planned": .date(when), "status": .text("planned"), "purpose": .text("推進商務條款")],
+                    user: owner, at: min(today, created.adding(days: 5)))
+            }
+            if let pday = reachedOn["proposal"], let author {
+                let p = nextID("proposal")
+                let price = Money(minor: amount.minor / 100 * Int64(100 + rng.int(15)))
+                put(processE["proposal"]!, p, ["opportunity": .text(o), "title": .text("解決方案 v1"), "author": .text(author), "version": .int(1),
+                                               "status": .text("draft"), "product_intro": .text("產品功能與優勢"), "technical_plan": .text("網路架構與設備配置"),
+                                               "implementation_plan": .text("分三階段上線"), "after_sales": .text("7x24 維運"), "price": .money(price)],
+                    user: author, at: pday)
+                move(processE["proposal"]!, p, [("submitted", .date(pday)), ("status", .text("submitted"))], user: author, at: pday)
+                if let nday = reachedOn["negotiation"] {
+                    move(processE["proposal"]!, p, [("status", .text("accepted"))], user: owner, at: nday)
+                }
+            }
+            if let nday = reachedOn["negotiation"] {
+                for round in 0..<(1 + rng.int(2)) {
+                    let nid = nextID("negotiation")
+                    let discount = Percent(whole: Int64([5, 8, 10, 12, 15, 18, 22, 25][rng.int(8)]))
+                    let day = nday.adding(days: 3 + 7 * round)
+                    var f: [String: Value] = ["opportunity": .text(o), "date": .date(min(today, day)), "discount": .percent(discount),
+                                              "price": .money(Money(minor: amount.minor)), "payment_terms": .text(rng.pick(["30/70", "50/50", "月結 60 天"])),
+                                              "outcome": .text(round == 0 ? "客戶要求降價" : "達成共識")]
+                    if discount > Percent(whole: 20) {
+                        let manager = model.table("staff").record(owner)?.values[3] ?? .null
+                        f["approved_by"] = manager
+                        f["approved_discount"] = .percent(discount)
+                    }
+                    put(processE["negotiation"]!, nid, f, user: owner, at: min(today, day))
+                }
+            }
+            guard let wday = reachedOn["won"] else { return }
+            // The contract whose signing won the deal: one line, or two summing to the amount.
+            let k = nextID("contract")
+            let delivery = wday.adding(days: 30 + rng.int(60))
+            put(processE["contract"]!, k, ["opportunity": .text(o), "customer": .text(c), "status": .text("draft"),
+                                           "payment_terms": .text("30/70"), "delivery_date": .date(delivery), "after_sales_terms": .text("一年保固")],
+                user: owner, at: wday)
+            let split = rng.chance(0.4) ? Money(minor: amount.minor / 100_000 * 80_000) : amount
+            put(processE["contract_line"]!, nextID("contract_line"), ["contract": .text(k), "product": .text(product), "quantity": .int(1),
+                                                                      "unit_price": .money(split), "discount": .percent(Percent(basisPoints: 0))],
+                user: owner, at: wday)
+            if split != amount {
+                put(processE["contract_line"]!, nextID("contract_line"), ["contract": .text(k), "product": .text("CLOUD-PBX"), "quantity": .int(1),
+                                                                          "unit_price": .money(amount - split), "discount": .percent(Percent(basisPoints: 0))],
+                    user: owner, at: wday)
+            }
+            let age = Int(today.raw - wday.raw)
+            move(processE["contract"]!, k, [("signed", .date(wday)), ("status", .text("signed"))], user: owner, at: wday)
+            if age > 20 { move(processE["contract"]!, k, [("status", .text(age > 200 ? "completed" : "active"))], user: owner, at: wday.adding(days: 20)) }
+            // The order through its steps, as far as time allows.
+            let r = nextID("order")
+            let submitted = wday.adding(days: 2)
+            guard submitted <= today else { return }
+            put(processE["order"]!, r, ["contract": .text(k), "status": .text("submitted"), "submitted": .date(submitted)], user: owner, at: submitted)
+            var d = submitted
+            for (st, gap) in [("scheduled", 5), ("shipped", 15), ("delivered", 10), ("closed", 20)] {
+                let next = d.adding(days: gap + rng.int(gap))
+                // A few orders stall and run past the delivery date.
+                if next > today || (st == "delivered" && rng.chance(0.08)) { break }
+                d = next
+                move(processE["order"]!, r, [(st, .date(d)), ("status", .text(st)), ("customer_notified", .date(d))], user: owner, at: d)
+            }
+            // One invoice for the total, mostly paid on time, some late, some not yet.
+            let due = wday.adding(days: 30)
+            var inv: [String: Value] = ["contract": .text(k), "issued": .date(wday), "due": .date(due), "amount": .money(amount)]
+            let roll = rng.int(100)
+            if due.adding(days: 30) < today && roll < 85 { inv["paid"] = .date(due.adding(days: roll < 70 ? -rng.int(10) : 5 + rng.int(40))) }
+            put(processE["invoice"]!, nextID("invoice"), inv, user: owner, at: wday)
+            // After-sales: a survey, sometimes feedback, a ticket or a complaint.
+            let after = d
+            put(processE["survey"]!, nextID("survey"), ["customer": .text(c), "staff": .text(owner), "date": .date(min(today, after.adding(days: 7))),
+                                                          "score": .int(Int64(60 + rng.int(41)))], user: owner, at: min(today, after.adding(days: 7)))
+            if rng.chance(0.3) {
+                let f = nextID("feedback")
+                put(processE["feedback"]!, f, ["customer": .text(c), "date": .date(after), "channel": .text(rng.pick(["phone", "email", "visit"])),
+                                               "content": .text(rng.pick(["網路穩定", "希望提升頻寬", "帳單說明不清楚"])), "rating": .int(Int64(2 + rng.int(4))),
+                                               "status": .text("open")], user: owner, at: after)
+                if after.adding(days: 7) < today { move(processE["feedback"]!, f, [("response", .text("已回覆客戶")), ("status", .text("handled"))], user: owner, at: after.adding(days: 7)) }
+            }
+            if rng.chance(0.2), let eng = author {
+                let t = nextID("ticket")
+                put(processE["ticket"]!, t, ["customer": .text(c), "contract": .text(k), "engineer": .text(eng), "priority": .text(rng.pick(Enums.priority.names)),
+                                             "subject": .text(rng.pick(["專線中斷", "設備告警", "設定變更"])), "status": .text("open"), "opened": .date(after)],
+                    user: eng, at: after)
+                if after.adding(days: 10) < today {
+                    move(processE["ticket"]!, t, [("status", .text("in_progress"))], user: eng, at: after.adding(days: 1))
+                    move(processE["ticket"]!, t, [("resolution", .text("更換設備")), ("resolved", .date(after.adding(days: 3))), ("status", .text("resolved"))], user: eng, at: after.adding(days: 3))
+                }
+            }
+            if rng.chance(0.08) {
+                let q = nextID("complaint")
+                put(processE["complaint"]!, q, ["customer": .text(c), "received": .date(after), "channel": .text("phone"), "subject": .text(rng.pick(["安裝延遲", "服務態度", "帳務錯誤"])),
+                                                "handler": .text(owner), "status": .text("received")], user: owner, at: after)
+                if after.adding(days: 14) < today {
+                    move(processE["complaint"]!, q, [("status", .text("investigating"))], user: owner, at: after.adding(days: 1))
+                    move(processE["complaint"]!, q, [("investigation", .text("確認原因")), ("measures", .text("改善流程並致歉")), ("status", .text("resolved"))], user: owner, at: after.adding(days: 7))
+                    move(processE["complaint"]!, q, [("satisfied", .bool(true)), ("closed", .date(after.adding(days: 10))), ("status", .text("closed"))], user: owner, at: after.adding(days: 10))
+                }
+            }
+        }
+
         // Opportunities over the last three years, in every stage; every eighth came from a lead.
         let stages = ["qualified", "needs", "proposal", "negotiation"]
         let span = Int(today.raw - start.raw)
@@ -221,7 +355,7 @@ public struct DemoData {
                 "created": .date(created), "needs": .text(rng.pick(["頻寬不足", "多據點互聯", "資安合規", "降低通訊成本", "數位轉型", "異地備援"])),
             ]
             if rng.chance(0.6), let ps = presales[team] ?? presales["enterprise"], !ps.isEmpty { fields["presales"] = .text(rng.pick(ps)) }
-            if rng.chance(0.5) { fields["competitor"] = .text(rng.pick(DemoData.competitors)) }
+            if rng.chance(0.5) { fields["competitor"] = .text(rng.pick(DemoData.competitors).id) }
             var fromLead: String? = nil
             if n % 8 == 1 {
                 let cust = model.tables[custE].record(c.id)!
@@ -231,12 +365,12 @@ public struct DemoData {
                 fromLead = lead.id
                 fields["lead"] = .text(lead.id)
             }
-            _ = pid
             put(oppE, id, fields, user: c.owner, at: created)
             if let l = fromLead {
                 move(leadE, l, [("customer", .text(c.id)), ("opportunity", .text(id)), ("status", .text("converted"))], user: c.owner, at: created)
             }
             // Walk forward through the stages, each move dated between creation and close.
+            var reachedOn: [String: Day] = [:]
             let end = closed ? min(today, created.adding(days: 20 + rng.int(200))) : today.adding(days: -rng.int(max(1, min(age, 120))))
             var day = created
             let steps = reached + (closed ? 1 : 0)
@@ -247,17 +381,23 @@ public struct DemoData {
                     let st = stages[step + 1 < stages.count ? step + 1 : 3]
                     if step + 1 <= 3 {
                         move(oppE, id, [("stage", .text(st)), ("probability", .percent(Percent(whole: stageProbability[st]!)))], user: c.owner, at: day)
+                        reachedOn[st] = day
                     }
                 }
                 if step == steps - 1 && closed {
                     if won {
                         move(oppE, id, [("stage", .text("won")), ("probability", .percent(Percent(whole: 100))), ("closed", .date(day))], user: c.owner, at: day)
                     } else {
-                        move(oppE, id, [("lost_reason", .text(rng.pick(DemoData.lostReasons))), ("stage", .text("lost")),
-                                        ("probability", .percent(Percent(whole: 0))), ("closed", .date(day))], user: c.owner, at: day)
+                        var lost: [(String, Value)] = [("lost_reason", .text(rng.pick(DemoData.lostReasons)))]
+                        if rng.chance(0.5) { lost.append(("lost_to", .text(rng.pick(DemoData.competitors).id))) }
+                        move(oppE, id, lost + [("stage", .text("lost")), ("probability", .percent(Percent(whole: 0))), ("closed", .date(day))],
+                             user: c.owner, at: day)
                     }
+                    reachedOn[won ? "won" : "lost"] = day
                 }
             }
+            processRecords(opportunity: id, customer: c.id, owner: c.owner, team: team, product: pid, amount: amount,
+                           created: created, reachedOn: reachedOn, presalesID: fields["presales"]?.textValue)
         }
 
         // The other leads, from every channel, in every state short of converted.

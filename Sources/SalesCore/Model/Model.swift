@@ -98,6 +98,9 @@ public final class Model {
     /// Sequence number of the last transaction applied (matches the journal's).
     public var lastSeq: UInt64 = 0
     public let historyIndex: Int
+    /// Bumped by every change, so derived values can cache what they computed from the records.
+    public private(set) var version = 0
+    private var memos: [String: (version: Int, value: Any)] = [:]
 
     public init(schema: Schema = .sales) {
         self.schema = schema
@@ -121,7 +124,22 @@ public final class Model {
 
     // MARK: applying changes
 
+    /// A value computed from the records, recomputed only after they change (e.g. contract totals by contract).
+    public func memo<T>(_ key: String, _ build: () -> T) -> T {
+        if let m = memos[key], m.version == version, let v = m.value as? T { return v }
+        let v = build()
+        memos[key] = (version, v)
+        return v
+    }
+
+    /// A field's value, computing derived fields.
+    public func value(_ r: Record, _ field: Int, of entity: EntitySchema, today: Day) -> Value {
+        if let f = entity.fields[field].compute { return f(r, self, today) }
+        return r.values[field]
+    }
+
     func apply(_ c: Change) {
+        version &+= 1
         switch c {
         case .create(let e, let r): tables[e].insert(r)
         case .update(let e, let id, let f, _, let new): tables[e].set(slot: tables[e].slot(of: id)!, field: f, new)
@@ -130,6 +148,7 @@ public final class Model {
     }
 
     func undo(_ c: Change) {
+        version &+= 1
         switch c {
         case .create(let e, let r): tables[e].remove(r.id)
         case .update(let e, let id, let f, let old, _): tables[e].set(slot: tables[e].slot(of: id)!, field: f, old)
@@ -180,7 +199,7 @@ public final class Model {
     }
 
     /// Inserts a record directly, without history; for loading snapshots and generating demo data.
-    public func load(entity: Int, _ r: Record) { tables[entity].insert(r) }
+    public func load(entity: Int, _ r: Record) { version &+= 1; tables[entity].insert(r) }
 
     /// Every record in any table whose reference fields point at `id` of `entity`.
     public func referrers(to id: String, entity: Int, limit: Int = .max) -> [(table: Table, slot: Int, field: Int)] {

@@ -59,6 +59,7 @@ public final class Mutation {
         if let sm = schema.stateMachine { values[schema.stateIndex!] = .text(sm.initial) }
         for (f, v) in given {
             let fs = schema.fields[f]
+            if fs.access == .derived { throw DomainError("\(fs.name) is computed and cannot be set", field: fs.name) }
             if fs.access == .state {
                 throw DomainError("\(fs.name) is set by the lifecycle; new \(schema.plural) start as \(schema.stateMachine!.initial)", field: fs.name)
             }
@@ -72,6 +73,7 @@ public final class Mutation {
         }
         if case .prefix = schema.idScheme { table.nextNumber += 1 }
         record(.create(entity: e, record: Record(id: id, values: values)))
+        try schema.onCreate?(self, id)
         return id
     }
 
@@ -87,6 +89,7 @@ public final class Mutation {
                 throw DomainError("\(fs.name) changes only through the lifecycle: use \(verbs)",
                                   field: fs.name, hint: "move \(id) to …")
             }
+            if fs.access == .derived { throw DomainError("\(fs.name) is computed and cannot be set", field: fs.name) }
             if fs.access == .system && !allowSystem {
                 throw DomainError("\(fs.name) is kept by the rules and cannot be set", field: fs.name)
             }
@@ -136,14 +139,17 @@ public final class Mutation {
         }
         for need in sm.requiredOnEnter[target] ?? [] {
             let fi = schema.fieldIndex(need)!
-            if !given.contains(where: { $0.field == fi && !$0.value.isNull }) {
-                throw DomainError("\(target) needs a \(need): \(verb == "lose" ? "lose \(id) reason=\"…\"" : "move \(id) to \(target) \(need)=\"…\"")",
-                                  field: need)
+            let has = given.first(where: { $0.field == fi }).map { !$0.value.isNull } ?? !rec.values[fi].isNull
+            if !has {
+                throw DomainError("\(id) needs \(need) to become \(target)", field: need,
+                                  hint: verb == "lose" ? "lose \(id) reason=\"…\"" : "move \(id) to \(target) \(need)=\"…\"  (or set \(id) \(need)=… first)")
             }
         }
         try update(entity: e, id: id, values: given)
         try update(entity: e, id: id, values: [(si, .text(target))], allowState: true)
         try applyEffects(entity: e, id: id, state: target, given: given)
+        if let check = sm.guards[target], let err = check(table.record(id)!, model) { throw err }
+        try sm.onEnter?(self, id, target)
     }
 
     /// Takes a record back to an earlier open state: out of a closed state (won/lost, rejected),
@@ -177,8 +183,10 @@ public final class Mutation {
 
     private func applyEffects(entity e: Int, id: String, state: String, given: [(field: Int, value: Value)]) throws {
         let schema = model.tables[e].schema
-        guard let eff = schema.stateMachine?.effects else { return }
-        let vals = eff(state, today).compactMap { (name, v) -> (Int, Value)? in
+        guard let sm = schema.stateMachine else { return }
+        var effects = sm.effects?(state, today) ?? []
+        if let dated = sm.datedStates[state] { effects.append((dated, .date(today))) }
+        let vals = effects.compactMap { (name, v) -> (Int, Value)? in
             let fi = schema.fieldIndex(name)!
             return given.contains { $0.field == fi } ? nil : (fi, v)
         }

@@ -31,6 +31,43 @@ public enum Enums {
         EnumCase("won", "成交"),
         EnumCase("lost", "丟單", hans: "丢单"),
     ])
+    public static let visitKind = EnumType("visit kind", [
+        EnumCase("prospect", "開發拜訪", hans: "开发拜访"),
+        EnumCase("negotiation", "洽談拜訪", hans: "洽谈拜访"),
+        EnumCase("follow_up", "回訪", hans: "回访"),
+        EnumCase("support", "技術支持", hans: "技术支持"),
+    ])
+    public static let visitStatus = EnumType("visit status", [
+        EnumCase("planned", "計劃", hans: "计划"), EnumCase("done", "已完成"), EnumCase("cancelled", "已取消"),
+    ])
+    public static let proposalStatus = EnumType("proposal status", [
+        EnumCase("draft", "草稿"), EnumCase("submitted", "已提交"), EnumCase("accepted", "已接受"),
+        EnumCase("rejected", "已拒絕", hans: "已拒绝"), EnumCase("superseded", "已取代"),
+    ])
+    public static let contractStatus = EnumType("contract status", [
+        EnumCase("draft", "草稿"), EnumCase("signed", "已簽訂", hans: "已签订"), EnumCase("active", "執行中", hans: "执行中"),
+        EnumCase("completed", "已完成"), EnumCase("terminated", "已終止", hans: "已终止"),
+    ])
+    public static let orderStatus = EnumType("order status", [
+        EnumCase("submitted", "已提交"), EnumCase("scheduled", "已排產", hans: "已排产"), EnumCase("shipped", "已發貨", hans: "已发货"),
+        EnumCase("delivered", "已交付"), EnumCase("closed", "已結案", hans: "已结案"),
+    ])
+    public static let channel = EnumType("channel", [
+        EnumCase("phone", "電話", hans: "电话"), EnumCase("email", "郵件", hans: "邮件"), EnumCase("visit", "拜訪", hans: "拜访"),
+        EnumCase("web", "網站", hans: "网站"), EnumCase("letter", "信函"), EnumCase("other", "其他"),
+    ])
+    public static let feedbackStatus = EnumType("feedback status", [EnumCase("open", "待處理", hans: "待处理"), EnumCase("handled", "已處理", hans: "已处理")])
+    public static let ticketStatus = EnumType("ticket status", [
+        EnumCase("open", "待處理", hans: "待处理"), EnumCase("in_progress", "處理中", hans: "处理中"),
+        EnumCase("resolved", "已解決", hans: "已解决"), EnumCase("closed", "已關閉", hans: "已关闭"),
+    ])
+    public static let priority = EnumType("priority", [
+        EnumCase("low", "低"), EnumCase("medium", "中"), EnumCase("high", "高"), EnumCase("urgent", "緊急", hans: "紧急"),
+    ])
+    public static let complaintStatus = EnumType("complaint status", [
+        EnumCase("received", "已受理"), EnumCase("investigating", "調查中", hans: "调查中"),
+        EnumCase("resolved", "已解決", hans: "已解决"), EnumCase("closed", "已結案", hans: "已结案"),
+    ])
     public static let tier = EnumType("tier", [
         EnumCase("strategic", "戰略客戶", hans: "战略客户"),
         EnumCase("key", "重點客戶", hans: "重点客户"),
@@ -123,26 +160,29 @@ extension Schema {
                 FieldSchema("probability", .percent, zh: "贏率", range: 0...100, listed: true, doc: "defaults by stage: 10/20/50/75/100/0 %"),
                 FieldSchema("expected_close", .date, zh: "預計成交", listed: true),
                 FieldSchema("needs", .text, zh: "需求分析", doc: "pain points and goals"),
-                FieldSchema("competitor", .text, zh: "競爭對手"),
+                FieldSchema("competitor", .reference("competitor"), zh: "競爭對手", doc: "the competitor it faces"),
                 FieldSchema("source", .enumeration(Enums.leadSource), zh: "來源"),
                 FieldSchema("lead", .reference("lead"), zh: "線索", access: .system),
                 FieldSchema("created", .date, zh: "建立日期", default: .today),
                 FieldSchema("closed", .date, zh: "結案日期", access: .system),
                 FieldSchema("lost_reason", .text, zh: "丟單原因"),
+                FieldSchema("lost_to", .reference("competitor"), zh: "輸給", doc: "the competitor that won a lost deal"),
             ],
             states: StateMachine(
                 field: "stage", initial: "qualified",
                 transitions: ["qualified": ["needs", "lost"], "needs": ["proposal", "lost"], "proposal": ["negotiation", "lost"],
                               "negotiation": ["won", "lost"], "won": [], "lost": []],
-                requiredOnEnter: ["lost": ["lost_reason"]],
-                clearedOnReopen: ["closed", "lost_reason"],
+                requiredOnEnter: ["lost": ["lost_reason"], "proposal": ["needs"]],
+                clearedOnReopen: ["closed", "lost_reason", "lost_to"],
                 effects: { state, today in
                     var out: [(String, Value)] = [("probability", .percent(Percent(whole: stageProbability[state] ?? 0)))]
                     if state == "won" || state == "lost" { out.append(("closed", .date(today))) }
                     return out
-                }),
+                },
+                guards: ["negotiation": Rules.hasProposal, "won": Rules.hasSignedContract]),
             rules: [Rules.ownerHasRole("owner", ["rep", "manager"]), Rules.ownerHasRole("presales", ["presales"])],
             doc: "Sales opportunities moving through needs analysis, proposal and negotiation to won or lost."),
+    ] + Schema.salesProcess + [
         EntitySchema(
             name: "history", plural: "history", zh: "變更記錄", zhHans: "变更记录", chapter: "-", id: .prefix("H"), title: "record",
             fields: [

@@ -39,7 +39,11 @@ public enum FieldAccess: Sendable {
     case user      // set by `add` and `set`
     case state     // the lifecycle field: changes only through move/win/lose/reopen/convert
     case system    // kept by the rules (closed date, links made by convert)
+    case derived   // computed from other records when read (a contract's total), never stored
 }
+
+/// Computes a derived field from its record and the model, as of `today`.
+public typealias DerivedValue = @Sendable (_ record: Record, _ model: Model, _ today: Day) -> Value
 
 public struct FieldSchema: Sendable {
     public let name: String
@@ -53,12 +57,14 @@ public struct FieldSchema: Sendable {
     /// Shown in the default listing of the entity.
     public let listed: Bool
     public let defaultValue: FieldDefault?
+    public let compute: DerivedValue?
 
     public init(_ name: String, _ type: ValueType, required: Bool = false, zh: String? = nil,
                 access: FieldAccess = .user, range: ClosedRange<Int64>? = nil, listed: Bool = false,
-                default defaultValue: FieldDefault? = nil, doc: String = "") {
+                default defaultValue: FieldDefault? = nil, doc: String = "", compute: DerivedValue? = nil) {
         self.name = name; self.type = type; self.required = required; self.zh = zh
-        self.access = access; self.range = range; self.listed = listed; self.defaultValue = defaultValue; self.doc = doc
+        self.access = compute != nil ? .derived : access; self.range = range; self.listed = listed
+        self.defaultValue = defaultValue; self.doc = doc; self.compute = compute
     }
 }
 
@@ -75,6 +81,18 @@ public enum IDScheme: Sendable, Equatable {
 /// Fields a state change sets on its own, unless the statement sets them itself.
 public typealias StateEffect = @Sendable (_ state: String, _ today: Day) -> [(field: String, value: Value)]
 
+/// A condition for entering a state, checked after the statement's fields are applied: the error when not met.
+public typealias StateGuard = @Sendable (_ record: Record, _ model: Model) -> DomainError?
+
+/// What entering a state does to other records (signing a contract wins its opportunity).
+public typealias StateHook = @Sendable (_ m: Mutation, _ id: String, _ state: String) throws -> Void
+
+/// What creating a record does besides (a new proposal version supersedes the older ones).
+public typealias CreateHook = @Sendable (_ m: Mutation, _ id: String) throws -> Void
+
+/// `approve ID` for records that need someone's approval; returns what was done.
+public typealias ApproveHook = @Sendable (_ m: Mutation, _ id: String) throws -> String
+
 public struct StateMachine: Sendable {
     public let field: String
     public let initial: String
@@ -87,11 +105,18 @@ public struct StateMachine: Sendable {
     /// Fields cleared when a record is reopened out of a closed state.
     public let clearedOnReopen: [String]
     public let effects: StateEffect?
+    /// Conditions on entering a state, beyond required fields.
+    public let guards: [String: StateGuard]
+    public let onEnter: StateHook?
+    /// Dates kept per state: entering `shipped` sets `shipped` to today (`[state: field]`).
+    public let datedStates: [String: String]
 
     public init(field: String, initial: String, transitions: [String: [String]], verbOnly: [String: String] = [:],
-                requiredOnEnter: [String: [String]] = [:], clearedOnReopen: [String] = [], effects: StateEffect? = nil) {
+                requiredOnEnter: [String: [String]] = [:], clearedOnReopen: [String] = [], effects: StateEffect? = nil,
+                guards: [String: StateGuard] = [:], onEnter: StateHook? = nil, datedStates: [String: String] = [:]) {
         self.field = field; self.initial = initial; self.transitions = transitions; self.verbOnly = verbOnly
         self.requiredOnEnter = requiredOnEnter; self.clearedOnReopen = clearedOnReopen; self.effects = effects
+        self.guards = guards; self.onEnter = onEnter; self.datedStates = datedStates
     }
 
     public var terminalStates: [String] { transitions.filter { $0.value.isEmpty }.map(\.key) }
@@ -112,6 +137,8 @@ public final class EntitySchema: Sendable {
     public let titleField: String
     public let stateMachine: StateMachine?
     public let rules: [RecordRule]
+    public let onCreate: CreateHook?
+    public let approve: ApproveHook?
     /// Written by the shell itself (history), never by statements.
     public let system: Bool
     public let doc: String
@@ -119,10 +146,10 @@ public final class EntitySchema: Sendable {
 
     public init(name: String, plural: String, zh: String, zhHans: String? = nil, chapter: String, id: IDScheme,
                 title: String, fields: [FieldSchema], states: StateMachine? = nil, rules: [RecordRule] = [],
-                system: Bool = false, doc: String) {
+                onCreate: CreateHook? = nil, approve: ApproveHook? = nil, system: Bool = false, doc: String) {
         self.name = name; self.plural = plural; self.zh = zh; self.zhHans = zhHans; self.chapter = chapter
         self.idScheme = id; self.titleField = title; self.fields = fields; self.stateMachine = states
-        self.rules = rules; self.system = system; self.doc = doc
+        self.rules = rules; self.onCreate = onCreate; self.approve = approve; self.system = system; self.doc = doc
         var idx: [String: Int] = [:]
         for (i, f) in fields.enumerated() {
             idx[f.name] = i

@@ -9,7 +9,7 @@ public struct Completer {
 
     var schema: Schema { model.schema }
 
-    static let statementWords = ["add", "set", "delete", "move", "win", "lose", "reopen", "convert", "show", "let",
+    static let statementWords = ["add", "set", "delete", "move", "win", "lose", "reopen", "convert", "show", "approve", "let",
                                  "help", "format", "save", "quit"]
     static let stages = ["where", "sort", "take", "select", "group", "agg", "count"]
     static let exprWords = ["and", "or", "not", "in", "is", "empty", "desc", "asc", "as"] + Period.names
@@ -36,7 +36,7 @@ public struct Completer {
             cands = Completer.stages
         } else if prev == "add" && statement.count == 1 {
             cands = schema.entities.filter { !$0.system }.map(\.name)
-        } else if ["set", "show", "delete", "move", "win", "lose", "reopen", "convert"].contains(first ?? "") && statement.count == 1 {
+        } else if ["set", "show", "delete", "move", "win", "lose", "reopen", "convert", "approve"].contains(first ?? "") && statement.count == 1 {
             cands = ids(for: first!, prefix: word)
         } else if prev == "to", ["move", "reopen"].contains(first ?? ""), statement.count == 3 {
             cands = states(of: statement[1])
