@@ -46,10 +46,12 @@ public enum Stage: Sendable {
     case group([NamedExpr], Span)
     case agg([NamedExpr], Span)
     case count(Span)
+    case chart(String, Span)
 
     public var span: Span {
         switch self {
-        case .whereClause(_, let s), .sort(_, let s), .take(_, let s), .select(_, let s), .group(_, let s), .agg(_, let s), .count(let s): s
+        case .whereClause(_, let s), .sort(_, let s), .take(_, let s), .select(_, let s), .group(_, let s), .agg(_, let s), .count(let s),
+             .chart(_, let s): s
         }
     }
 }
@@ -58,6 +60,16 @@ public struct Query: Sendable {
     public var source: String
     public var sourceSpan: Span
     public var stages: [Stage]
+    /// `report NAME ARGS…` as the source: a report's rows instead of an entity's records.
+    public var report: ReportCall?
+}
+
+public struct ReportCall: Sendable {
+    public var name: String
+    public var nameSpan: Span
+    /// Positional arguments (a period) and `key=value` options (`by=team`).
+    public var arguments: [Expr]
+    public var options: [Assignment]
 }
 
 public struct Assignment: Sendable {

@@ -5,6 +5,8 @@ public enum Output {
     case none
     case message(String)
     case table(ResultTable)
+    /// A result drawn as a chart: `bar` or `funnel`.
+    case chart(ResultTable, kind: String)
     case scalar(Value, ValueType)
     case record(RecordView)
     case help([String])
@@ -43,6 +45,7 @@ public final class Interpreter {
         case .query(let q):
             let rel = try QueryRunner(source: source, ctx: ctx).run(q)
             if case .scalar(let v, let t) = rel { return .scalar(v, t) }
+            if case .chart(let kind, _)? = q.stages.last { return .chart(rel.materialize(model, today: ctx.today), kind: kind) }
             return .table(rel.materialize(model, today: ctx.today))
         case .expression(let e):
             let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(e)

@@ -149,6 +149,8 @@ public struct Parser {
             _ = advance()
             if tok.kind == .word || tok.kind == .string { let f = advance(); return .format(f.text, f.range) }
             return .format(nil, t.range)
+        case "report":
+            return .query(try query())
         default:
             if peek().isSymbol("|") || peek().kind == .newline || peek().kind == .eof || peek().isSymbol(";") {
                 if !peek().isSymbol("|"), !isEntityLike(t.text) {
@@ -192,12 +194,27 @@ public struct Parser {
     // query := SOURCE { '|' stage }
     mutating func query() throws -> Query {
         let src = advance()
+        var report: ReportCall? = nil
+        if src.isWord("report") {
+            guard tok.kind == .word else { throw error("expected a report name after 'report', found \(describe(tok))", hint: "reports: \(Reports.names.joined(separator: ", "))") }
+            let name = advance()
+            var args: [Expr] = [], options: [Assignment] = []
+            while !(tok.kind == .newline || tok.kind == .eof || tok.isSymbol("|") || tok.isSymbol(";") || tok.isSymbol(")")) {
+                if tok.kind == .word, peek().isSymbol("=") {
+                    let k = advance(); _ = advance()
+                    options.append(Assignment(field: k.text, fieldSpan: k.range, value: try addition()))
+                } else {
+                    args.append(try addition())
+                }
+            }
+            report = ReportCall(name: name.text, nameSpan: name.range, arguments: args, options: options)
+        }
         var stages: [Stage] = []
         while tok.isSymbol("|") {
             _ = advance()
             stages.append(try stage())
         }
-        return Query(source: src.text, sourceSpan: src.range, stages: stages)
+        return Query(source: src.text, sourceSpan: src.range, stages: stages, report: report)
     }
 
     // stage := where expr | sort key {',' key} | take expr | select item {',' item}
@@ -237,8 +254,13 @@ public struct Parser {
         case "count":
             if tok.isSymbol("("), peek().isSymbol(")") { _ = advance(); _ = advance() }
             return .count(span(self))
+        case "chart":
+            var kind = "bar"
+            if tok.kind == .word { kind = advance().text.lowercased() }
+            guard ["bar", "funnel"].contains(kind) else { throw error("unknown chart '\(kind)'", at: tokens[p - 1], hint: "charts: bar, funnel") }
+            return .chart(kind, span(self))
         default:
-            let known = ["where", "sort", "take", "select", "group", "agg", "count"]
+            let known = ["where", "sort", "take", "select", "group", "agg", "count", "chart"]
             let hint = Suggest.nearest(t.text, in: known).map { "did you mean '\($0)'?" } ?? "stages: \(known.joined(separator: ", "))"
             throw error("unknown stage '\(t.text)'", at: t, hint: hint)
         }
@@ -427,7 +449,7 @@ public struct Parser {
             }
         case .symbol where t.text == "(":
             let open = advance()
-            if tok.kind == .word, peek().isSymbol("|") || (peek().isSymbol(")") && Schema.sales.index(of: tok.text) != nil) {
+            if tok.kind == .word, peek().isSymbol("|") || tok.isWord("report") || (peek().isSymbol(")") && Schema.sales.index(of: tok.text) != nil) {
                 let q = try query()
                 let close = try expectSymbol(")", "')' to close the query")
                 return .subquery(q, open.range.lowerBound..<close.range.upperBound)

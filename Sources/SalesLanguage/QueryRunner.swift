@@ -8,13 +8,20 @@ struct QueryRunner {
     func diag(_ m: String, _ span: Span, hint: String? = nil) -> Diagnostic { Diagnostic(m, at: source.location(of: span), hint: hint) }
 
     func run(_ q: Query) throws -> Relation {
+        if let call = q.report {
+            return try stages(q, from: try Reports(source: source, ctx: ctx).run(call))
+        }
         guard let e = ctx.model.schema.index(of: q.source) else {
             let names = ctx.model.schema.entities.flatMap { [$0.name, $0.plural] }
             throw diag("unknown entity '\(q.source)'", q.sourceSpan,
                        hint: Suggest.nearest(q.source, in: names).map { "did you mean '\($0)'?" } ?? "entities: \(ctx.model.schema.entityNames.joined(separator: ", "))")
         }
         let table = ctx.model.tables[e]
-        var rel = Relation.entity(table, table.liveSlots)
+        return try stages(q, from: .entity(table, table.liveSlots))
+    }
+
+    func stages(_ q: Query, from start: Relation) throws -> Relation {
+        var rel = start
         var i = 0
         while i < q.stages.count {
             let stage = q.stages[i]
@@ -52,6 +59,9 @@ struct QueryRunner {
                 rel = try aggregate(rel, keys: [], aggs: aggs)
             case .count:
                 rel = .scalar(.int(Int64(rel.indices.count)), .int)
+            case .chart(_, let span):
+                // Drawn by the shell from the finished result; it must come last.
+                if i != q.stages.count - 1 { throw diag("chart must be the last stage", span) }
             }
             i += 1
         }

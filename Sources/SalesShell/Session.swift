@@ -183,6 +183,7 @@ public final class Session {
         case .none: break
         case .message(let m): console.out(m + "\n")
         case .table(let t): console.out(renderer.render(t))
+        case .chart(let t, let kind): console.out(renderer.renderChart(t, kind: kind))
         case .scalar(let v, let t): console.out(renderer.render(scalar: v, type: t))
         case .record(let view): console.out(renderer.render(view))
         case .help(let words): console.out(Help(schema: model.schema).text(for: words))

@@ -1,0 +1,215 @@
+import SalesCore
+
+/// The analysts' reports. Each gives ordinary rows, so `report pipeline | where …`, `sort`, `chart`
+/// and `--format csv` work on them as on any query.
+struct Reports {
+    let source: Source
+    let ctx: EvalContext
+
+    static let names = ["pipeline", "funnel", "forecast", "winrate", "leads"]
+    static let openStages = ["qualified", "needs", "proposal", "negotiation"]
+    static let funnelStages = ["qualified", "needs", "proposal", "negotiation", "won"]
+
+    var model: Model { ctx.model }
+
+    func run(_ call: ReportCall) throws -> Relation {
+        let period = try periodArgument(call)
+        var by = "owner"
+        for o in call.options {
+            guard o.field == "by", call.name == "winrate" else {
+                throw Diagnostic("report \(call.name) takes no option '\(o.field)'", at: source.location(of: o.fieldSpan),
+                                 hint: call.name == "winrate" ? "by=owner, by=team or by=source" : nil)
+            }
+            guard case .name(let v, let span) = o.value, ["owner", "team", "source"].contains(v) else {
+                throw Diagnostic("by= takes owner, team or source", at: source.location(of: o.value.span))
+            }
+            by = v
+            _ = span
+        }
+        switch call.name.lowercased() {
+        case "pipeline": return pipeline(period)
+        case "funnel": return funnel(period)
+        case "forecast": return forecast(period)
+        case "winrate", "win_rate": return winRate(period, by: by)
+        case "leads": return leads(period)
+        default:
+            throw Diagnostic("unknown report '\(call.name)'", at: source.location(of: call.nameSpan),
+                             hint: Suggest.nearest(call.name, in: Reports.names).map { "did you mean '\($0)'?" } ?? "reports: \(Reports.names.joined(separator: ", "))")
+        }
+    }
+
+    func periodArgument(_ call: ReportCall) throws -> Period? {
+        guard let first = call.arguments.first else { return nil }
+        if call.arguments.count > 1 {
+            throw Diagnostic("report \(call.name) takes one period", at: source.location(of: call.arguments[1].span))
+        }
+        let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(first, expected: .period)
+        guard let p = (c.constant ?? c.eval(0)).asPeriod else {
+            throw Diagnostic("expected a period such as 2026Q3, 2026-10, 2026 or this_year", at: source.location(of: first.span))
+        }
+        return p
+    }
+
+    // MARK: opportunity access
+
+    struct Opp {
+        var id: String, stage: String, amount: Money, probability: Percent, owner: String, source: String?
+        var created: Day?, closed: Day?, expectedClose: Day?
+    }
+
+    func opportunities() -> [Opp] {
+        let t = model.table("opportunity"), s = t.schema
+        let f = { (n: String) in s.fieldIndex(n)! }
+        let (st, am, pr, ow, so, cr, cl, ex) = (f("stage"), f("amount"), f("probability"), f("owner"), f("source"), f("created"), f("closed"), f("expected_close"))
+        return t.records.compactMap { r in
+            guard let r else { return nil }
+            func money(_ v: Value) -> Money { if case .money(let m) = v { return m }; return Money(minor: 0) }
+            func pct(_ v: Value) -> Percent { if case .percent(let p) = v { return p }; return Percent(basisPoints: 0) }
+            return Opp(id: r.id, stage: r.values[st].textValue ?? "", amount: money(r.values[am]), probability: pct(r.values[pr]),
+                       owner: r.values[ow].textValue ?? "", source: r.values[so].textValue,
+                       created: r.values[cr].day, closed: r.values[cl].day, expectedClose: r.values[ex].day)
+        }
+    }
+
+    static func weighted(_ o: Opp) -> Money { Money(minor: Arithmetic.roundDiv(o.amount.minor &* o.probability.basisPoints, 10000)) }
+
+    static func percent(_ part: Int, of whole: Int) -> Value {
+        whole == 0 ? .null : .percent(Percent(basisPoints: Arithmetic.roundDiv(Int64(part) * 10000, Int64(whole))))
+    }
+
+    var stageType: ValueType { model.table("opportunity").schema.field("stage")!.type }
+
+    // MARK: reports
+
+    /// Open opportunities by stage: count, amount, weighted amount (amount × probability).
+    /// With a period, only those expected to close in it.
+    func pipeline(_ period: Period?) -> Relation {
+        var count: [String: Int] = [:], amount: [String: Money] = [:], weighted: [String: Money] = [:]
+        for o in opportunities() where Reports.openStages.contains(o.stage) {
+            if let p = period, !(o.expectedClose.map(p.contains) ?? false) { continue }
+            count[o.stage, default: 0] += 1
+            amount[o.stage, default: Money(minor: 0)] = amount[o.stage, default: Money(minor: 0)] + o.amount
+            weighted[o.stage, default: Money(minor: 0)] = weighted[o.stage, default: Money(minor: 0)] + Reports.weighted(o)
+        }
+        let rows = Reports.openStages.map { s -> [Value] in
+            [.text(s), .int(Int64(count[s] ?? 0)), .money(amount[s] ?? Money(minor: 0)), .money(weighted[s] ?? Money(minor: 0))]
+        }
+        return .rows([Column("stage", stageType), Column("count", .int), Column("amount", .money), Column("weighted", .money)], RowBox(rows))
+    }
+
+    /// For opportunities created in the period: how many reached each stage (from the stage history),
+    /// the share of all created, and the conversion from the stage before.
+    func funnel(_ period: Period?) -> Relation {
+        let reached = reachedStages()
+        var counts = [Int](repeating: 0, count: Reports.funnelStages.count)
+        var total = 0
+        for o in opportunities() {
+            if let p = period, !(o.created.map(p.contains) ?? false) { continue }
+            total += 1
+            let got = reached[o.id] ?? Reports.inferredStages(o.stage)
+            for (i, s) in Reports.funnelStages.enumerated() where got.contains(s) { counts[i] += 1 }
+        }
+        var rows: [[Value]] = []
+        for (i, s) in Reports.funnelStages.enumerated() {
+            rows.append([.text(s), .int(Int64(counts[i])), Reports.percent(counts[i], of: total),
+                         i == 0 ? Reports.percent(counts[0], of: total) : Reports.percent(counts[i], of: counts[i - 1])])
+        }
+        return .rows([Column("stage", stageType), Column("reached", .int), Column("of_created", .percent), Column("from_previous", .percent)], RowBox(rows))
+    }
+
+    /// Each opportunity's stages as its history records them: where it started and every stage it moved into.
+    func reachedStages() -> [String: Set<String>] {
+        let h = model.history
+        var out: [String: Set<String>] = [:]
+        for case let r? in h.records where r.values[3] == .text("opportunity") {
+            guard case .text(let id) = r.values[4] else { continue }
+            if r.values[2] == .text("create") {
+                out[id, default: []].insert("qualified")
+            } else if r.values[5] == .text("stage"), case .text(let new) = r.values[7] {
+                out[id, default: []].insert(new)
+            }
+        }
+        return out
+    }
+
+    /// Without history (bulk-generated data): every stage up to the current one.
+    static func inferredStages(_ current: String) -> Set<String> {
+        guard let i = funnelStages.firstIndex(of: current) else { return ["qualified"] }
+        return Set(funnelStages[...i])
+    }
+
+    /// Weighted open amount by the month it is expected to close.
+    func forecast(_ period: Period?) -> Relation {
+        var groups: [Period: (Int, Money, Money)] = [:]
+        for o in opportunities() where Reports.openStages.contains(o.stage) {
+            guard let d = o.expectedClose else { continue }
+            if let p = period, !p.contains(d) { continue }
+            let m = Period.month(d.year, d.month)
+            var g = groups[m] ?? (0, Money(minor: 0), Money(minor: 0))
+            g.0 += 1; g.1 = g.1 + o.amount; g.2 = g.2 + Reports.weighted(o)
+            groups[m] = g
+        }
+        let rows = groups.keys.sorted { $0.start < $1.start }.map { m -> [Value] in
+            let g = groups[m]!
+            return [.period(m), .int(Int64(g.0)), .money(g.1), .money(g.2)]
+        }
+        return .rows([Column("month", .period), Column("count", .int), Column("amount", .money), Column("weighted", .money)], RowBox(rows))
+    }
+
+    /// Won and lost deals closed in the period, by owner, team or source: win rate, won amount,
+    /// and the average sales cycle (days from created to closed, won deals only).
+    func winRate(_ period: Period?, by: String) -> Relation {
+        let staff = model.table("staff")
+        let teamIdx = staff.schema.fieldIndex("team")!
+        struct G { var won = 0, lost = 0, amount = Money(minor: 0), cycleDays = 0 }
+        var groups: [String: G] = [:]
+        for o in opportunities() where o.stage == "won" || o.stage == "lost" {
+            if let p = period, !(o.closed.map(p.contains) ?? false) { continue }
+            let key: String
+            switch by {
+            case "team": key = staff.record(o.owner)?.values[teamIdx].textValue ?? ""
+            case "source": key = o.source ?? ""
+            default: key = o.owner
+            }
+            var g = groups[key] ?? G()
+            if o.stage == "won" {
+                g.won += 1
+                g.amount = g.amount + o.amount
+                if let c = o.created, let d = o.closed { g.cycleDays += Int(d.raw - c.raw) }
+            } else { g.lost += 1 }
+            groups[key] = g
+        }
+        let keyType: ValueType = by == "source" ? model.table("opportunity").schema.field("source")!.type : .reference(by == "team" ? "team" : "staff")
+        let rows = groups.keys.sorted().map { k -> [Value] in
+            let g = groups[k]!
+            return [k.isEmpty ? .null : .text(k), .int(Int64(g.won)), .int(Int64(g.lost)), Reports.percent(g.won, of: g.won + g.lost),
+                    .money(g.amount), g.won == 0 ? .null : .real(Double(g.cycleDays) / Double(g.won))]
+        }
+        return .rows([Column(by, keyType), Column("won", .int), Column("lost", .int), Column("win_rate", .percent),
+                      Column("won_amount", .money), Column("avg_cycle_days", .real)], RowBox(rows))
+    }
+
+    /// Leads created in the period by source: how many were qualified and converted.
+    func leads(_ period: Period?) -> Relation {
+        let t = model.table("lead"), s = t.schema
+        let (src, st, cr) = (s.fieldIndex("source")!, s.stateIndex!, s.fieldIndex("created")!)
+        var groups: [String: (Int, Int, Int)] = [:]
+        for case let r? in t.records {
+            if let p = period, !(r.values[cr].day.map(p.contains) ?? false) { continue }
+            let key = r.values[src].textValue ?? ""
+            let status = r.values[st].textValue ?? ""
+            var g = groups[key] ?? (0, 0, 0)
+            g.0 += 1
+            if status == "qualified" || status == "converted" { g.1 += 1 }
+            if status == "converted" { g.2 += 1 }
+            groups[key] = g
+        }
+        let order = Enums.leadSource.names
+        let rows = groups.keys.sorted { (order.firstIndex(of: $0) ?? 99) < (order.firstIndex(of: $1) ?? 99) }.map { k -> [Value] in
+            let g = groups[k]!
+            return [k.isEmpty ? .null : .text(k), .int(Int64(g.0)), .int(Int64(g.1)), .int(Int64(g.2)), Reports.percent(g.2, of: g.0)]
+        }
+        return .rows([Column("source", s.field("source")!.type), Column("leads", .int), Column("qualified", .int),
+                      Column("converted", .int), Column("conversion", .percent)], RowBox(rows))
+    }
+}
