@@ -6,7 +6,7 @@ struct Reports {
     let source: Source
     let ctx: EvalContext
 
-    static let names = ["pipeline", "funnel", "forecast", "winrate", "leads"]
+    static let names = ["pipeline", "funnel", "forecast", "winrate", "leads", "followups"]
     static let openStages = ["qualified", "needs", "proposal", "negotiation"]
     static let funnelStages = ["qualified", "needs", "proposal", "negotiation", "won"]
 
@@ -32,6 +32,7 @@ struct Reports {
         case "forecast": return forecast(period)
         case "winrate", "win_rate": return winRate(period, by: by)
         case "leads": return leads(period)
+        case "followups", "follow_ups": return followUps()
         default:
             throw Diagnostic("unknown report '\(call.name)'", at: source.location(of: call.nameSpan),
                              hint: Suggest.nearest(call.name, in: Reports.names).map { "did you mean '\($0)'?" } ?? "reports: \(Reports.names.joined(separator: ", "))")
@@ -187,6 +188,38 @@ struct Reports {
         }
         return .rows([Column(by, keyType), Column("won", .int), Column("lost", .int), Column("win_rate", .percent),
                       Column("won_amount", .money), Column("avg_cycle_days", .real)], RowBox(rows))
+    }
+
+    /// Customers due a follow-up visit (3.4.2): the tier's interval (setting `followup_days_TIER`;
+    /// strategic 90 and key 180 days by default) has passed since the last visit done.
+    func followUps() -> Relation {
+        let customers = model.table("customer"), cs = customers.schema
+        let (tierIdx, ownerIdx) = (cs.fieldIndex("tier")!, cs.fieldIndex("owner")!)
+        let visits = model.table("visit"), vs = visits.schema
+        let (vc, vst, vdone) = (vs.fieldIndex("customer")!, vs.stateIndex!, vs.fieldIndex("done")!)
+        var lastDone: [String: Day] = [:], nextPlanned: [String: Day] = [:]
+        for case let v? in visits.records {
+            guard case .text(let c) = v.values[vc] else { continue }
+            if v.values[vst] == .text("done"), let d = v.values[vdone].day { lastDone[c] = max(lastDone[c] ?? d, d) }
+            if v.values[vst] == .text("planned"), let d = v.values[vs.fieldIndex("planned")!].day { nextPlanned[c] = min(nextPlanned[c] ?? d, d) }
+        }
+        let defaults = ["strategic": 90, "key": 180]
+        var rows: [[Value]] = []
+        for case let c? in customers.records {
+            guard let tier = c.values[tierIdx].textValue,
+                  let days = model.setting("followup_days_\(tier)").flatMap({ Int($0) }) ?? defaults[tier], days > 0 else { continue }
+            let created = c.values[cs.fieldIndex("created")!].day
+            let since = lastDone[c.id] ?? created ?? ctx.today
+            let due = since.adding(days: days)
+            guard due <= ctx.today else { continue }
+            rows.append([.text(c.id), c.values[cs.titleIndex], .text(tier), c.values[ownerIdx],
+                         lastDone[c.id].map(Value.date) ?? .null, .date(due), .int(Int64(ctx.today.raw - due.raw)),
+                         nextPlanned[c.id].map(Value.date) ?? .null])
+        }
+        rows.sort { Value.compare($0[5], $1[5]) < 0 }
+        return .rows([Column("customer", .reference("customer")), Column("name", .text), Column("tier", cs.fields[tierIdx].type),
+                      Column("owner", .reference("staff")), Column("last_visit", .date), Column("due", .date),
+                      Column("days_overdue", .int), Column("planned", .date)], RowBox(rows))
     }
 
     /// Leads created in the period by source: how many were qualified and converted.

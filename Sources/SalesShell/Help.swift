@@ -38,11 +38,12 @@ struct Help {
         case "statements": return Help.statements.map { "  \($0.usage.padded(40)) \($0.text.firstSentence)" }.joined(separator: "\n") + "\n"
         case "entities": return entities()
         case "queries", "query", "where", "sort", "take", "select", "group", "agg", "count": return queries()
+        case "report", "reports", "chart": return reports()
         case "expressions", "operators": return expressions()
         case "dates", "periods", "durations": return dates()
         case "functions": return functions()
         default:
-            let all = Help.statements.map(\.name) + schema.entityNames + ["statements", "entities", "queries", "expressions", "dates", "functions"]
+            let all = Help.statements.map(\.name) + schema.entityNames + ["statements", "entities", "queries", "reports", "expressions", "dates", "functions"]
             return "no help on '\(topic)'" + (Suggest.nearest(topic, in: all).map { "; did you mean '\($0)'?" } ?? "") + "\n"
         }
     }
@@ -53,6 +54,8 @@ struct Help {
 
         Statements (help STATEMENT for more):
         \(Help.statements.map { "  \($0.usage.padded(38)) \($0.text.firstSentence)" }.joined(separator: "\n"))
+
+        Reports (help reports): report pipeline · funnel · forecast · winrate · leads · followups, then | chart bar
 
         Queries: an entity, then stages joined by |
           opportunities | where stage = negotiation | sort amount desc | take 5
@@ -126,6 +129,28 @@ struct Help {
           opportunities | where stage in (proposal, negotiation) and amount > 100k | sort amount desc | take 10
           opportunities | group owner | agg count() as deals, sum(amount * probability) as weighted
           customers | where region = north | select name, owner.name, owner.team
+
+        """
+    }
+
+    func reports() -> String {
+        """
+        report pipeline [PERIOD]     open opportunities by stage: count, amount, weighted (amount × probability);
+                                     with a period, those expected to close in it
+        report funnel [PERIOD]       opportunities created in the period: how many reached each stage (from the
+                                     stage history), share of all created, conversion from the stage before
+        report forecast [PERIOD]     weighted open amount by expected-close month
+        report winrate [PERIOD] [by=owner|team|source]   won, lost, win rate, won amount, average sales cycle in days
+        report leads [PERIOD]        leads by source: qualified, converted, conversion
+        report followups             customers due a follow-up visit (strategic every 90 days, key every 180;
+                                     settings followup_days_TIER change it)
+        Reports are queries: report pipeline | where count > 10 | sort weighted desc, and --format csv exports them.
+        … | chart bar                a bar chart of the last figure by the first label
+        … | chart funnel             centred bars, for report funnel
+        examples:
+          report funnel 2026 | chart funnel
+          report winrate this_year by=team
+          opportunities | where stage = won | group owner.team | agg sum(amount) as revenue | chart bar
 
         """
     }

@@ -223,6 +223,7 @@ extension Schema {
                 FieldSchema("value", .text, required: true, zh: "值", listed: true),
                 FieldSchema("note", .text, zh: "說明", listed: true),
             ],
-            doc: "Settings the rules read, e.g. add setting discount_limit value=25%."),
+            rules: [Rules.knownSetting],
+            doc: "Settings the rules read: discount_limit (a percentage, default 20%), followup_days_strategic / _key / _standard (days between follow-up visits)."),
     ]
 }

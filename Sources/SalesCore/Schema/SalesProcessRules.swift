@@ -101,6 +101,19 @@ extension Rules {
         return nil
     }
 
+    /// Settings the rules read must hold values they can read.
+    static let knownSetting: RecordRule = { r, _, _ in
+        let v = r.values[0].textValue ?? ""
+        if r.id == "discount_limit" {
+            guard let p = Percent.parse(v), p.basisPoints >= 0, p.basisPoints <= 10000 else {
+                return DomainError("discount_limit must be a percentage such as 20%, not '\(v)'", field: "value")
+            }
+        } else if r.id.hasPrefix("followup_days_") {
+            guard let d = Int(v), d >= 0 else { return DomainError("\(r.id) must be a number of days, not '\(v)'", field: "value") }
+        }
+        return nil
+    }
+
     static let lineEditableOnlyInDraft: RecordRule = { r, e, model in
         guard case .text(let k) = r.value("contract", in: e), let c = model.table("contract").record(k) else { return nil }
         let st = c.value("status", in: model.table("contract").schema).textValue ?? ""

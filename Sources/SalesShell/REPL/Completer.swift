@@ -31,9 +31,13 @@ public struct Completer {
         let prev = statement.last?.lowercased()
         let first = statement.first?.lowercased()
         if statement.isEmpty {
-            cands = Completer.statementWords + schema.entities.map(\.plural)
+            cands = Completer.statementWords + ["report"] + schema.entities.map(\.plural)
         } else if prev == "|" {
-            cands = Completer.stages
+            cands = Completer.stages + ["chart"]
+        } else if prev == "report" {
+            cands = ["pipeline", "funnel", "forecast", "winrate", "leads", "followups"]
+        } else if prev == "chart" {
+            cands = ["bar", "funnel"]
         } else if prev == "add" && statement.count == 1 {
             cands = schema.entities.filter { !$0.system }.map(\.name)
         } else if ["set", "show", "delete", "move", "win", "lose", "reopen", "convert", "approve"].contains(first ?? "") && statement.count == 1 {
