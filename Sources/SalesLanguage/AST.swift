@@ -93,6 +93,7 @@ public enum Statement: Sendable {
     case help([String])
     case save
     case quit
+    case clear
     case format(String?, Span)
     case query(Query)
     case expression(Expr)

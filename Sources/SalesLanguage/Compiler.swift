@@ -474,13 +474,6 @@ extension Value {
     /// True/false of a condition; nil for null.
     var truth: Bool? { if case .bool(let b) = self { return b }; return nil }
 
-    var day: Day? {
-        switch self {
-        case .date(let d): d
-        case .timestamp(let t): t.day
-        default: nil
-        }
-    }
 
     var asPeriod: Period? {
         switch self {

@@ -12,6 +12,7 @@ public enum Output {
     case help([String])
     case save
     case quit
+    case clear
     /// The format named, and where it was written (to point at a bad name).
     case format(String?, SourceLocation)
 }
@@ -57,6 +58,7 @@ public final class Interpreter {
         case .help(let words): return .help(words)
         case .save: return .save
         case .quit: return .quit
+        case .clear: return .clear
         case .format(let f, let span): return .format(f, source.location(of: span))
         case .show(let id, let span):
             return .record(try show(try locate(id, span, source)))

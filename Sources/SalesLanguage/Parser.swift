@@ -143,6 +143,8 @@ public struct Parser {
             return .help(words)
         case "save":
             _ = advance(); return .save
+        case "clear", "cls":
+            _ = advance(); return .clear
         case "quit", "exit":
             _ = advance(); return .quit
         case "format":

@@ -24,6 +24,7 @@ struct Help {
         ("let", "let NAME = EXPR", "Bind a value to $NAME for later statements.", "let big = 500k"),
         ("format", "format [table|csv|tsv|json|markdown]", "Show or set the output format.", "format csv"),
         ("save", "save", "Rewrite the snapshot now (it is also rewritten on exit and when the journal grows).", "save"),
+        ("clear", "clear", "Clear the screen.", "clear"),
         ("quit", "quit", "Leave the shell (Ctrl-D does the same). Changes are already on disk.", "quit"),
         ("help", "help [TOPIC]", "This help. Topics: statements, entities, queries, expressions, dates, functions.", "help opportunity"),
     ]

@@ -192,6 +192,7 @@ public final class Session {
             try save()
             console.out("saved \(folder.path) (\(model.tables.reduce(0) { $0 + $1.count }) records)\n")
         case .quit: quitRequested = true
+        case .clear: if isatty(STDOUT_FILENO) == 1 { console.out("\u{1B}[H\u{1B}[2J") }
         case .format(let f, let location):
             guard let f else { console.out("format: \(renderer.format.rawValue)\n"); return }
             guard let fmt = OutputFormat.parse(f) else {

@@ -280,9 +280,9 @@ public struct DemoData {
             move(processE["contract"]!, k, [("signed", .date(wday)), ("status", .text("signed"))], user: owner, at: wday)
             if age > 20 { move(processE["contract"]!, k, [("status", .text(age > 200 ? "completed" : "active"))], user: owner, at: wday.adding(days: 20)) }
             // The order through its steps, as far as time allows.
-            let r = nextID("order")
             let submitted = wday.adding(days: 2)
             guard submitted <= today else { return }
+            let r = nextID("order")
             put(processE["order"]!, r, ["contract": .text(k), "status": .text("submitted"), "submitted": .date(submitted)], user: owner, at: submitted)
             var d = submitted
             for (st, gap) in [("scheduled", 5), ("shipped", 15), ("delivered", 10), ("closed", 20)] {

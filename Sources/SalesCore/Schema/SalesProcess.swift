@@ -155,6 +155,12 @@ extension Schema {
                                 guard r.values[4].isNull, case .date(let due) = r.values[2] else { return .bool(false) }
                                 return .bool(due < today)
                             }),
+                FieldSchema("days_late", .int, zh: "逾期天數", listed: true, doc: "days paid after the due date, or unpaid past it",
+                            compute: { r, _, today in
+                                guard case .date(let due) = r.values[2] else { return .null }
+                                let end = r.values[4].day ?? today
+                                return end > due ? .int(Int64(end.raw - due.raw)) : .int(0)
+                            }),
             ],
             doc: "Invoices per contract; unpaid past due is overdue (credit risk)."),
         EntitySchema(

@@ -17,6 +17,15 @@ public enum Value: Hashable, Sendable {
 
     public var textValue: String? { if case .text(let s) = self { return s }; return nil }
 
+    /// The day of a date or timestamp.
+    public var day: Day? {
+        switch self {
+        case .date(let d): d
+        case .timestamp(let t): t.day
+        default: nil
+        }
+    }
+
     /// A number for arithmetic and comparison across numeric kinds; money counts in yuan.
     public var numeric: Double? {
         switch self {
