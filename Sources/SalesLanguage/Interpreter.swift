@@ -80,7 +80,13 @@ public final class Interpreter {
             return try mutate(stmt, source, assigns) { m in
                 let newID = try m.create(entity: e, id: givenID, values: values)
                 let r = self.model.tables[e].record(newID)!
-                return "added \(newID)\(self.titleSuffix(r, self.schema.entities[e]))"
+                let es = self.schema.entities[e]
+                var note = ""
+                if es.approve != nil, let ai = es.fieldIndex("approval"),
+                   self.model.value(r, ai, of: es, today: self.ctx.today) == .text("pending") {
+                    note = " — over the limit, pending approval: approve \(newID)"
+                }
+                return "added \(newID)\(self.titleSuffix(r, es))\(note)"
             }
         case .set(let id, let span, let assigns):
             let (t, _) = try locate(id, span, source)
@@ -202,6 +208,8 @@ public final class Interpreter {
             let c = try comp.compile(a.value, expected: f.type)
             let raw = c.constant ?? c.eval(0)
             var v = try comp.coerceConstant(raw, to: f.type, a.value.span)
+            // Empty text is no value: it neither fills a required field nor passes a gate.
+            if case .text(let t) = v, t.allSatisfy(\.isWhitespace) { v = .null }
             if case .reference(let target) = f.type, case .text(let given) = v { v = .text(try referenceID(given, target, a.value.span, source)) }
             out.append((fi, v))
         }
@@ -236,6 +244,12 @@ public final class Interpreter {
             let r = t.record(id)!
             var extra = ""
             if let pi = t.schema.fieldIndex("probability"), !r.values[pi].isNull { extra = " (probability \(r.values[pi].display))" }
+            // What the move did to other records: signing a contract wins its opportunity.
+            for c in m.changes {
+                guard case .update(let e, let other, let f, let old, let new) = c, other != id,
+                      self.schema.entities[e].stateIndex == f else { continue }
+                extra += "; \(other) \(old.display) → \(new.display)"
+            }
             return "\(id) \(before) → \(state)\(extra)"
         }
     }
@@ -280,14 +294,18 @@ public final class Interpreter {
         // contracts, then their orders and invoices), so `show` tells the whole story.
         var related: [(String, ResultTable)] = []
         var direct: [(table: Table, ids: Set<String>)] = []
-        let directEntities = Set(model.tables.filter { o in o.schema.fields.contains { $0.type.referencedEntity == t.schema.name } }.map(\.entityIndex))
-        func referrers(to target: String, ids: Set<String>, exclude: Set<Int>) -> [(Table, [Int], String)] {
+        var listed: Set<String> = ["\(t.entityIndex)/\(r.id)"]
+        func referrers(to target: String, ids: Set<String>) -> [(Table, [Int], String)] {
             var out: [(Table, [Int], String)] = []
-            for other in model.tables where !other.schema.system && !exclude.contains(other.entityIndex) {
+            for other in model.tables where !other.schema.system {
                 let refFields = other.schema.fields.indices.filter { other.schema.fields[$0].type.referencedEntity == target }
                 for f in refFields {
-                    let slots = other.records.indices.filter { if case .text(let v)? = other.records[$0]?.values[f] { return ids.contains(v) }; return false }
+                    let slots = other.records.indices.filter {
+                        guard case .text(let v)? = other.records[$0]?.values[f], ids.contains(v) else { return false }
+                        return !listed.contains("\(other.entityIndex)/\(other.records[$0]!.id)")
+                    }
                     if slots.isEmpty { continue }
+                    for s in slots { listed.insert("\(other.entityIndex)/\(other.records[s]!.id)") }
                     let label = refFields.count > 1 || other.schema.fields[f].name != target
                         ? "\(other.schema.plural) (\(other.schema.fields[f].name))" : other.schema.plural
                     out.append((other, slots, label))
@@ -295,15 +313,13 @@ public final class Interpreter {
             }
             return out
         }
-        for (other, slots, label) in referrers(to: t.schema.name, ids: [r.id], exclude: []) {
+        for (other, slots, label) in referrers(to: t.schema.name, ids: [r.id]) {
             related.append((label, Relation.entity(other, slots).materialize(model, today: ctx.today)))
-            if other.entityIndex != t.entityIndex { direct.append((other, Set(slots.map { other.records[$0]!.id }))) }
+            direct.append((other, Set(slots.map { other.records[$0]!.id })))
         }
-        var shownSecond = directEntities.union([t.entityIndex])
         for (table, ids) in direct {
-            for (other, slots, label) in referrers(to: table.schema.name, ids: ids, exclude: shownSecond) {
+            for (other, slots, label) in referrers(to: table.schema.name, ids: ids) {
                 related.append(("\(label) of these \(table.schema.plural)", Relation.entity(other, slots).materialize(model, today: ctx.today)))
-                shownSecond.insert(other.entityIndex)
             }
         }
         let h = model.history

@@ -189,7 +189,7 @@ struct OpportunityLifecycleTests {
         let win = w.failure { m in try m.move(entity: w.e("opportunity"), id: o, to: "won", values: [], verb: "win") }
         #expect(win?.message.contains("cannot move from qualified to won") == true)
         for (stage, p) in [("needs", Int64(20)), ("proposal", 50), ("negotiation", 75)] {
-            try w.move(o, to: stage)
+            try w.advance(o, to: stage)
             #expect(w.value(o, "stage") == .t(stage))
             #expect(w.value(o, "probability") == .pct(p))
             #expect(w.value(o, "closed") == .null)
@@ -198,7 +198,10 @@ struct OpportunityLifecycleTests {
         #expect(back?.hint == "to go back, reopen it: reopen O1 to needs")
         let same = w.failure { m in try m.move(entity: w.e("opportunity"), id: o, to: "negotiation", values: []) }
         #expect(same?.message == "O1 is already negotiation")
-        try w.move(o, to: "won", verb: "win")
+        // Won only with a signed contract; signing it wins the opportunity.
+        let unsigned = w.failure { m in try m.move(entity: w.e("opportunity"), id: o, to: "won", values: [], verb: "win") }
+        #expect(unsigned?.message == "O1 cannot be won without a signed contract")
+        try w.signContract(for: o)
         #expect(w.value(o, "stage") == .t("won"))
         #expect(w.value(o, "probability") == .pct(100))
         #expect(w.value(o, "closed") == .date(testToday))
@@ -211,12 +214,20 @@ struct OpportunityLifecycleTests {
         let w = try World.organisation()
         let o = try w.addOpportunity()
         for stage in ["needs", "proposal"] {
-            try w.move(o, to: stage)
+            try w.advance(o, to: stage)
             #expect(w.failure { m in try m.move(entity: w.e("opportunity"), id: o, to: "won", values: [], verb: "win") } != nil)
         }
-        try w.move(o, to: "negotiation")
-        try w.move(o, to: "won", verb: "win")
+        // A contract is signed only while its opportunity is in negotiation.
+        let k = try w.draftContract(for: o)
+        let early = w.failure { m in try m.move(entity: w.e("contract"), id: k, to: "signed", values: []) }
+        #expect(early?.message == "K1 can be signed only while O1 is in negotiation; it is proposal")
+        try w.advance(o, to: "negotiation")
+        let unsigned = w.failure { m in try m.move(entity: w.e("opportunity"), id: o, to: "won", values: [], verb: "win") }
+        #expect(unsigned?.message == "O1 cannot be won without a signed contract")
+        #expect(unsigned?.hint == "sign it: move K1 to signed")
+        try w.move(k, to: "signed")
         #expect(w.value(o, "stage") == .t("won"))
+        #expect(w.value(k, "signed") == .date(testToday))
     }
 
     @Test func lostNeedsAReason() throws {
@@ -224,7 +235,8 @@ struct OpportunityLifecycleTests {
         let o = try w.addOpportunity()
         try w.move(o, to: "needs")
         let err = w.failure { m in try m.move(entity: w.e("opportunity"), id: o, to: "lost", values: [], verb: "lose") }
-        #expect(err?.message == "lost needs a lost_reason: lose O1 reason=\"…\"")
+        #expect(err?.message == "O1 needs lost_reason to become lost")
+        #expect(err?.hint == "lose O1 reason=\"…\"")
         #expect(err?.field == "lost_reason")
         let empty = w.failure { m in try m.move(entity: w.e("opportunity"), id: o, to: "lost", values: [(w.f("opportunity", "lost_reason"), .null)], verb: "lose") }
         #expect(empty != nil)
@@ -240,7 +252,7 @@ struct OpportunityLifecycleTests {
         let path = ["qualified", "needs", "proposal", "negotiation"]
         for (n, stage) in path.enumerated() {
             let o = try w.addOpportunity("deal \(n)")
-            for s in path.dropFirst().prefix(n) { try w.move(o, to: s) }
+            for s in path.dropFirst().prefix(n) { try w.advance(o, to: s) }
             #expect(w.value(o, "stage") == .t(stage))
             try w.move(o, to: "lost", verb: "lose", ["lost_reason": .t("price")])
             #expect(w.value(o, "stage") == .t("lost"))
@@ -250,11 +262,11 @@ struct OpportunityLifecycleTests {
     @Test func probabilityDefaultsByStageUnlessGiven() throws {
         let w = try World.organisation()
         let o = try w.addOpportunity()
-        try w.move(o, to: "needs", ["probability": .pct(35)])
+        try w.advance(o, to: "needs", ["probability": .pct(35)])
         #expect(w.value(o, "probability") == .pct(35))
-        try w.move(o, to: "proposal")
+        try w.advance(o, to: "proposal")
         #expect(w.value(o, "probability") == .pct(50))
-        try w.move(o, to: "negotiation", ["probability": .pct(60)])
+        try w.advance(o, to: "negotiation", ["probability": .pct(60)])
         #expect(w.value(o, "probability") == .pct(60))
         #expect(stageProbability == ["qualified": 10, "needs": 20, "proposal": 50, "negotiation": 75, "won": 100, "lost": 0])
     }
@@ -262,15 +274,16 @@ struct OpportunityLifecycleTests {
     @Test func reopenReturnsToTheStageItLeft() throws {
         let w = try World.organisation()
         let won = try w.addOpportunity("won deal")
-        for s in ["needs", "proposal", "negotiation"] { try w.move(won, to: s) }
-        try w.move(won, to: "won", verb: "win")
+        for s in ["needs", "proposal", "negotiation"] { try w.advance(won, to: s) }
+        try w.signContract(for: won)
+        #expect(w.value(won, "stage") == .t("won"))
         try w.reopen(won)
         #expect(w.value(won, "stage") == .t("negotiation"))
         #expect(w.value(won, "probability") == .pct(75))
         #expect(w.value(won, "closed") == .null)
 
         let lost = try w.addOpportunity("lost deal")
-        for s in ["needs", "proposal"] { try w.move(lost, to: s) }
+        for s in ["needs", "proposal"] { try w.advance(lost, to: s) }
         try w.move(lost, to: "lost", verb: "lose", ["lost_reason": .t("預算凍結")])
         try w.reopen(lost)
         #expect(w.value(lost, "stage") == .t("proposal"))
@@ -278,7 +291,7 @@ struct OpportunityLifecycleTests {
         #expect(w.value(lost, "closed") == .null)
         #expect(w.value(lost, "lost_reason") == .null)
         // Lost again, this time from proposal → reopened again to proposal; then forward and won.
-        try w.move(lost, to: "negotiation")
+        try w.advance(lost, to: "negotiation")
         try w.move(lost, to: "lost", verb: "lose", ["lost_reason": .t("timing")])
         try w.reopen(lost)
         #expect(w.value(lost, "stage") == .t("negotiation"))
@@ -287,7 +300,7 @@ struct OpportunityLifecycleTests {
     @Test func reopenToAnEarlierStage() throws {
         let w = try World.organisation()
         let o = try w.addOpportunity()
-        for s in ["needs", "proposal"] { try w.move(o, to: s) }
+        for s in ["needs", "proposal"] { try w.advance(o, to: s) }
         let noTarget = w.failure { m in try m.reopen(entity: w.e("opportunity"), id: o, to: nil, values: []) }
         #expect(noTarget?.message == "say which state to reopen O1 to: reopen O1 to …")
         let later = w.failure { m in try m.reopen(entity: w.e("opportunity"), id: o, to: "negotiation", values: []) }
@@ -298,8 +311,9 @@ struct OpportunityLifecycleTests {
         #expect(w.value(o, "stage") == .t("needs"))
         #expect(w.value(o, "probability") == .pct(20))
         // From a closed stage straight back to the start.
-        for s in ["proposal", "negotiation"] { try w.move(o, to: s) }
-        try w.move(o, to: "won", verb: "win")
+        for s in ["proposal", "negotiation"] { try w.advance(o, to: s) }
+        try w.signContract(for: o)
+        #expect(w.value(o, "stage") == .t("won"))
         try w.reopen(o, to: "qualified")
         #expect(w.value(o, "stage") == .t("qualified"))
         #expect(w.value(o, "probability") == .pct(10))

@@ -97,7 +97,50 @@ final class World {
         try w.add("staff", "zhang.san", ["name": .text("張三"), "role": .text("rep"), "team": .text("south"), "manager": .text("wang.wei")])
         try w.add("staff", "chen.jie", ["name": .text("陳傑"), "role": .text("presales"), "team": .text("north"), "manager": .text("wang.wei")])
         try w.add("customer", ["name": .text("台北銀行"), "region": .text("north"), "owner": .text("li.na")])
+        try w.add("product", "CPE-5G", ["name": .text("5G 企業路由器"), "unit_price": .yuan(180_000), "unit_cost": .yuan(100_000)])
         return w
+    }
+
+    /// Meets the gate of an opportunity's next stage (chapter 3): the needs analysis before proposal,
+    /// a submitted proposal before negotiation. Other stages have no gate to meet here.
+    func meetGate(_ o: String, for stage: String) throws {
+        switch stage {
+        case "proposal" where value(o, "needs").isNull: try set(o, ["needs": .text("分行互聯頻寬不足")])
+        case "negotiation": try submitProposal(for: o)
+        default: break
+        }
+    }
+
+    /// Meets the gate of `stage`, then moves there.
+    func advance(_ o: String, to stage: String, _ fields: KeyValuePairs<String, Value> = [:]) throws {
+        try meetGate(o, for: stage)
+        try move(o, to: stage, fields)
+    }
+
+    /// A proposal by presales engineer chen.jie with the four sections and a price, submitted.
+    @discardableResult
+    func submitProposal(for o: String, price: Int64 = 1_200_000) throws -> String {
+        let p = try add("proposal", ["opportunity": .text(o), "author": .text("chen.jie"), "product_intro": .text("企業光纖"),
+                                     "technical_plan": .text("雙路由"), "implementation_plan": .text("六週"),
+                                     "after_sales": .text("7×24"), "price": .yuan(price)])
+        try move(p, to: "submitted")
+        return p
+    }
+
+    /// A draft contract for `o` with one line of `quantity` × CPE-5G (180,000.00 each).
+    @discardableResult
+    func draftContract(for o: String, quantity: Int64 = 5) throws -> String {
+        let k = try add("contract", ["opportunity": .text(o)])
+        try add("contract_line", ["contract": .text(k), "product": .text("CPE-5G"), "quantity": .int(quantity)])
+        return k
+    }
+
+    /// Signs a new contract for `o` (in negotiation), which wins it.
+    @discardableResult
+    func signContract(for o: String, quantity: Int64 = 5) throws -> String {
+        let k = try draftContract(for: o, quantity: quantity)
+        try move(k, to: "signed")
+        return k
     }
 
     func addOpportunity(_ title: String = "5G 專網", amount: Int64 = 1_200_000, extra: KeyValuePairs<String, Value> = [:]) throws -> String {

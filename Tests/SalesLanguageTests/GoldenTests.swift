@@ -102,17 +102,21 @@ struct GoldenScript {
         // Standard output, line by line.
         var out = run.out.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).trimmingTrailingWhitespace() }
         if out.last == "" { out.removeLast() }
+        // The first difference in the output is reported; the errors are checked either way.
+        var outputDiffers = false
         for (i, exp) in expectedOut.enumerated() {
             guard i < out.count else {
                 Issue.record("\(file):\(exp.directiveLine): expected output line \(i + 1) '\(exp.text)', but the output ended\n\(run.transcript)")
-                return
+                outputDiffers = true
+                break
             }
             if out[i] != exp.text {
                 Issue.record("\(file):\(exp.directiveLine): output line \(i + 1) is\n  '\(out[i])'\nexpected\n  '\(exp.text)'\n\(run.transcript)")
-                return
+                outputDiffers = true
+                break
             }
         }
-        if out.count > expectedOut.count {
+        if !outputDiffers && out.count > expectedOut.count {
             let extra = out[expectedOut.count...].joined(separator: "\n")
             Issue.record("\(file): unexpected output from line \(expectedOut.count + 1):\n\(extra)\n\(run.transcript)")
         }
@@ -126,7 +130,8 @@ struct GoldenScript {
             let e = errors[i]
             let parts = exp.text.components(separatedBy: " && ")
             if e.line != exp.line || e.column != exp.column || !parts.allSatisfy({ e.text.contains($0) }) {
-                Issue.record("\(file):\(exp.directiveLine): expected an error at \(exp.line):\(exp.column) containing '\(exp.text)', got at \(e.line):\(e.column):\n\(e.text)\n\(run.transcript)")
+                Issue.record("\(file):\(exp.directiveLine): expected an error at \(exp.line):\(exp.column) containing '\(exp.text)', got at \(e.line):\(e.column):\n\(e.text)\n\(outputDiffers ? "(transcript above)" : run.transcript)")
+                return
             }
         }
         if errors.count > expectedErrors.count {

@@ -91,16 +91,26 @@ final class Harness {
     add opportunity title="IDC 機櫃" customer=C3 owner=li.na amount=80k expected_close=2026-10-01
     add opportunity title="雲端總機" customer=C2 owner=zhang.san amount=333.33 expected_close=2026-12-20
     add opportunity title="MPLS VPN" customer=C1 owner=wang.wei amount=2m
+    add product MPLS-VPN name="MPLS VPN 專線" unit_price=500k unit_cost=300k
     move O2 to needs
+    set O2 needs="總部與 12 個據點互聯"
     move O2 to proposal
+    add proposal opportunity=O2 author=chen.jie title="SD-WAN 方案" product_intro="SD-WAN" technical_plan="雙線路" implementation_plan="分三期" after_sales="7×24" price=500k
+    move P1 to submitted
     move O2 to negotiation
     move O3 to needs
     lose O3 reason="價格過高"
-    move O5 to needs; move O5 to proposal; move O5 to negotiation; win O5
+    move O5 to needs; move O5 to proposal needs="跨境專線"
+    add proposal opportunity=O5 author=chen.jie title="MPLS 方案" product_intro="MPLS" technical_plan="四條專線" implementation_plan="一個月" after_sales="專屬客服" price=2m
+    move P2 to submitted; move O5 to negotiation
+    add contract opportunity=O5; add contract_line contract=K1 product=MPLS-VPN quantity=4
+    move K1 to signed
     """
 
     /// O1 qualified 1.2m li.na (north) · O2 negotiation 500k zhang.san (south) · O3 lost 80k li.na ·
     /// O4 qualified 333.33 zhang.san · O5 won 2m wang.wei (north), closed today.
+    /// P1 (for O2) and P2 (for O5) are submitted proposals by chen.jie; K1 is O5's signed contract with
+    /// one line KL1 of 4 × MPLS-VPN at 500k, so its total is O5's 2m.
     static func sales() throws -> Harness {
         let h = Harness()
         try h.run(fixture)

@@ -14,6 +14,14 @@ struct StatementTests {
         #expect(h.value("O5", "closed") == .date(harnessToday))
         #expect(h.value("O1", "amount") == .money(Money(minor: 120_000_000)))
         #expect(h.value("O4", "amount") == .money(Money(minor: 33_333)))
+        // The fixture follows the chapter 3 gates: needs, a submitted proposal, a signed contract.
+        #expect(h.value("O2", "needs") == .text("總部與 12 個據點互聯"))
+        #expect(h.value("P1", "status") == .text("submitted"))
+        #expect(h.value("P2", "status") == .text("submitted"))
+        #expect(h.value("K1", "status") == .text("signed"))
+        #expect(h.value("K1", "signed") == .date(harnessToday))
+        #expect(try h.column("contracts | where id = K1 | select total") == ["2,000,000.00"])
+        #expect(h.value("O5", "amount") == .money(Money(yuan: 2_000_000)))
     }
 
     @Test func messages() throws {
@@ -24,9 +32,14 @@ struct StatementTests {
         #expect(try h.message("set C1 tier=strategic credit_limit=2m") == "C1: tier key → strategic, credit_limit ∅ → 2,000,000.00")
         #expect(try h.message("set C1 tier=strategic") == "C1 unchanged")
         #expect(try h.message("move O1 to needs") == "O1 qualified → needs (probability 20%)")
-        #expect(try h.message("win O2") == "O2 negotiation → won (probability 100%)")
+        // Won only with a signed contract; signing one wins its opportunity.
+        #expect(h.error("win O2")?.message == "O2 cannot be won without a signed contract")
+        try h.run("add contract opportunity=O2; add contract_line contract=K2 product=MPLS-VPN quantity=1")
+        #expect(try h.message("move K2 to signed") == "K2 draft → signed; O2 negotiation → won")
+        #expect(h.value("O2", "stage") == .text("won"))
         #expect(try h.message("reopen O2") == "O2 reopened: won → negotiation")
-        #expect(try h.message(#"lose O2 reason="預算凍結""#) == "O2 negotiation → lost (probability 0%)")
+        #expect(try h.message("win O2") == "O2 negotiation → won (probability 100%)")
+        #expect(try h.message(#"lose O4 reason="預算凍結""#) == "O4 qualified → lost (probability 0%)")
         #expect(try h.message("reopen O1 to qualified") == "O1 reopened: needs → qualified")
         #expect(try h.message("delete C4") == "deleted C4")
     }
@@ -160,7 +173,8 @@ struct StatementTests {
         #expect(won?.message == "O1 cannot move from qualified to won; from qualified it can move to needs or lost")
         #expect(won?.location?.line == 1)
         let lost = h.error("lose O1")
-        #expect(lost?.message == "lost needs a lost_reason: lose O1 reason=\"…\"")
+        #expect(lost?.message == "O1 needs lost_reason to become lost")
+        #expect(lost?.hint == "lose O1 reason=\"…\"")
         let skip = h.error("\nmove O1 to proposal")
         #expect(skip?.location == SourceLocation(line: 2, column: 12, length: 8))
         let unknown = h.error("move O1 to negotation")
@@ -174,6 +188,19 @@ struct StatementTests {
         let key = h.error("show li.nq")
         #expect(key?.hint == "did you mean 'li.na'?")
         #expect(h.error("delete C1")?.message.hasPrefix("C1 cannot be deleted: it is referred to by O1 (opportunity.customer)") == true)
+        // The chapter 3 gates: needs before proposal, a proposal before negotiation, a contract before won.
+        try h.run("move O1 to needs")
+        let needs = h.error("move O1 to proposal")
+        #expect(needs?.message == "O1 needs needs to become proposal")
+        #expect(needs?.location?.column == 12)
+        try h.run("move O4 to needs; move O4 to proposal needs=\"x\"")
+        let noProposal = h.error("move O4 to negotiation")
+        #expect(noProposal?.message == "O4 needs a submitted or accepted proposal before negotiation")
+        #expect(noProposal?.hint == "add proposal opportunity=O4 author=… (a presales engineer)")
+        let noContract = h.error("win O2")
+        #expect(noContract?.message == "O2 cannot be won without a signed contract")
+        #expect(noContract?.hint?.contains("add contract opportunity=O2") == true)
+        #expect(h.error("move O2 to won")?.message == "O2 cannot be won without a signed contract")
     }
 
     @Test func showCollectsRelatedRecords() throws {
@@ -181,11 +208,12 @@ struct StatementTests {
         guard case .record(let view)? = try h.run("show C2").last else { Issue.record("no record"); return }
         #expect(view.record.id == "C2")
         #expect(view.referenceTitles[view.entity.fieldIndex("owner")!] == "張三")
-        #expect(view.related.map(\.title) == ["opportunities"])
+        #expect(view.related.map(\.title) == ["opportunities", "proposals of these opportunities"])
         #expect(view.related.first?.table.rows.map { $0[0].display } == ["O2", "O4"])
         #expect(view.history.rows.count == 1)
         guard case .record(let staff)? = try h.run("show li.na").last else { Issue.record("no record"); return }
-        #expect(staff.related.map(\.title) == ["customers (owner)", "opportunities (owner)"])
+        // One step further: deals at the customers they own that others run, and those customers' contracts.
+        #expect(staff.related.map(\.title) == ["customers (owner)", "opportunities (owner)", "opportunities of these customers", "contracts of these customers"])
     }
 }
 

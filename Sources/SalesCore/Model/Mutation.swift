@@ -124,6 +124,7 @@ public final class Mutation {
         guard case .text(let current) = rec.values[si] else { throw DomainError("\(id) has no \(sm.field)") }
         if current == target { throw DomainError("\(id) is already \(target)") }
         if let v = sm.verbOnly[target], v != verb {
+            if v == "add" { throw DomainError("\(id) becomes \(target) only when a newer \(schema.name) is added") }
             throw DomainError("\(id) becomes \(target) only through `\(v)`", hint: "\(v) \(id)")
         }
         let allowed = sm.transitions[current] ?? []
@@ -133,13 +134,14 @@ public final class Mutation {
             var msg = "\(id) cannot move from \(current) to \(target)"
             if allowed.isEmpty { msg += ": \(current) is final" }
             else { msg += "; from \(current) it can move to \(allowed.joined(separator: " or "))" }
-            let hint: String? = backwards && !sm.isTerminal(target) ? "to go back, reopen it: reopen \(id) to \(target)"
+            let hint: String? = sm.verbOnly[current] != nil ? nil
+                : backwards && !sm.isTerminal(target) ? "to go back, reopen it: reopen \(id) to \(target)"
                 : (sm.isTerminal(current) && sm.verbOnly[current] == nil ? "reopen \(id) first" : nil)
             throw DomainError(msg, field: sm.field, hint: hint)
         }
         for need in sm.requiredOnEnter[target] ?? [] {
             let fi = schema.fieldIndex(need)!
-            let has = given.first(where: { $0.field == fi }).map { !$0.value.isNull } ?? !rec.values[fi].isNull
+            let has = given.first(where: { $0.field == fi }).map { !$0.value.isBlank } ?? !rec.values[fi].isBlank
             if !has {
                 throw DomainError("\(id) needs \(need) to become \(target)", field: need,
                                   hint: verb == "lose" ? "lose \(id) reason=\"…\"" : "move \(id) to \(target) \(need)=\"…\"  (or set \(id) \(need)=… first)")
@@ -210,14 +212,16 @@ public final class Mutation {
     public func validate() throws {
         var seen = Set<String>()
         for c in changes {
-            guard case .delete = c else {
-                let key = "\(c.entity)/\(c.recordID)"
-                if seen.insert(key).inserted, let r = model.tables[c.entity].record(c.recordID) {
-                    let isNew = changes.contains { if case .create(let e, let x) = $0 { return e == c.entity && x.id == r.id }; return false }
-                    try validate(r, entity: c.entity, isNew: isNew)
-                }
+            let schema = model.tables[c.entity].schema
+            if case .delete(_, let old) = c {
+                for rule in schema.changeRules { if let e = rule(old, .delete, schema, model) { throw e } }
                 continue
             }
+            let key = "\(c.entity)/\(c.recordID)"
+            guard seen.insert(key).inserted, let r = model.tables[c.entity].record(c.recordID) else { continue }
+            let isNew = changes.contains { if case .create(let e, let x) = $0 { return e == c.entity && x.id == r.id }; return false }
+            try validate(r, entity: c.entity, isNew: isNew)
+            for rule in schema.changeRules { if let e = rule(r, isNew ? .create : .update, schema, model) { throw e } }
         }
     }
 
@@ -225,7 +229,7 @@ public final class Mutation {
         let schema = model.tables[e].schema
         for (i, f) in schema.fields.enumerated() {
             let v = r.values[i]
-            if v.isNull {
+            if v.isBlank {
                 if f.required {
                     let who = isNew ? "a new \(schema.name)" : "\(schema.name) \(r.id)"
                     throw DomainError("\(who) needs \(f.name)\(f.zh.map { " (\($0))" } ?? "")", field: f.name,
@@ -270,7 +274,14 @@ public final class Mutation {
     }
 
     static func exampleKey(_ entity: String) -> String {
-        switch entity { case "staff": "wang.wei"; case "team": "north"; case "product": "FIBER-1G"; default: "key" }
+        switch entity {
+        case "staff": "wang.wei"
+        case "team": "north"
+        case "product": "FIBER-1G"
+        case "competitor": "CHT"
+        case "setting": "discount_limit"
+        default: "key"
+        }
     }
 }
 

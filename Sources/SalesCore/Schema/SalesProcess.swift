@@ -119,7 +119,7 @@ extension Schema {
                 FieldSchema("amount", .money, zh: "金額", listed: true, doc: "quantity × unit price less discount",
                             compute: { r, _, _ in .money(Rules.lineAmount(r)) }),
             ],
-            rules: [Rules.lineEditableOnlyInDraft],
+            changeRules: [Rules.lineEditableOnlyInDraft],
             onCreate: Hooks.lineDefaults,
             doc: "The product lines of a contract; editable while the contract is a draft."),
         EntitySchema(
@@ -140,7 +140,7 @@ extension Schema {
                                  transitions: ["submitted": ["scheduled"], "scheduled": ["shipped"], "shipped": ["delivered"],
                                                "delivered": ["closed"], "closed": []],
                                  datedStates: ["scheduled": "scheduled", "shipped": "shipped", "delivered": "delivered", "closed": "closed"]),
-            rules: [Rules.orderNeedsSignedContract],
+            changeRules: [Rules.orderNeedsSignedContract],
             doc: "Orders handed to order processing from signed contracts, each step dated."),
         EntitySchema(
             name: "invoice", plural: "invoices", zh: "發票", zhHans: "发票", chapter: "3.3", id: .prefix("I"), title: "contract",

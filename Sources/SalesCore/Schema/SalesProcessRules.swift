@@ -114,14 +114,14 @@ extension Rules {
         return nil
     }
 
-    static let lineEditableOnlyInDraft: RecordRule = { r, e, model in
+    static let lineEditableOnlyInDraft: ChangeRule = { r, _, e, model in
         guard case .text(let k) = r.value("contract", in: e), let c = model.table("contract").record(k) else { return nil }
         let st = c.value("status", in: model.table("contract").schema).textValue ?? ""
         return st == "draft" ? nil : DomainError("\(k) is \(st); its lines can change only while it is a draft", field: "contract")
     }
 
-    static let orderNeedsSignedContract: RecordRule = { r, e, model in
-        guard case .text(let k) = r.value("contract", in: e), let c = model.table("contract").record(k) else { return nil }
+    static let orderNeedsSignedContract: ChangeRule = { r, change, e, model in
+        guard change == .create, case .text(let k) = r.value("contract", in: e), let c = model.table("contract").record(k) else { return nil }
         let st = c.value("status", in: model.table("contract").schema).textValue ?? ""
         return signedStates.contains(st) ? nil : DomainError("an order needs a signed contract; \(k) is \(st)", field: "contract")
     }

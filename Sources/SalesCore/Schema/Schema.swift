@@ -123,6 +123,13 @@ public struct StateMachine: Sendable {
     public func isTerminal(_ s: String) -> Bool { transitions[s]?.isEmpty ?? true }
 }
 
+/// What a statement did to a record, for rules about changes rather than states.
+public enum ChangeKind: Sendable { case create, update, delete }
+
+/// A rule about changing a record (lines change only in a draft contract): checked for records a
+/// statement creates, changes or deletes, never as a standing invariant.
+public typealias ChangeRule = @Sendable (_ record: Record, _ change: ChangeKind, _ entity: EntitySchema, _ model: Model) -> DomainError?
+
 /// A validation over one record after a statement's changes are applied. Returns the error when broken.
 public typealias RecordRule = @Sendable (_ record: Record, _ entity: EntitySchema, _ model: Model) -> DomainError?
 
@@ -137,6 +144,7 @@ public final class EntitySchema: Sendable {
     public let titleField: String
     public let stateMachine: StateMachine?
     public let rules: [RecordRule]
+    public let changeRules: [ChangeRule]
     public let onCreate: CreateHook?
     public let approve: ApproveHook?
     /// Written by the shell itself (history), never by statements.
@@ -146,10 +154,10 @@ public final class EntitySchema: Sendable {
 
     public init(name: String, plural: String, zh: String, zhHans: String? = nil, chapter: String, id: IDScheme,
                 title: String, fields: [FieldSchema], states: StateMachine? = nil, rules: [RecordRule] = [],
-                onCreate: CreateHook? = nil, approve: ApproveHook? = nil, system: Bool = false, doc: String) {
+                changeRules: [ChangeRule] = [], onCreate: CreateHook? = nil, approve: ApproveHook? = nil, system: Bool = false, doc: String) {
         self.name = name; self.plural = plural; self.zh = zh; self.zhHans = zhHans; self.chapter = chapter
         self.idScheme = id; self.titleField = title; self.fields = fields; self.stateMachine = states
-        self.rules = rules; self.onCreate = onCreate; self.approve = approve; self.system = system; self.doc = doc
+        self.rules = rules; self.changeRules = changeRules; self.onCreate = onCreate; self.approve = approve; self.system = system; self.doc = doc
         var idx: [String: Int] = [:]
         for (i, f) in fields.enumerated() {
             idx[f.name] = i

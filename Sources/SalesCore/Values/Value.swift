@@ -15,6 +15,15 @@ public enum Value: Hashable, Sendable {
 
     public var isNull: Bool { if case .null = self { return true }; return false }
 
+    /// No value, or text with nothing but spaces: neither fills a required field.
+    public var isBlank: Bool {
+        switch self {
+        case .null: true
+        case .text(let s): s.allSatisfy(\.isWhitespace)
+        default: false
+        }
+    }
+
     public var textValue: String? { if case .text(let s) = self { return s }; return nil }
 
     /// The day of a date or timestamp.

@@ -111,7 +111,8 @@ public struct Completer {
             return statement.count > 1 ? model.find(statement[1])?.table.entityIndex : nil
         default:
             // The last query source: after `(` a subquery may name another entity.
-            for (i, t) in statement.enumerated().reversed() where i == 0 || statement[i - 1] == "(" {
+            for (i, t) in statement.enumerated().reversed()
+            where i == 0 || (statement[i - 1] == "(" && i + 1 < statement.count && statement[i + 1] == "|") {
                 if let e = schema.index(of: t) { return e }
             }
             return nil
