@@ -78,6 +78,9 @@ struct Help {
     func entity(_ e: EntitySchema) -> String {
         var out = "\(e.name) (\(e.zh)), plural \(e.plural)\(e.chapter == "-" ? "" : ", regulations chapter \(e.chapter)")\n  \(e.doc)\n"
         out += "  ids: " + (e.prefix.map { "\($0) + number, e.g. \($0)12 (given automatically)" } ?? "chosen when added, e.g. add \(e.name) \(e.name == "staff" ? "wang.wei" : e.name == "team" ? "north" : "FIBER-1G") …") + "\n\nfields:\n"
+        let nameWidth = e.fields.map { DisplayWidth.of($0.name) }.max() ?? 0
+        let zhWidth = e.fields.map { DisplayWidth.of($0.zh ?? "") }.max() ?? 0
+        let typeWidth = e.fields.map { DisplayWidth.of($0.type.description) }.max() ?? 0
         for f in e.fields {
             var notes: [String] = []
             if f.required { notes.append("required") }
@@ -94,7 +97,8 @@ struct Help {
             case nil: break
             }
             if !f.doc.isEmpty { notes.append(f.doc) }
-            out += "  \(f.name.padded(15)) \((f.zh ?? "").padded(10)) \(f.type.description.padded(14)) \(notes.joined(separator: "; "))\n"
+            out += "  \(f.name.padded(nameWidth)) \((f.zh ?? "").padded(zhWidth)) \(f.type.description.padded(typeWidth)) \(notes.joined(separator: "; "))"
+                .trimmingTrailingSpaces() + "\n"
             if let en = f.type.enumType, f.access != .state {
                 out += "      values: " + en.cases.map { c in c.zh.map { "\(c.name) \($0)" } ?? c.name }.joined(separator: " · ") + "\n"
             }
