@@ -98,6 +98,18 @@ struct DifferentialTests {
         #expect(ours.map { Int($0[1])! } == expected)
     }
 
+    @Test func forecastByExpectedCloseMonth() throws {
+        try load()
+        let sql = try sqlite("""
+            SELECT substr(expected_close, 1, 7), COUNT(*), SUM(amount_minor), SUM(CAST(ROUND(amount_minor * bp / 10000.0) AS INTEGER)) FROM o
+            WHERE stage IN ('qualified', 'needs', 'proposal', 'negotiation') AND expected_close IS NOT NULL
+            GROUP BY 1 ORDER BY 1;
+            """).map { [$0[0], $0[1], Self.yuan($0[2]), Self.yuan($0[3])] }
+        let ours = try report("report forecast")
+        #expect(!sql.isEmpty)
+        #expect(ours == sql)
+    }
+
     static func percentText(_ bp: Int) -> String {
         let whole = bp / 100, frac = bp % 100
         if frac == 0 { return "\(whole)%" }
