@@ -89,6 +89,9 @@ public enum Statement: Sendable {
     case convert(id: String, idSpan: Span, [Assignment])
     case show(id: String, idSpan: Span)
     case approve(id: String, idSpan: Span)
+    case reject(id: String, idSpan: Span, [Assignment])
+    case openAppraisals(Expr, Span)
+    case warnings(String?, Span)
     case letBinding(name: String, Expr)
     case help([String])
     case save

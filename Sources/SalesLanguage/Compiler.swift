@@ -351,12 +351,13 @@ struct ExprCompiler {
 
     static let aggregates: Set<String> = ["count", "sum", "avg", "min", "max"]
     static let functions = ["count", "sum", "avg", "min", "max", "month", "quarter", "year", "week", "age", "days",
-                            "lower", "upper", "contains", "length", "coalesce", "round"]
+                            "lower", "upper", "contains", "length", "coalesce", "round"] + KPI.names.map { "kpi_" + $0 }
 
     func call(_ f: String, _ args: [Expr], _ span: Span) throws -> Compiled {
         if ExprCompiler.aggregates.contains(f) {
             throw diag("\(f)() adds up many rows: use it in agg", span, hint: "… | group owner | agg \(f)(\(f == "count" ? "" : "amount"))")
         }
+        if f.hasPrefix("kpi_") { return try kpiCall(f, args, span) }
         func arity(_ n: Int) throws {
             guard args.count == n else { throw diag("\(f)() takes \(n) argument\(n == 1 ? "" : "s"), not \(args.count)", span) }
         }
@@ -422,6 +423,25 @@ struct ExprCompiler {
             throw diag("unknown function \(f)()", span,
                        hint: Suggest.nearest(f, in: ExprCompiler.functions).map { "did you mean \($0)()?" } ?? "functions: \(ExprCompiler.functions.joined(separator: ", "))")
         }
+    }
+
+    /// `kpi_revenue(2026-10)` on staff or team rows.
+    func kpiCall(_ f: String, _ args: [Expr], _ span: Span) throws -> Compiled {
+        let name = String(f.dropFirst(4))
+        guard KPI.names.contains(name) else {
+            throw diag("unknown KPI \(name)", span, hint: Suggest.nearest(name, in: KPI.names).map { "did you mean kpi_\($0)?" } ?? "KPIs: \(KPI.names.map { "kpi_" + $0 }.joined(separator: ", "))")
+        }
+        guard args.count == 1 else { throw diag("\(f)() takes a period, e.g. \(f)(2026-10)", span) }
+        let pc = try compile(args[0], expected: .period)
+        guard let period = (pc.constant ?? pc.eval(0)).asPeriod else { throw diag("\(f)() needs a period such as 2026Q3", args[0].span) }
+        guard case .entity(let t) = scope, ["staff", "team"].contains(t.schema.name) else {
+            throw diag("\(f)() is computed for staff or teams: staff | select name, \(f)(…)", span)
+        }
+        let model = self.model
+        if t.schema.name == "team" {
+            return Compiled(type: KPI.type(of: name), eval: { s in model.teamKPI(t.records[s]!.id, period).value(name) })
+        }
+        return Compiled(type: KPI.type(of: name), eval: { s in (model.kpis(period)[t.records[s]!.id] ?? KPI()).value(name) })
     }
 
     // MARK: constants

@@ -10,6 +10,8 @@ public enum Output {
     case scalar(Value, ValueType)
     case record(RecordView)
     case help([String])
+    /// Early warnings with what trips each; empty tables for those that find nothing.
+    case warnings([(warning: Warning, why: String, rows: ResultTable)])
     case save
     case quit
     case clear
@@ -139,6 +141,29 @@ public final class Interpreter {
                 throw d("\(t.schema.plural) are not approved; \(id) is a \(t.schema.name)", span, nil)
             }
             return try mutate(stmt, source, [], at: span) { m in try hook(m, id) }
+        case .warnings(let name, let span):
+            var list = Warnings.all
+            if let name {
+                guard let w = list.first(where: { $0.name == name }) else {
+                    throw d("unknown warning '\(name)'", span, Suggest.nearest(name, in: list.map(\.name)).map { "did you mean '\($0)'?" }
+                            ?? "warnings: \(list.map(\.name).joined(separator: ", "))")
+                }
+                list = [w]
+            }
+            return .warnings(try list.map { ($0, Warnings.describe($0, model), try Warnings.run($0, ctx: ctx)) })
+        case .reject(let id, let span, let assigns):
+            let (t, _) = try locate(id, span, source)
+            guard t.schema.stateMachine?.transitions["rejected"] != nil else { throw d("\(t.schema.plural) are not rejected; \(id) is a \(t.schema.name)", span, nil) }
+            return try transition(stmt, source, t, id, "rejected", assigns, verb: "reject")
+        case .openAppraisals(let e, let span):
+            let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(e, expected: .period)
+            guard let p = (c.constant ?? c.eval(0)).asPeriod else {
+                throw d("expected a month or a year", e.span, "open appraisals 2026-10")
+            }
+            return try mutate(stmt, source, [], at: span) { m in
+                let ids = try Management.openAppraisals(m, period: p)
+                return ids.isEmpty ? "every appraisal for \(p) is already open" : "opened \(ids.count) appraisals for \(p): \(ids.first!)…\(ids.last!)"
+            }
         case .convert(let id, let span, let assigns):
             let (t, _) = try locate(id, span, source)
             guard t.schema.name == "lead" else { throw d("only leads are converted; \(id) is a \(t.schema.name)", span, nil) }

@@ -130,6 +130,18 @@ public struct Parser {
             _ = advance()
             let (id, span) = try recordID("approve")
             return .approve(id: id, idSpan: span)
+        case "warnings", "warning":
+            _ = advance()
+            if tok.kind == .word { let n = advance(); return .warnings(n.text, n.range) }
+            return .warnings(nil, t.range)
+        case "reject":
+            _ = advance()
+            let (id, span) = try recordID("reject")
+            return .reject(id: id, idSpan: span, try assignments())
+        case "open" where peek().isWord("appraisals") || peek().isWord("appraisal") || peek().isWord("績效考核"):
+            _ = advance(); _ = advance()
+            guard tok.kind != .newline, tok.kind != .eof else { throw error("expected a period after 'open appraisals'", hint: "open appraisals 2026-10") }
+            return .openAppraisals(try addition(), t.range.lowerBound..<tokens[p - 1].range.upperBound)
         case "let":
             _ = advance()
             guard tok.kind == .word || tok.kind == .variable else { throw error("expected a name after let, found \(describe(tok))", hint: "let big = 500k") }

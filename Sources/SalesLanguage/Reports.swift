@@ -6,7 +6,9 @@ struct Reports {
     let source: Source
     let ctx: EvalContext
 
-    static let names = ["pipeline", "funnel", "forecast", "winrate", "leads", "followups"]
+    static let names = ["pipeline", "funnel", "forecast", "winrate", "leads", "followups", "kpi", "budget", "spend", "risks"]
+    /// The `key=value` options each report takes.
+    static let options: [String: [String]] = ["winrate": ["by"], "kpi": ["team", "staff"], "budget": ["team"], "spend": ["team"]]
     static let openStages = ["qualified", "needs", "proposal", "negotiation"]
     static let funnelStages = ["qualified", "needs", "proposal", "negotiation", "won"]
 
@@ -15,16 +17,32 @@ struct Reports {
     func run(_ call: ReportCall) throws -> Relation {
         let period = try periodArgument(call)
         var by = "owner"
+        var opts: [String: String] = [:]
         for o in call.options {
-            guard o.field == "by", call.name == "winrate" else {
+            let allowed = Reports.options[call.name.lowercased()] ?? []
+            guard allowed.contains(o.field) else {
                 throw Diagnostic("report \(call.name) takes no option '\(o.field)'", at: source.location(of: o.fieldSpan),
-                                 hint: call.name == "winrate" ? "by=owner, by=team or by=source" : nil)
+                                 hint: allowed.isEmpty ? nil : "options: \(allowed.map { $0 + "=…" }.joined(separator: ", "))")
             }
-            guard case .name(let v, let span) = o.value, ["owner", "team", "source"].contains(v) else {
-                throw Diagnostic("by= takes owner, team or source", at: source.location(of: o.value.span))
+            let v: String
+            switch o.value {
+            case .name(let n, _): v = n
+            case .literal(.text(let t), _): v = t
+            default: throw Diagnostic("\(o.field)= takes a name", at: source.location(of: o.value.span))
             }
-            by = v
-            _ = span
+            if o.field == "by" {
+                guard ["owner", "team", "source"].contains(v) else {
+                    throw Diagnostic("by= takes owner, team or source", at: source.location(of: o.value.span))
+                }
+                by = v
+            } else {
+                let entity = o.field == "team" ? "team" : "staff"
+                guard model.table(entity).contains(v) else {
+                    throw Diagnostic("there is no \(entity) '\(v)'", at: source.location(of: o.value.span),
+                                     hint: Suggest.nearest(v, in: model.table(entity).ids).map { "did you mean '\($0)'?" })
+                }
+                opts[o.field] = v
+            }
         }
         switch call.name.lowercased() {
         case "pipeline": return pipeline(period)
@@ -33,6 +51,10 @@ struct Reports {
         case "winrate", "win_rate": return winRate(period, by: by)
         case "leads": return leads(period)
         case "followups", "follow_ups": return followUps()
+        case "kpi", "kpis": return try kpi(period ?? requirePeriod(call), opts)
+        case "budget", "budgets": return try budget(year(period ?? requirePeriod(call), call), team: opts["team"])
+        case "spend": return try spend(year(period ?? requirePeriod(call), call), team: opts["team"])
+        case "risks": return riskMatrix()
         default:
             throw Diagnostic("unknown report '\(call.name)'", at: source.location(of: call.nameSpan),
                              hint: Suggest.nearest(call.name, in: Reports.names).map { "did you mean '\($0)'?" } ?? "reports: \(Reports.names.joined(separator: ", "))")
@@ -49,6 +71,93 @@ struct Reports {
             throw Diagnostic("expected a period such as 2026Q3, 2026-10, 2026 or this_year", at: source.location(of: first.span))
         }
         return p
+    }
+
+    func requirePeriod(_ call: ReportCall) throws -> Period {
+        throw Diagnostic("report \(call.name) needs a period", at: source.location(of: call.nameSpan),
+                         hint: call.name == "kpi" ? "report kpi 2026-10 team=north" : "report \(call.name) 2026")
+    }
+
+    func year(_ p: Period, _ call: ReportCall) throws -> Int {
+        guard p.kind == .year else {
+            throw Diagnostic("report \(call.name) is for a year, not \(p)", at: source.location(of: call.arguments.first?.span ?? call.nameSpan))
+        }
+        return p.start.year
+    }
+
+    // MARK: chapters 4–6
+
+    static let kpiColumns = ["revenue", "profit", "growth", "new_customers", "visits", "satisfaction", "teamwork",
+                             "win_rate", "avg_cycle", "pipeline", "target", "attainment"]
+
+    /// Each sales person's KPIs for the period (a team's members, one person, or everyone), and a total row.
+    func kpi(_ period: Period, _ opts: [String: String]) throws -> Relation {
+        let staff = model.table("staff"), ss = staff.schema
+        let (ti, ri) = (ss.fieldIndex("team")!, ss.fieldIndex("role")!)
+        let all = model.kpis(period)
+        var rows: [[Value]] = []
+        var total = KPI()
+        for case let s? in staff.records {
+            if let who = opts["staff"], s.id != who { continue }
+            if let team = opts["team"], s.values[ti] != .text(team) { continue }
+            if opts["staff"] == nil, !["manager", "rep", "presales"].contains(s.values[ri].textValue ?? "") { continue }
+            let k = all[s.id] ?? KPI()
+            total = total + k
+            rows.append([.text(s.id), s.values[ss.titleIndex]] + Reports.kpiColumns.map { k.value($0) })
+        }
+        if opts["staff"] == nil {
+            var k = total
+            if let team = opts["team"] { k = model.teamKPI(team, period) }
+            rows.append([.null, .text(opts["team"].map { "\($0) (team)" } ?? "all")] + Reports.kpiColumns.map { k.value($0) })
+        }
+        return .rows([Column("staff", .reference("staff")), Column("name", .text)] + Reports.kpiColumns.map { Column($0, KPI.type(of: $0)) }, RowBox(rows))
+    }
+
+    /// Budgets against claims for a year: spent, pending, remaining, % used, and a straight-line projection to year end.
+    func budget(_ year: Int, team: String?) throws -> Relation {
+        let b = model.table("budget"), bs = b.schema
+        let spending = Management.spending(model)
+        let yearPeriod = Period.year(year)
+        let elapsed = max(0, min(Int(yearPeriod.end.raw - yearPeriod.start.raw), Int(ctx.today.raw - yearPeriod.start.raw) + 1))
+        let length = Int(yearPeriod.end.raw - yearPeriod.start.raw)
+        var rows: [[Value]] = []
+        for case let r? in b.records where r.values[0] == .int(Int64(year)) {
+            if let team, r.values[1] != .text(team) { continue }
+            guard case .money(let amount) = r.values[3] else { continue }
+            let s = spending[Management.key(r)] ?? Management.Spending()
+            let projected = elapsed == 0 ? Money(minor: 0) : Money(minor: s.spent.minor * Int64(length) / Int64(elapsed))
+            rows.append([r.values[1], r.values[2], .money(amount), .money(s.spent), .money(s.pending), .money(amount - s.spent),
+                         amount.minor == 0 ? .null : .percent(Percent(basisPoints: s.spent.minor * 10000 / amount.minor)), .money(projected)])
+        }
+        let cat = bs.field("category")!.type
+        let cmp = comparator(for: cat)
+        rows.sort { a, b in a[0].display != b[0].display ? a[0].display < b[0].display : cmp(a[1], b[1]) < 0 }
+        return .rows([Column("team", .reference("team")), Column("category", cat), Column("budget", .money), Column("spent", .money),
+                      Column("pending", .money), Column("remaining", .money), Column("used", .percent), Column("projected", .money)], RowBox(rows))
+    }
+
+    /// Approved spending by month for a year (`report spend 2026 | chart bar`).
+    func spend(_ year: Int, team: String?) throws -> Relation {
+        let staff = model.table("staff"), ti = staff.schema.fieldIndex("team")!
+        var months = [Money](repeating: Money(minor: 0), count: 12)
+        for case let e? in model.table("expense").records where ["approved", "reimbursed"].contains(e.values[5].textValue ?? "") {
+            guard let d = e.values[3].day, d.year == year, case .money(let m) = e.values[2] else { continue }
+            if let team, staff.record(e.values[0].textValue ?? "")?.values[ti] != .text(team) { continue }
+            months[d.month - 1] = months[d.month - 1] + m
+        }
+        let rows = months.enumerated().map { [Value.period(.month(year, $0.offset + 1)), .money($0.element)] }
+        return .rows([Column("month", .period), Column("spent", .money)], RowBox(rows))
+    }
+
+    /// Open risks as a 5 × 5 matrix: likelihood down, impact across.
+    func riskMatrix() -> Relation {
+        var counts = [[Int]](repeating: [Int](repeating: 0, count: 5), count: 5)
+        for case let r? in model.table("risk").records where r.values[13] != .text("closed") {
+            guard case .int(let i) = r.values[6], case .int(let l) = r.values[7], (1...5).contains(i), (1...5).contains(l) else { continue }
+            counts[Int(l) - 1][Int(i) - 1] += 1
+        }
+        let rows = (1...5).reversed().map { l in [Value.int(Int64(l))] + (1...5).map { Value.int(Int64(counts[l - 1][$0 - 1])) } }
+        return .rows([Column("likelihood", .int)] + (1...5).map { Column("impact_\($0)", .int) }, RowBox(rows))
     }
 
     // MARK: opportunity access

@@ -20,6 +20,8 @@ struct Help {
         ("convert", "convert LEAD [field=value …]", "Turn a qualified lead into a customer (or link customer=C…) and a new opportunity.",
          "convert L7 title=\"5G 專網\" amount=1.2m"),
         ("show", "show ID", "One record with its related records and its history.", "show O1024"),
+        ("reject", "reject ID reason=\"…\"", "Reject a claim (or a proposal) with a reason.", "reject E12 reason=\"no receipt\""),
+        ("open", "open appraisals PERIOD", "Open the month's or year's appraisals for every manager, rep and presales engineer.", "open appraisals 2026-10"),
         ("approve", "approve ID", "Approve as the acting user, when a rule needs it (a discount over the limit needs the owner's manager).", "approve N12"),
         ("let", "let NAME = EXPR", "Bind a value to $NAME for later statements.", "let big = 500k"),
         ("format", "format [table|csv|tsv|json|markdown]", "Show or set the output format.", "format csv"),

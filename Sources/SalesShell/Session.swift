@@ -187,6 +187,20 @@ public final class Session {
         case .scalar(let v, let t): console.out(renderer.render(scalar: v, type: t))
         case .record(let view): console.out(renderer.render(view))
         case .help(let words): console.out(Help(schema: model.schema).text(for: words))
+        case .warnings(let list):
+            if renderer.format == .table {
+                let tripped = list.filter { !$0.rows.rows.isEmpty }
+                for (w, why, rows) in list where !rows.rows.isEmpty {
+                    console.out(renderer.bold("\(w.name): \(rows.rows.count) — \(why)") + "\n" + renderer.render(rows) + "\n")
+                }
+                let clear = list.filter { $0.rows.rows.isEmpty }.map(\.warning.name)
+                console.out("\(tripped.count) of \(list.count) warnings tripped" + (clear.isEmpty ? "" : "; clear: \(clear.joined(separator: ", "))") + "\n")
+            } else {
+                for (w, _, rows) in list {
+                    let tagged = ResultTable(columns: [Column("warning", .text)] + rows.columns, rows: rows.rows.map { [.text(w.name)] + $0 })
+                    console.out(renderer.render(tagged))
+                }
+            }
         case .save:
             guard !folder.readOnly else { throw Diagnostic("the store is open read-only") }
             try save()

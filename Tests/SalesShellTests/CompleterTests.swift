@@ -26,7 +26,8 @@ struct CompleterTests {
     @Test func afterAdd() {
         #expect(cands("add ") == ["staff", "team", "product", "customer", "lead", "opportunity", "research", "competitor",
                                   "visit", "proposal", "negotiation", "contract", "contract_line", "order", "invoice",
-                                  "feedback", "ticket", "complaint", "survey", "setting"])
+                                  "feedback", "ticket", "complaint", "survey", "setting", "target", "appraisal", "budget",
+                                  "expense", "risk"])
         #expect(cands("add con") == ["contract", "contract_line"])
         #expect(cands("add op") == ["opportunity"])
         #expect(c.complete("add op").replace == 2)
@@ -69,7 +70,7 @@ struct CompleterTests {
         let after = cands("opportunities | where ")
         for w in ["amount", "stage", "owner", "id", "not", "this_month", "month("] { #expect(after.contains(w), "\(w)") }
         #expect(cands("opportunities | where am") == ["amount"])
-        #expect(cands("opportunities | where amount > 1m and sta") == ["stage"])
+        #expect(cands("opportunities | where amount > 1m and sta") == ["stage", "stage_since"])
         #expect(cands("customers | where ow") == ["owner"])
     }
 
@@ -109,7 +110,7 @@ struct CompleterTests {
 
     @Test func helpAndFormat() {
         #expect(cands("help ").contains("opportunity"))
-        #expect(cands("help op") == ["opportunity"])
+        #expect(cands("help op") == ["open", "opportunity"])
         #expect(cands("format ") == ["table", "csv", "tsv", "json", "markdown"])
     }
 

@@ -252,7 +252,8 @@ public struct DemoData {
                     var f: [String: Value] = ["opportunity": .text(o), "date": .date(min(today, day)), "discount": .percent(discount),
                                               "price": .money(Money(minor: amount.minor)), "payment_terms": .text(rng.pick(["30/70", "50/50", "月結 60 天"])),
                                               "outcome": .text(round == 0 ? "客戶要求降價" : "達成共識")]
-                    if discount > Percent(whole: 20) {
+                    // Most big discounts were approved; a few in open deals still wait.
+                    if discount > Percent(whole: 20), reachedOn["won"] != nil || reachedOn["lost"] != nil || rng.chance(0.6) {
                         let manager = model.table("staff").record(owner)?.values[3] ?? .null
                         f["approved_by"] = manager
                         f["approved_discount"] = .percent(discount)
@@ -412,6 +413,130 @@ public struct DemoData {
                 : (roll < 10 ? [] : roll < 30 ? ["screening"] : roll < 55 ? ["screening", "qualified"] : ["screening", "rejected"])
             _ = makeLead(created: created, owner: reps[rng.int(reps.count)].key, company: company, source: rng.pick(sources),
                          region: DemoData.placeRegion[pi], path: path)
+        }
+
+        management(model, put: put, move: move, reps: reps.map(\.key))
+
+    }
+}
+
+extension DemoData {
+    /// Chapters 4–6: sales plans, appraisals of the last months, budgets and the claims against them, risks.
+    func management(_ model: Model, put: (Int, String, [String: Value], String, Day?) -> Void,
+                    move: (Int, String, [(String, Value)], String, Day) -> Void, reps: [String]) {
+        var rng = RNG(state: seed &+ 0x5EED)
+        let s = model.schema
+        let staff = model.table("staff"), ss = staff.schema
+        let (teamIdx, roleIdx, managerIdx, activeIdx) = (ss.fieldIndex("team")!, ss.fieldIndex("role")!, ss.fieldIndex("manager")!, ss.fieldIndex("active")!)
+        let sales = staff.allRecords.filter { ["manager", "rep", "presales"].contains($0.values[roleIdx].textValue ?? "") && $0.values[activeIdx] != .bool(false) }
+        let (targetE, apprE, budgetE, expenseE, riskE) = (s.index(of: "target")!, s.index(of: "appraisal")!, s.index(of: "budget")!, s.index(of: "expense")!, s.index(of: "risk")!)
+        let (y, m, _) = today.components
+        var n = [String: Int]()
+        func id(_ p: String) -> String { n[p, default: 0] += 1; return "\(p)\(n[p]!)" }
+
+        // Monthly plans for each rep this year, set by their manager; quarterly ones for each team.
+        for r in sales where r.values[roleIdx] == .text("rep") {
+            let manager = r.values[managerIdx].textValue ?? "admin"
+            for month in 1...12 {
+                put(targetE, id("G"), ["staff": .text(r.id), "period": .period(.month(y, month)),
+                                       "revenue": .money(Money(yuan: Int64(500 + rng.int(2500)) * 1000)),
+                                       "new_customers": .int(Int64(1 + rng.int(3))), "visits": .int(Int64(4 + rng.int(8)))],
+                    manager, Day(year: y, month: 1, day: 1)!.adding(days: -20))
+            }
+        }
+        for team in DemoData.teams {
+            let manager = model.table("team").record(team.id)?.values[1].textValue ?? "admin"
+            for q in 1...4 {
+                put(targetE, id("G"), ["team": .text(team.id), "period": .period(.quarter(y, q)),
+                                       "revenue": .money(Money(yuan: Int64(20 + rng.int(40)) * 1_000_000)), "new_customers": .int(Int64(5 + rng.int(10)))],
+                    "wang.wei" == manager ? "admin" : "wang.wei", Day(year: y, month: 1, day: 1)!.adding(days: -15))
+            }
+        }
+
+        // Appraisals for the last three months: the older ones closed, last month's partly still open (overdue after the 10th).
+        let surveys = model.table("survey")
+        for back in 1...3 {
+            let period = Period.month(y, m).shifted(by: -back)
+            for r in sales {
+                let superior = r.values[managerIdx].textValue ?? "admin"
+                let a = id("A")
+                put(apprE, a, ["staff": .text(r.id), "period": .period(period), "status": .text("open")], superior, period.end)
+                let stage = back > 1 ? 3 : rng.int(4)
+                if stage == 0 { continue }
+                let selfScore = Int64(65 + rng.int(35))
+                move(apprE, a, [("self_score", .int(selfScore)), ("status", .text("self_assessed"))], r.id, period.end.adding(days: 2))
+                if stage == 1 { continue }
+                let scores = surveys.allRecords.filter { $0.values[1] == .text(r.id) && ($0.values[2].day.map(period.contains) ?? false) }
+                    .compactMap { rec -> Double? in if case .int(let v) = rec.values[3] { return Double(v) }; return nil }
+                let customer: Value = scores.isEmpty ? .null : .real((scores.reduce(0, +) / Double(scores.count) * 10).rounded() / 10)
+                move(apprE, a, [("superior_score", .int(Int64(55 + rng.int(45)))), ("teamwork", .int(Int64(60 + rng.int(40)))),
+                                ("customer_score", customer), ("reviewer", .text(superior)), ("status", .text("reviewed"))], superior, period.end.adding(days: 7))
+                if stage == 2 { continue }
+                if let rec = model.tables[apprE].record(a), let t = Management.total(rec, model) {
+                    move(apprE, a, [("outcome", .text(Management.outcomeByGrade[Management.grade(t)]!)), ("status", .text("closed"))], superior, period.end.adding(days: 8))
+                }
+            }
+        }
+
+        // Claims over the last fourteen months, then budgets that cover what was approved, some nearly spent.
+        let categories = Enums.expenseCategory.names
+        var spent: [String: Int64] = [:]
+        let claimants = sales.filter { $0.values[teamIdx] != .null }
+        for r in claimants {
+            guard case .text(let team) = r.values[teamIdx] else { continue }
+            let superior = r.values[managerIdx].textValue ?? "admin"
+            let count = 10 + rng.int(18)
+            for _ in 0..<count {
+                let date = today.adding(days: -rng.int(420))
+                let cat = categories[rng.int(categories.count) == 3 && rng.chance(0.7) ? 1 : rng.int(categories.count)]
+                let amount = Int64([800, 1500, 3200, 6000, 12000, 25000][rng.int(6)] + rng.int(900))
+                let e = id("E")
+                put(expenseE, e, ["staff": .text(r.id), "category": .text(cat), "amount": .money(Money(yuan: amount)), "date": .date(date),
+                                  "description": .text(["客戶拜訪交通費", "業務餐敘", "展會攤位", "線上課程", "出差住宿", "廣告投放"][rng.int(6)]),
+                                  "status": .text("submitted")], r.id, date)
+                let age = Int(today.raw - date.raw)
+                if age < 5 || (age < 20 && rng.chance(0.3)) { continue }   // still waiting: some for over a week
+                let decided = date.adding(days: 1 + rng.int(4))
+                if rng.chance(0.1) {
+                    move(expenseE, e, [("reason", .text(["缺少發票", "超出標準", "重複申請"][rng.int(3)])), ("decided", .date(decided)),
+                                       ("approver", .text(superior)), ("status", .text("rejected"))], superior, decided)
+                    continue
+                }
+                move(expenseE, e, [("decided", .date(decided)), ("approver", .text(superior)), ("status", .text("approved"))], superior, decided)
+                spent["\(team)/\(cat)/\(date.year)", default: 0] += amount
+                if age > 30 { move(expenseE, e, [("status", .text("reimbursed"))], "admin", decided.adding(days: 10)) }
+            }
+        }
+        for year in [y - 1, y] {
+            for team in DemoData.teams {
+                for cat in categories {
+                    let used = spent["\(team.id)/\(cat)/\(year)", default: 0]
+                    let ratio = [103, 110, 125, 140, 160, 200][rng.int(6)]
+                    let amount = max(50_000, (used * Int64(ratio) / 100 + 9_999) / 10_000 * 10_000)
+                    put(budgetE, id("B"), ["year": .int(Int64(year)), "team": .text(team.id), "category": .text(cat), "amount": .money(Money(yuan: amount))],
+                        "admin", Day(year: year, month: 1, day: 1)!.adding(days: -30))
+                }
+            }
+        }
+
+        // Risks: credit risks at customers with unpaid invoices, contract risks at late orders, market risks.
+        let invoices = model.table("invoice"), contracts = model.table("contract")
+        var customersAtRisk: [String] = []
+        for case let inv? in invoices.records where inv.values[4].isNull {
+            if let k = contracts.record(inv.values[0].textValue ?? ""), case .text(let c) = k.values[1], !customersAtRisk.contains(c) { customersAtRisk.append(c) }
+        }
+        for c in customersAtRisk.prefix(max(3, opportunities / 60)) {
+            let owner = model.table("customer").record(c)?.values[5] ?? .null
+            put(riskE, id("X"), ["kind": .text("credit"), "customer": .text(c), "description": .text("應收帳款逾期"), "cause": .text("客戶資金週轉"),
+                                 "impact": .int(Int64(2 + rng.int(4))), "likelihood": .int(Int64(2 + rng.int(4))), "owner": owner,
+                                 "review": .date(today.adding(days: rng.int(40) - 20)), "status": .text("open")], "admin", today.adding(days: -30))
+        }
+        for i in 0..<max(3, opportunities / 100) {
+            let x = id("X")
+            put(riskE, x, ["kind": .text(i % 3 == 0 ? "contract" : "market"), "description": .text(["競爭對手降價", "5G 設備交期延長", "政策補助縮減", "合同交付延誤"][rng.int(4)]),
+                           "impact": .int(Int64(1 + rng.int(5))), "likelihood": .int(Int64(1 + rng.int(5))), "owner": .text(reps[rng.int(reps.count)]),
+                           "review": .date(today.adding(days: rng.int(60) - 15)), "status": .text("open")], "admin", today.adding(days: -45))
+            if rng.chance(0.4) { move(riskE, x, [("response", .text("調整報價策略並加強客戶溝通")), ("status", .text("mitigating"))], "admin", today.adding(days: -20)) }
         }
     }
 }

@@ -195,6 +195,19 @@ public final class Mutation {
         try update(entity: e, id: id, values: vals)
     }
 
+    /// The fields this statement changed on a record (all of them for a new record).
+    public func changedFields(entity e: Int, id: String) -> Set<Int> {
+        var out = Set<Int>()
+        for c in changes {
+            switch c {
+            case .create(let x, let r) where x == e && r.id == id: out.formUnion(r.values.indices.filter { !r.values[$0].isNull })
+            case .update(let x, let rid, let f, _, _) where x == e && rid == id: out.insert(f)
+            default: break
+            }
+        }
+        return out
+    }
+
     /// The state a record was in before it entered `current`, read from the history.
     public func previousState(entity e: Int, id: String, field: String, current: String) -> String? {
         let h = model.history
@@ -214,14 +227,14 @@ public final class Mutation {
         for c in changes {
             let schema = model.tables[c.entity].schema
             if case .delete(_, let old) = c {
-                for rule in schema.changeRules { if let e = rule(old, .delete, schema, model) { throw e } }
+                for rule in schema.changeRules { if let e = rule(old, .delete, schema, self) { throw e } }
                 continue
             }
             let key = "\(c.entity)/\(c.recordID)"
             guard seen.insert(key).inserted, let r = model.tables[c.entity].record(c.recordID) else { continue }
             let isNew = changes.contains { if case .create(let e, let x) = $0 { return e == c.entity && x.id == r.id }; return false }
             try validate(r, entity: c.entity, isNew: isNew)
-            for rule in schema.changeRules { if let e = rule(r, isNew ? .create : .update, schema, model) { throw e } }
+            for rule in schema.changeRules { if let e = rule(r, isNew ? .create : .update, schema, self) { throw e } }
         }
     }
 

@@ -167,6 +167,11 @@ extension Schema {
                 FieldSchema("closed", .date, zh: "結案日期", access: .system),
                 FieldSchema("lost_reason", .text, zh: "丟單原因"),
                 FieldSchema("lost_to", .reference("competitor"), zh: "輸給", doc: "the competitor that won a lost deal"),
+                FieldSchema("stage_since", .date, zh: "階段日期", doc: "the day of its last stage move (from the history), else created",
+                            compute: { r, model, _ in
+                                if let d = Rules.lastStageMove(model)[r.id] { return .date(d) }
+                                return r.values[12]
+                            }),
             ],
             states: StateMachine(
                 field: "stage", initial: "qualified",
@@ -182,7 +187,7 @@ extension Schema {
                 guards: ["negotiation": Rules.hasProposal, "won": Rules.hasSignedContract]),
             rules: [Rules.ownerHasRole("owner", ["rep", "manager"]), Rules.ownerHasRole("presales", ["presales"])],
             doc: "Sales opportunities moving through needs analysis, proposal and negotiation to won or lost."),
-    ] + Schema.salesProcess + [
+    ] + Schema.salesProcess + Schema.management + [
         EntitySchema(
             name: "history", plural: "history", zh: "變更記錄", zhHans: "变更记录", chapter: "-", id: .prefix("H"), title: "record",
             fields: [

@@ -54,6 +54,17 @@ extension Rules {
                            hint: ks.isEmpty ? "add contract opportunity=\(r.id), add its lines, then move K… to signed (which wins it)" : "sign it: move \(ks.last!.id) to signed")
     }
 
+    /// The day of each opportunity's last stage move, read from the history.
+    static func lastStageMove(_ model: Model) -> [String: Day] {
+        model.memo("opportunity.stage_since") {
+            var out: [String: Day] = [:]
+            for case let h? in model.history.records where h.values[3] == .text("opportunity") && h.values[5] == .text("stage") {
+                if case .text(let id) = h.values[4], let d = h.values[0].day { out[id] = d }
+            }
+            return out
+        }
+    }
+
     static func lineAmount(_ r: Record) -> Money {
         guard case .int(let q) = r.values[2], case .money(let p) = r.values[3] else { return Money(minor: 0) }
         let gross = p.minor &* q
@@ -114,13 +125,15 @@ extension Rules {
         return nil
     }
 
-    static let lineEditableOnlyInDraft: ChangeRule = { r, _, e, model in
+    static let lineEditableOnlyInDraft: ChangeRule = { r, _, e, m in
+        let model = m.model
         guard case .text(let k) = r.value("contract", in: e), let c = model.table("contract").record(k) else { return nil }
         let st = c.value("status", in: model.table("contract").schema).textValue ?? ""
         return st == "draft" ? nil : DomainError("\(k) is \(st); its lines can change only while it is a draft", field: "contract")
     }
 
-    static let orderNeedsSignedContract: ChangeRule = { r, change, e, model in
+    static let orderNeedsSignedContract: ChangeRule = { r, change, e, m in
+        let model = m.model
         guard change == .create, case .text(let k) = r.value("contract", in: e), let c = model.table("contract").record(k) else { return nil }
         let st = c.value("status", in: model.table("contract").schema).textValue ?? ""
         return signedStates.contains(st) ? nil : DomainError("an order needs a signed contract; \(k) is \(st)", field: "contract")

@@ -128,7 +128,8 @@ public enum ChangeKind: Sendable { case create, update, delete }
 
 /// A rule about changing a record (lines change only in a draft contract): checked for records a
 /// statement creates, changes or deletes, never as a standing invariant.
-public typealias ChangeRule = @Sendable (_ record: Record, _ change: ChangeKind, _ entity: EntitySchema, _ model: Model) -> DomainError?
+/// The rule sees the whole statement (`m.user`, `m.changes`), so it can ask who changed which field.
+public typealias ChangeRule = @Sendable (_ record: Record, _ change: ChangeKind, _ entity: EntitySchema, _ m: Mutation) -> DomainError?
 
 /// A validation over one record after a statement's changes are applied. Returns the error when broken.
 public typealias RecordRule = @Sendable (_ record: Record, _ entity: EntitySchema, _ model: Model) -> DomainError?

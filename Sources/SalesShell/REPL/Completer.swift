@@ -9,7 +9,7 @@ public struct Completer {
 
     var schema: Schema { model.schema }
 
-    static let statementWords = ["add", "set", "delete", "move", "win", "lose", "reopen", "convert", "show", "approve", "let",
+    static let statementWords = ["add", "set", "delete", "move", "win", "lose", "reopen", "convert", "show", "approve", "reject", "open", "let",
                                  "help", "format", "save", "clear", "quit"]
     static let stages = ["where", "sort", "take", "select", "group", "agg", "count"]
     static let exprWords = ["and", "or", "not", "in", "is", "empty", "desc", "asc", "as"] + Period.names
@@ -40,7 +40,7 @@ public struct Completer {
             cands = ["bar", "funnel"]
         } else if prev == "add" && statement.count == 1 {
             cands = schema.entities.filter { !$0.system }.map(\.name)
-        } else if ["set", "show", "delete", "move", "win", "lose", "reopen", "convert", "approve"].contains(first ?? "") && statement.count == 1 {
+        } else if ["set", "show", "delete", "move", "win", "lose", "reopen", "convert", "approve", "reject"].contains(first ?? "") && statement.count == 1 {
             cands = ids(for: first!, prefix: word)
         } else if prev == "to", ["move", "reopen"].contains(first ?? ""), statement.count == 3 {
             cands = states(of: statement[1])

@@ -23,7 +23,7 @@ public struct Renderer {
 
     public init(format: OutputFormat, width: Int?, color: Bool) { self.format = format; self.width = width; self.color = color }
 
-    func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
+    public func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
     func dim(_ s: String) -> String { color ? "\u{1B}[2m\(s)\u{1B}[0m" : s }
 
     public func render(_ t: ResultTable) -> String {
