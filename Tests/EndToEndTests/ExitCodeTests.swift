@@ -88,7 +88,7 @@ struct BadInput: CustomStringConvertible, Sendable {
         let statement = c.statement.replacingOccurrences(of: "$O", with: o)
         let before = try stateDigest(t)
 
-        let r = try onStore(t, ["-c", statement], user: "hua.lin")
+        let r = try onStore(t, ["-c", statement], user: "admin")
         // Nothing changed (counts, history, every record).
         let after = try stateDigest(t)
         #expect(before == after, "the store changed after a refused statement")

@@ -453,15 +453,16 @@ extension DemoData {
             }
         }
 
-        // Appraisals for the last three months: the older ones closed, last month's partly still open (overdue after the 10th).
+        // Appraisals for the three months before last: the older ones closed, the latest partly still open and
+        // overdue. Last month's are left for a manager to open.
         let surveys = model.table("survey")
-        for back in 1...3 {
+        for back in 2...4 {
             let period = Period.month(y, m).shifted(by: -back)
             for r in sales {
                 let superior = r.values[managerIdx].textValue ?? "admin"
                 let a = id("A")
                 put(apprE, a, ["staff": .text(r.id), "period": .period(period), "status": .text("open")], superior, period.end)
-                let stage = back > 1 ? 3 : rng.int(4)
+                let stage = back > 2 ? 3 : rng.int(4)
                 if stage == 0 { continue }
                 let selfScore = Int64(65 + rng.int(35))
                 move(apprE, a, [("self_score", .int(selfScore)), ("status", .text("self_assessed"))], r.id, period.end.adding(days: 2))

@@ -144,7 +144,7 @@ public final class Mutation {
             let has = given.first(where: { $0.field == fi }).map { !$0.value.isBlank } ?? !rec.values[fi].isBlank
             if !has {
                 throw DomainError("\(id) needs \(need) to become \(target)", field: need,
-                                  hint: verb == "lose" ? "lose \(id) reason=\"…\"" : "move \(id) to \(target) \(need)=\"…\"  (or set \(id) \(need)=… first)")
+                                  hint: verb == "lose" || verb == "reject" ? "\(verb) \(id) reason=\"…\"" : "move \(id) to \(target) \(need)=\"…\"  (or set \(id) \(need)=… first)")
             }
         }
         try update(entity: e, id: id, values: given)
@@ -195,6 +195,15 @@ public final class Mutation {
         try update(entity: e, id: id, values: vals)
     }
 
+    /// A record as it was before this statement changed it.
+    func original(entity e: Int, id: String) -> Record? {
+        guard var r = model.tables[e].record(id) else { return nil }
+        for c in changes.reversed() {
+            if case .update(let x, let rid, let f, let old, _) = c, x == e, rid == id { r.values[f] = old }
+        }
+        return r
+    }
+
     /// The fields this statement changed on a record (all of them for a new record).
     public func changedFields(entity e: Int, id: String) -> Set<Int> {
         var out = Set<Int>()
@@ -227,6 +236,7 @@ public final class Mutation {
         for c in changes {
             let schema = model.tables[c.entity].schema
             if case .delete(_, let old) = c {
+                if let e = Permissions.check(old, .delete, entity: schema, user: user, model: model) { throw e }
                 for rule in schema.changeRules { if let e = rule(old, .delete, schema, self) { throw e } }
                 continue
             }
@@ -234,6 +244,10 @@ public final class Mutation {
             guard seen.insert(key).inserted, let r = model.tables[c.entity].record(c.recordID) else { continue }
             let isNew = changes.contains { if case .create(let e, let x) = $0 { return e == c.entity && x.id == r.id }; return false }
             try validate(r, entity: c.entity, isNew: isNew)
+            // Who may: checked on the record as it was (may they touch it?) and as it is (may they make it so?).
+            if !isNew, let before = original(entity: c.entity, id: r.id),
+               let e = Permissions.check(before, .update, entity: schema, user: user, model: model) { throw e }
+            if let e = Permissions.check(r, isNew ? .create : .update, entity: schema, user: user, model: model) { throw e }
             for rule in schema.changeRules { if let e = rule(r, isNew ? .create : .update, schema, self) { throw e } }
         }
     }

@@ -117,7 +117,9 @@ public enum Management {
         let staff = model.table("staff"), ss = staff.schema
         let ae = model.schema.index(of: "appraisal")!
         var opened: [String] = []
-        for case let s? in staff.records {
+        // A manager opens the appraisals of their own reports; an admin everyone's.
+        let scope: (String) -> Bool = model.role(of: m.user) == "manager" ? { Permissions.reportsTo($0, m.user, model) } : { _ in true }
+        for case let s? in staff.records where scope(s.id) {
             guard s.value("active", in: ss) != .bool(false), ["manager", "rep", "presales"].contains(s.value("role", in: ss).textValue ?? "") else { continue }
             if model.records("appraisal", where: "staff", is: s.id).contains(where: { $0.values[1] == .period(period) }) { continue }
             opened.append(try m.create(entity: ae, id: nil, values: [(0, .text(s.id)), (1, .period(period))]))

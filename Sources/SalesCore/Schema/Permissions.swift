@@ -1,0 +1,94 @@
+// Who may change what: one table next to the schema, checked for every change a statement makes.
+
+public struct Permission: Sendable {
+    /// Roles that may create, change and delete these records at all.
+    public let roles: Set<String>
+    /// Paths to the staff member a record belongs to (`opportunity.owner`); reps change only their own
+    /// records, managers also those of the people who report to them. Empty: no ownership check.
+    public let owners: [String]
+    public init(_ roles: Set<String>, owners: [String] = []) { self.roles = roles; self.owners = owners }
+}
+
+public enum Permissions {
+    static let sales: Set<String> = ["manager", "rep", "presales", "admin"]
+
+    /// The permission table. Analysts read everything and change nothing; trainers change only
+    /// training data; reps own their records; managers approve, budget and set targets for their
+    /// own reports; admin sets up the organisation.
+    public static let table: [String: Permission] = [
+        "staff": Permission(["admin"]),
+        "team": Permission(["admin"]),
+        "product": Permission(["admin"]),
+        "setting": Permission(["admin"]),
+        "competitor": Permission(sales),
+        "research": Permission(sales, owners: ["author"]),
+        "customer": Permission(sales, owners: ["owner"]),
+        "lead": Permission(sales, owners: ["owner"]),
+        "opportunity": Permission(sales, owners: ["owner", "presales"]),
+        "visit": Permission(sales, owners: ["staff", "customer.owner", "lead.owner"]),
+        "proposal": Permission(sales, owners: ["author", "opportunity.owner"]),
+        "negotiation": Permission(sales, owners: ["opportunity.owner"]),
+        "contract": Permission(sales, owners: ["opportunity.owner"]),
+        "contract_line": Permission(sales, owners: ["contract.opportunity.owner"]),
+        "order": Permission(sales, owners: ["contract.opportunity.owner"]),
+        "invoice": Permission(sales, owners: ["contract.opportunity.owner"]),
+        "feedback": Permission(sales, owners: ["customer.owner"]),
+        "ticket": Permission(sales, owners: ["engineer", "customer.owner"]),
+        "complaint": Permission(sales, owners: ["handler", "customer.owner"]),
+        "survey": Permission(sales),
+        "target": Permission(["manager", "admin"]),
+        "appraisal": Permission(["manager", "rep", "presales", "admin"], owners: ["staff"]),
+        "budget": Permission(["manager", "admin"]),
+        "expense": Permission(sales, owners: ["staff"]),
+        "risk": Permission(sales, owners: ["owner", "customer.owner", "opportunity.owner"]),
+    ]
+
+    /// Whether `user` may make `change` to `record`; the refusal says which rule and who may.
+    /// Acting as someone who is not a staff member (setting up an empty store) is not restricted.
+    static func check(_ record: Record, _ change: ChangeKind, entity e: EntitySchema, user: String, model: Model) -> DomainError? {
+        let staff = model.table("staff")
+        guard !e.system, let actor = staff.record(user), let role = model.role(of: user) else { return nil }
+        let verb = change == .create ? "add" : (change == .delete ? "delete" : "change")
+        let what = change == .create ? "\(e.plural)" : "\(record.id)"
+        guard let p = table[e.name] else {
+            return role == "admin" ? nil : DomainError("only an admin may \(verb) \(e.plural)")
+        }
+        if !p.roles.contains(role) {
+            let who = p.roles.sorted().joined(separator: ", ")
+            let reason = role == "analyst" ? "analysts read and change nothing" : (role == "trainer" ? "trainers change only training data" : "\(e.plural) are changed by: \(who)")
+            return DomainError("\(user) (\(role)) may not \(verb) \(what): \(reason)")
+        }
+        if role == "admin" || p.owners.isEmpty { return nil }
+        let owners = Set(p.owners.compactMap { owner(record, path: $0, entity: e, model: model) })
+        if owners.isEmpty || owners.contains(user) { return nil }
+        if role == "manager", owners.contains(where: { reportsTo($0, user, model) }) { return nil }
+        _ = actor
+        let names = owners.sorted().joined(separator: " or ")
+        let managers = Set(owners.compactMap { model.superior(of: $0) }).sorted().joined(separator: ", ")
+        return DomainError("\(user) (\(role)) may not \(verb) \(what): it belongs to \(names)",
+                           hint: "\(role == "manager" ? "managers change the records of their own reports; " : "reps change their own records; ")\(names)\(managers.isEmpty ? "" : " or their manager \(managers)") may")
+    }
+
+    /// The staff member at the end of a path of references from the record.
+    static func owner(_ r: Record, path: String, entity: EntitySchema, model: Model) -> String? {
+        var rec = r, es = entity
+        let parts = path.split(separator: ".").map(String.init)
+        for (i, p) in parts.enumerated() {
+            guard let fi = es.fieldIndex(p), case .text(let v) = rec.values[fi] else { return nil }
+            if i == parts.count - 1 { return v }
+            guard let target = es.fields[fi].type.referencedEntity, let next = model.table(target).record(v) else { return nil }
+            rec = next; es = model.table(target).schema
+        }
+        return nil
+    }
+
+    /// Whether `person` is in `manager`'s reporting line (directly or further down).
+    static func reportsTo(_ person: String, _ manager: String, _ model: Model) -> Bool {
+        var cur = model.superior(of: person), steps = 0
+        while let c = cur, steps < 100 {
+            if c == manager { return true }
+            cur = model.superior(of: c); steps += 1
+        }
+        return false
+    }
+}
