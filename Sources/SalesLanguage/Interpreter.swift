@@ -275,6 +275,10 @@ public final class Interpreter {
                       self.schema.entities[e].stateIndex == f else { continue }
                 extra += "; \(other) \(old.display) → \(new.display)"
             }
+            for c in m.changes {
+                guard case .create(let e, let rec) = c else { continue }
+                extra += "; added \(rec.id)\(self.titleSuffix(rec, self.schema.entities[e]))"
+            }
             return "\(id) \(before) → \(state)\(extra)"
         }
     }

@@ -259,11 +259,19 @@ struct Reports {
             g.0 += 1; g.1 = g.1 + o.amount; g.2 = g.2 + Reports.weighted(o)
             groups[m] = g
         }
+        // Revenue targets set for exactly that month (people's monthly plans).
+        var targets: [Period: Money] = [:]
+        for case let g? in model.table("target").records {
+            if case .period(let p) = g.values[2], p.kind == .month, case .money(let m) = g.values[3] { targets[p, default: Money(minor: 0)] = targets[p, default: Money(minor: 0)] + m }
+        }
         let rows = groups.keys.sorted { $0.start < $1.start }.map { m -> [Value] in
             let g = groups[m]!
-            return [.period(m), .int(Int64(g.0)), .money(g.1), .money(g.2)]
+            let target = targets[m]
+            return [.period(m), .int(Int64(g.0)), .money(g.1), .money(g.2), target.map(Value.money) ?? .null,
+                    target.flatMap { $0.minor == 0 ? nil : Value.percent(Percent(basisPoints: g.2.minor * 10000 / $0.minor)) } ?? .null]
         }
-        return .rows([Column("month", .period), Column("count", .int), Column("amount", .money), Column("weighted", .money)], RowBox(rows))
+        return .rows([Column("month", .period), Column("count", .int), Column("amount", .money), Column("weighted", .money),
+                      Column("target", .money), Column("of_target", .percent)], RowBox(rows))
     }
 
     /// Won and lost deals closed in the period, by owner, team or source: win rate, won amount,

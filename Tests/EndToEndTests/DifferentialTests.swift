@@ -105,7 +105,7 @@ struct DifferentialTests {
             WHERE stage IN ('qualified', 'needs', 'proposal', 'negotiation') AND expected_close IS NOT NULL
             GROUP BY 1 ORDER BY 1;
             """).map { [$0[0], $0[1], Self.yuan($0[2]), Self.yuan($0[3])] }
-        let ours = try report("report forecast")
+        let ours = try report("report forecast").map { Array($0.prefix(4)) }
         #expect(!sql.isEmpty)
         #expect(ours == sql)
     }

@@ -187,7 +187,7 @@ extension Schema {
                 guards: ["negotiation": Rules.hasProposal, "won": Rules.hasSignedContract]),
             rules: [Rules.ownerHasRole("owner", ["rep", "manager"]), Rules.ownerHasRole("presales", ["presales"])],
             doc: "Sales opportunities moving through needs analysis, proposal and negotiation to won or lost."),
-    ] + Schema.salesProcess + Schema.management + [
+    ] + Schema.salesProcess + Schema.management + Schema.training + [
         EntitySchema(
             name: "history", plural: "history", zh: "變更記錄", zhHans: "变更记录", chapter: "-", id: .prefix("H"), title: "record",
             fields: [

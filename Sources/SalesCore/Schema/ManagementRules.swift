@@ -103,8 +103,11 @@ public enum Management {
             let mean: Value = scores.isEmpty ? .null : .real((scores.reduce(0, +) / Double(scores.count) * 10).rounded() / 10)
             try m.update(entity: ae, id: id, values: [(6, mean), (11, .text(m.user))])
         }
-        if state == "closed", r.values[10].isNull, let t = total(r, model) {
-            try m.update(entity: ae, id: id, values: [(10, .text(outcomeByGrade[grade(t)]!))])
+        if state == "closed" {
+            if r.values[10].isNull, let t = total(r, model) {
+                try m.update(entity: ae, id: id, values: [(10, .text(outcomeByGrade[grade(t)]!))])
+            }
+            try openTrainingNeeds(m, appraisal: model.tables[ae].record(id)!)
         }
     }
 

@@ -6,7 +6,11 @@ public struct Permission: Sendable {
     /// Paths to the staff member a record belongs to (`opportunity.owner`); reps change only their own
     /// records, managers also those of the people who report to them. Empty: no ownership check.
     public let owners: [String]
-    public init(_ roles: Set<String>, owners: [String] = []) { self.roles = roles; self.owners = owners }
+    /// Roles that need not own the record (trainers, for training data).
+    public let anyRecord: Set<String>
+    public init(_ roles: Set<String>, owners: [String] = [], anyRecord: Set<String> = []) {
+        self.roles = roles; self.owners = owners; self.anyRecord = anyRecord
+    }
 }
 
 public enum Permissions {
@@ -41,6 +45,7 @@ public enum Permissions {
         "budget": Permission(["manager", "admin"]),
         "expense": Permission(sales, owners: ["staff"]),
         "risk": Permission(sales, owners: ["owner", "customer.owner", "opportunity.owner"]),
+        "training_need": Permission(sales.union(["trainer"]), owners: ["staff"], anyRecord: ["trainer"]),
     ]
 
     /// Whether `user` may make `change` to `record`; the refusal says which rule and who may.
@@ -58,7 +63,7 @@ public enum Permissions {
             let reason = role == "analyst" ? "analysts read and change nothing" : (role == "trainer" ? "trainers change only training data" : "\(e.plural) are changed by: \(who)")
             return DomainError("\(user) (\(role)) may not \(verb) \(what): \(reason)")
         }
-        if role == "admin" || p.owners.isEmpty { return nil }
+        if role == "admin" || p.owners.isEmpty || p.anyRecord.contains(role) { return nil }
         let owners = Set(p.owners.compactMap { owner(record, path: $0, entity: e, model: model) })
         if owners.isEmpty || owners.contains(user) { return nil }
         if role == "manager", owners.contains(where: { reportsTo($0, user, model) }) { return nil }
