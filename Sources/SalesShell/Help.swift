@@ -24,6 +24,7 @@ struct Help {
         ("open", "open appraisals PERIOD", "Open the month's or year's appraisals for every manager, rep and presales engineer.", "open appraisals 2026-10"),
         ("approve", "approve ID", "Approve as the acting user, when a rule needs it (a discount over the limit needs the owner's manager).", "approve N12"),
         ("let", "let NAME = EXPR", "Bind a value to $NAME for later statements.", "let big = 500k"),
+        ("warnings", "warnings [NAME]", "The early warnings of chapter 6.3, each with the records that trip it.", "warnings stale_opportunities"),
         ("format", "format [table|csv|tsv|json|markdown]", "Show or set the output format.", "format csv"),
         ("save", "save", "Rewrite the snapshot now (it is also rewritten on exit and when the journal grows).", "save"),
         ("clear", "clear", "Clear the screen.", "clear"),
@@ -33,6 +34,7 @@ struct Help {
 
     func text(for words: [String]) -> String {
         guard let topic = words.first?.lowercased() else { return overview() }
+        if topic == "warnings" || topic == "warning" { return warnings() }
         if let s = Help.statements.first(where: { $0.name == topic }) {
             return "\(s.usage)\n  \(s.text)\n  example: \(s.example)\n"
         }
@@ -42,11 +44,12 @@ struct Help {
         case "entities": return entities()
         case "queries", "query", "where", "sort", "take", "select", "group", "agg", "count": return queries()
         case "report", "reports", "chart": return reports()
+        case "warnings", "warning": return warnings()
         case "expressions", "operators": return expressions()
         case "dates", "periods", "durations": return dates()
         case "functions": return functions()
         default:
-            let all = Help.statements.map(\.name) + schema.entityNames + ["statements", "entities", "queries", "reports", "expressions", "dates", "functions"]
+            let all = Help.statements.map(\.name) + schema.entityNames + ["statements", "entities", "queries", "reports", "warnings", "expressions", "dates", "functions"]
             return "no help on '\(topic)'" + (Suggest.nearest(topic, in: all).map { "; did you mean '\($0)'?" } ?? "") + "\n"
         }
     }
@@ -58,7 +61,8 @@ struct Help {
         Statements (help STATEMENT for more):
         \(Help.statements.map { "  \($0.usage.padded(38)) \($0.text.firstSentence)" }.joined(separator: "\n"))
 
-        Reports (help reports): report pipeline · funnel · forecast · winrate · leads · followups, then | chart bar
+        Reports (help reports): report pipeline · funnel · forecast · winrate · leads · followups · kpi · budget · spend · risks
+        Warnings (help warnings): warnings [NAME]
 
         Queries: an entity, then stages joined by |
           opportunities | where stage = negotiation | sort amount desc | take 5
@@ -151,6 +155,10 @@ struct Help {
         report leads [PERIOD]        leads by source: qualified, converted, conversion
         report followups             customers due a follow-up visit (strategic every 90 days, key every 180;
                                      settings followup_days_TIER change it)
+        report kpi PERIOD [team=ID|staff=ID]   each sales person's KPIs and a total (also kpi_revenue(P) … in queries)
+        report budget YEAR [team=ID] budgets: spent, pending, remaining, % used, straight-line projection
+        report spend YEAR [team=ID]  approved spending by month (… | chart bar)
+        report risks                 open risks as a 5 × 5 matrix
         Reports are queries: report pipeline | where count > 10 | sort weighted desc, and --format csv exports them.
         … | chart bar                a bar chart of the last figure by the first label
         … | chart funnel             centred bars, for report funnel
@@ -160,6 +168,10 @@ struct Help {
           opportunities | where stage = won | group owner.team | agg sum(amount) as revenue | chart bar
 
         """
+    }
+
+    func warnings() -> String {
+        "warnings [NAME] runs the early warnings; each is a query:\n\n" + Warnings.all.map { "  \($0.name)\n    \($0.why)\n    \($0.query)\n" }.joined(separator: "\n")
     }
 
     func expressions() -> String {
