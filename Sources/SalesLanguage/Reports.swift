@@ -6,7 +6,7 @@ struct Reports {
     let source: Source
     let ctx: EvalContext
 
-    static let names = ["pipeline", "funnel", "forecast", "winrate", "leads", "followups", "kpi", "budget", "spend", "risks"]
+    static let names = ["pipeline", "funnel", "forecast", "winrate", "leads", "followups", "kpi", "budget", "spend", "risks", "risk_list"]
     /// The `key=value` options each report takes.
     static let options: [String: [String]] = ["winrate": ["by"], "kpi": ["team", "staff"], "budget": ["team"], "spend": ["team"]]
     static let openStages = ["qualified", "needs", "proposal", "negotiation"]
@@ -55,6 +55,7 @@ struct Reports {
         case "budget", "budgets": return try budget(year(period ?? requirePeriod(call), call), team: opts["team"])
         case "spend": return try spend(year(period ?? requirePeriod(call), call), team: opts["team"])
         case "risks": return riskMatrix()
+        case "risk_list", "risklist": return riskList()
         default:
             throw Diagnostic("unknown report '\(call.name)'", at: source.location(of: call.nameSpan),
                              hint: Suggest.nearest(call.name, in: Reports.names).map { "did you mean '\($0)'?" } ?? "reports: \(Reports.names.joined(separator: ", "))")
@@ -158,6 +159,19 @@ struct Reports {
         }
         let rows = (1...5).reversed().map { l in [Value.int(Int64(l))] + (1...5).map { Value.int(Int64(counts[l - 1][$0 - 1])) } }
         return .rows([Column("likelihood", .int)] + (1...5).map { Column("impact_\($0)", .int) }, RowBox(rows))
+    }
+
+    /// Open risks from the most to the least severe.
+    func riskList() -> Relation {
+        let t = model.table("risk"), s = t.schema
+        let cols = ["id", "level", "score", "kind", "description", "owner", "review", "status"]
+        let fi = cols.dropFirst().map { s.fieldIndex($0)! }
+        var rows: [[Value]] = []
+        for case let r? in t.records where r.values[s.stateIndex!] != .text("closed") {
+            rows.append([.text(r.id)] + fi.map { model.value(r, $0, of: s, today: ctx.today) })
+        }
+        rows.sort { Value.compare($0[2], $1[2]) > 0 || (Value.compare($0[2], $1[2]) == 0 && naturalCompare($0[0].display, $1[0].display) < 0) }
+        return .rows([Column("id", .reference("risk"))] + fi.map { Column(s.fields[$0].name, s.fields[$0].type) }, RowBox(rows))
     }
 
     // MARK: opportunity access

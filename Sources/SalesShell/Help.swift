@@ -159,6 +159,7 @@ struct Help {
         report budget YEAR [team=ID] budgets: spent, pending, remaining, % used, straight-line projection
         report spend YEAR [team=ID]  approved spending by month (… | chart bar)
         report risks                 open risks as a 5 × 5 matrix
+        report risk_list             open risks by level, the most severe first
         Reports are queries: report pipeline | where count > 10 | sort weighted desc, and --format csv exports them.
         … | chart bar                a bar chart of the last figure by the first label
         … | chart funnel             centred bars, for report funnel
