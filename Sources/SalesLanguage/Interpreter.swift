@@ -162,7 +162,11 @@ public final class Interpreter {
             }
             return try mutate(stmt, source, [], at: span) { m in
                 let ids = try Management.openAppraisals(m, period: p)
-                return ids.isEmpty ? "every appraisal for \(p) is already open" : "opened \(ids.count) appraisals for \(p): \(ids.first!)…\(ids.last!)"
+                switch ids.count {
+                case 0: return "every appraisal for \(p) is already open"
+                case 1: return "opened 1 appraisal for \(p): \(ids[0])"
+                default: return "opened \(ids.count) appraisals for \(p): \(ids.first!)…\(ids.last!)"
+                }
             }
         case .convert(let id, let span, let assigns):
             let (t, _) = try locate(id, span, source)

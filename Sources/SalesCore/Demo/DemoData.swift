@@ -474,7 +474,9 @@ extension DemoData {
                                 ("customer_score", customer), ("reviewer", .text(superior)), ("status", .text("reviewed"))], superior, period.end.adding(days: 7))
                 if stage == 2 { continue }
                 if let rec = model.tables[apprE].record(a), let t = Management.total(rec, model) {
-                    move(apprE, a, [("outcome", .text(Management.outcomeByGrade[Management.grade(t)]!)), ("status", .text("closed"))], superior, period.end.adding(days: 8))
+                    let g = Management.grade(t)
+                    move(apprE, a, [("outcome", .text(Management.outcomeByGrade[g]!)), ("closed_total", .real(t)),
+                                    ("closed_bonus", .money(Management.bonus(g, model))), ("status", .text("closed"))], superior, period.end.adding(days: 8))
                 }
             }
         }

@@ -45,6 +45,19 @@ public final class Table {
 
     func set(slot: Int, field: Int, _ v: Value) { records[slot]!.values[field] = v }
 
+    /// Puts a deleted record back where it was, so undoing a delete keeps the listing order.
+    func restore(_ r: Record, at slot: Int) {
+        if slot < records.count, records[slot] == nil {
+            records[slot] = r
+        } else if slot == records.count {
+            records.append(r)
+        } else {
+            insert(r); return
+        }
+        index[r.id] = slot
+        count += 1
+    }
+
     @discardableResult
     func remove(_ id: String) -> Record? {
         guard let s = index.removeValue(forKey: id), let r = records[s] else { return nil }
@@ -147,12 +160,13 @@ public final class Model {
         }
     }
 
-    func undo(_ c: Change) {
+    func undo(_ c: Change, slot: Int? = nil) {
         version &+= 1
         switch c {
         case .create(let e, let r): tables[e].remove(r.id)
         case .update(let e, let id, let f, let old, _): tables[e].set(slot: tables[e].slot(of: id)!, field: f, old)
-        case .delete(let e, let r): tables[e].insert(r)
+        case .delete(let e, let r):
+            if let slot { tables[e].restore(r, at: slot) } else { tables[e].insert(r) }
         }
     }
 

@@ -14,13 +14,21 @@ public final class Mutation {
     public func transaction(at time: Timestamp) -> Transaction { Transaction(user: user, time: time, changes: changes) }
 
     public func rollback() {
-        for c in changes.reversed() { model.undo(c) }
+        for (i, c) in changes.enumerated().reversed() { model.undo(c, slot: deletedSlots[i]) }
+        deletedSlots.removeAll()
         for (e, n) in savedNumbers { model.tables[e].nextNumber = n }
         changes.removeAll()
         savedNumbers.removeAll()
     }
 
-    private func record(_ c: Change) { model.apply(c); changes.append(c) }
+    /// Where each deleted record stood, by change index, to put it back there on rollback.
+    private var deletedSlots: [Int: Int] = [:]
+
+    private func record(_ c: Change) {
+        if case .delete(let e, let r) = c, let s = model.tables[e].slot(of: r.id) { deletedSlots[changes.count] = s }
+        model.apply(c)
+        changes.append(c)
+    }
 
     // MARK: primitive changes
 

@@ -38,7 +38,7 @@ extension Schema {
                 FieldSchema("new_customers", .int, zh: "新客戶數", range: 0...1_000_000, listed: true),
                 FieldSchema("visits", .int, zh: "拜訪數", range: 0...1_000_000, listed: true),
             ],
-            rules: [Rules.exactlyOne("staff", "team")],
+            rules: [Rules.exactlyOne("staff", "team"), Management.oneTargetPerPeriod],
             changeRules: [Management.targetSetByManager],
             doc: "Sales plans: revenue, new customers and visits for a staff member or a team over a period, set by their manager."),
         EntitySchema(
@@ -56,7 +56,10 @@ extension Schema {
                 FieldSchema("grade", .text, zh: "等級", listed: true, doc: "A ≥ 90, B ≥ 75, C ≥ 60, D below",
                             compute: { r, model, _ in Management.total(r, model).map { .text(Management.grade($0)) } ?? .null }),
                 FieldSchema("bonus", .money, zh: "績效獎金", listed: true, doc: "by grade (settings bonus_A … bonus_D)",
-                            compute: { r, model, _ in Management.total(r, model).map { .money(Management.bonus(Management.grade($0), model)) } ?? .null }),
+                            compute: { r, model, _ in
+                                if case .money(let frozen) = r.values[15] { return .money(frozen) }
+                                return Management.total(r, model).map { .money(Management.bonus(Management.grade($0), model)) } ?? .null
+                            }),
                 FieldSchema("outcome", .enumeration(Enums.outcome), zh: "結果應用", doc: "follows the grade unless given"),
                 FieldSchema("reviewer", .reference("staff"), zh: "評核人", access: .system),
                 FieldSchema("due", .date, zh: "截止日", doc: "monthly: the 10th of the next month; annual: 31 January",
@@ -66,6 +69,8 @@ extension Schema {
                                 guard let d = Management.due(r), ["open", "self_assessed"].contains(r.values[2].textValue ?? "") else { return .bool(false) }
                                 return .bool(today > d)
                             }),
+                FieldSchema("closed_total", .real, zh: "結案總分", access: .system, doc: "the total as it stood at the close"),
+                FieldSchema("closed_bonus", .money, zh: "結案獎金", access: .system, doc: "the bonus as it stood at the close"),
             ],
             states: StateMachine(field: "status", initial: "open",
                                  transitions: ["open": ["self_assessed"], "self_assessed": ["reviewed"], "reviewed": ["closed"], "closed": []],

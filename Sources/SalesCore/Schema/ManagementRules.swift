@@ -10,6 +10,12 @@ extension Rules {
     }
 }
 
+extension Mutation {
+    /// Acting as someone who is not a staff member (setting up a store): no role rules apply.
+    var actsAsStaff: Bool { model.table("staff").contains(user) }
+    var actsAsAdmin: Bool { !actsAsStaff || model.role(of: user) == "admin" }
+}
+
 extension Model {
     func staffField(_ id: String, _ field: String) -> Value {
         let t = table("staff")
@@ -31,6 +37,7 @@ public enum Management {
     /// Weighted self, superior and customer scores; without surveys the customer part is left out
     /// and the other weights count in proportion.
     static func total(_ r: Record, _ model: Model) -> Double? {
+        if r.values.count > 14, case .real(let frozen) = r.values[14] { return frozen }
         guard case .int(let selfScore) = r.values[3], case .int(let sup) = r.values[4] else { return nil }
         let (ws, wp, wc) = weights(model)
         var sum = ws * Double(selfScore) + wp * Double(sup), weight = ws + wp
@@ -71,21 +78,39 @@ public enum Management {
 
     /// The self score is the staff member's own; the superior's score and teamwork, and the review, are their superior's.
     static let appraisalScoresByRightPerson: ChangeRule = { r, change, e, m in
-        guard change == .update || change == .create, case .text(let staff) = r.values[0] else { return nil }
-        let changed = m.changedFields(entity: m.model.schema.index(of: "appraisal")!, id: r.id)
+        guard case .text(let staff) = r.values[0] else { return nil }
+        let ae = m.model.schema.index(of: "appraisal")!
         // Whoever has no superior (the head of sales) is reviewed by an admin.
-        let superior = m.model.superior(of: staff) ?? (m.model.role(of: m.user) == "admin" ? m.user : nil)
-        if changed.contains(3), m.user != staff {
-            return DomainError("only \(staff) gives their own self score; you are \(m.user)", field: "self_score")
+        let superior = m.model.superior(of: staff) ?? (m.actsAsAdmin ? m.user : nil)
+        if change == .delete {
+            if r.values[2] != .text("open") { return DomainError("\(r.id) is \(r.values[2].display); only an open appraisal can be deleted") }
+            return m.user == superior || m.actsAsAdmin ? nil : DomainError("only \(superior ?? "the superior") or an admin deletes \(r.id)")
         }
-        for f in [4, 5] where changed.contains(f) && m.user != superior {
-            return DomainError("only \(superior ?? "the superior") (the superior of \(staff)) gives the \(e.fields[f].name.replacingUnderscores)", field: e.fields[f].name)
-        }
+        let changed = m.changedFields(entity: ae, id: r.id)
+        let before = m.original(entity: ae, id: r.id)?.values[2].textValue ?? "open"
         if changed.contains(2), let st = r.values[2].textValue {
             if st == "self_assessed", m.user != staff { return DomainError("\(staff) assesses themselves; you are \(m.user)", field: "status") }
             if st == "reviewed" || st == "closed", m.user != superior {
                 return DomainError("the review is by \(superior ?? "the superior") (the superior of \(staff)); you are \(m.user)", field: "status")
             }
+        }
+        if change == .update, before == "closed", !changed.subtracting([14, 15]).isEmpty {
+            return DomainError("\(r.id) is closed; its scores, grade and outcome stand")
+        }
+        if change == .update, changed.contains(0) || changed.contains(1), before != "open" {
+            return DomainError("\(r.id) is \(before); its staff and period are fixed once it is under way")
+        }
+        if changed.contains(3), before != "open" && before != "self_assessed" {
+            return DomainError("\(r.id) is \(before); the self score is fixed after the review", field: "self_score")
+        }
+        if changed.contains(10), m.user != superior {
+            return DomainError("only \(superior ?? "the superior") (the superior of \(staff)) records the outcome", field: "outcome")
+        }
+        if changed.contains(3), m.user != staff {
+            return DomainError("only \(staff) gives their own self score; you are \(m.user)", field: "self_score")
+        }
+        for f in [4, 5] where changed.contains(f) && m.user != superior {
+            return DomainError("only \(superior ?? "the superior") (the superior of \(staff)) gives the \(e.fields[f].name.replacingUnderscores)", field: e.fields[f].name)
         }
         return nil
     }
@@ -104,8 +129,11 @@ public enum Management {
             try m.update(entity: ae, id: id, values: [(6, mean), (11, .text(m.user))])
         }
         if state == "closed" {
-            if r.values[10].isNull, let t = total(r, model) {
-                try m.update(entity: ae, id: id, values: [(10, .text(outcomeByGrade[grade(t)]!))])
+            if let t = total(r, model) {
+                // The figures stand as they were at the close, whatever the settings become.
+                var vals: [(field: Int, value: Value)] = [(14, .real(t)), (15, .money(bonus(grade(t), model)))]
+                if r.values[10].isNull { vals.append((10, .text(outcomeByGrade[grade(t)]!))) }
+                try m.update(entity: ae, id: id, values: vals)
             }
             try openTrainingNeeds(m, appraisal: model.tables[ae].record(id)!)
         }
@@ -113,6 +141,9 @@ public enum Management {
 
     /// Opens the period's appraisals for every active manager, rep and presales engineer who has none.
     public static func openAppraisals(_ m: Mutation, period: Period) throws -> [String] {
+        if m.actsAsStaff, !["manager", "admin"].contains(m.model.role(of: m.user) ?? "") {
+            throw DomainError("appraisals are opened by managers (for their reports) or an admin; you are \(m.user) (\(m.model.role(of: m.user) ?? "?"))")
+        }
         guard period.kind == .month || period.kind == .year else {
             throw DomainError("appraisals are monthly or annual, not for \(period)", hint: "open appraisals 2026-10 or open appraisals 2026")
         }
@@ -121,7 +152,7 @@ public enum Management {
         let ae = model.schema.index(of: "appraisal")!
         var opened: [String] = []
         // A manager opens the appraisals of their own reports; an admin everyone's.
-        let scope: (String) -> Bool = model.role(of: m.user) == "manager" ? { Permissions.reportsTo($0, m.user, model) } : { _ in true }
+        let scope: (String) -> Bool = m.actsAsStaff && model.role(of: m.user) == "manager" ? { Permissions.reportsTo($0, m.user, model) } : { _ in true }
         for case let s? in staff.records where scope(s.id) {
             guard s.value("active", in: ss) != .bool(false), ["manager", "rep", "presales"].contains(s.value("role", in: ss).textValue ?? "") else { continue }
             if model.records("appraisal", where: "staff", is: s.id).contains(where: { $0.values[1] == .period(period) }) { continue }
@@ -171,16 +202,25 @@ public enum Management {
 
     /// Budgets are set by the team's manager or an admin.
     static let budgetSetByManager: ChangeRule = { r, _, _, m in
-        if m.model.role(of: m.user) == "admin" { return nil }
+        if m.actsAsAdmin { return nil }
         let teamManager = m.model.table("team").record(r.values[1].textValue ?? "")?.values[1].textValue
         if m.user == teamManager { return nil }
         return DomainError("budgets are set by \(teamManager ?? "the team's manager") (manager of \(r.values[1].display)) or an admin; you are \(m.user)")
     }
 
+    static let oneTargetPerPeriod: RecordRule = { r, _, model in
+        let dup = model.table("target").records.first { o in
+            guard let o, o.id != r.id else { return false }
+            return o.values[0] == r.values[0] && o.values[1] == r.values[1] && o.values[2] == r.values[2]
+        }
+        if let d = dup ?? nil { return DomainError("\((r.values[0].isNull ? r.values[1] : r.values[0]).display) already has target \(d.id) for \(r.values[2].display)", field: "period", hint: "change it: set \(d.id) revenue=…") }
+        return nil
+    }
+
     /// Targets are set by a manager for their own reports or team, never for themselves.
     static let targetSetByManager: ChangeRule = { r, _, _, m in
         let model = m.model
-        if model.role(of: m.user) == "admin" { return nil }
+        if m.actsAsAdmin { return nil }
         if case .text(let s) = r.values[0] {
             if s == m.user { return DomainError("nobody sets their own target; \(model.superior(of: s) ?? "your superior") sets it", field: "staff") }
             if model.superior(of: s) != m.user {
@@ -197,7 +237,11 @@ public enum Management {
     /// rejecting it is the superior's.
     static let claimsAreTheClaimants: ChangeRule = { r, change, _, m in
         guard case .text(let claimant) = r.values[0] else { return nil }
-        let isAdmin = m.model.role(of: m.user) == "admin"
+        let isAdmin = m.actsAsAdmin
+        if change == .delete {
+            if r.values[5] != .text("submitted") { return DomainError("\(r.id) is \(r.values[5].display); only a claim still submitted can be withdrawn") }
+            return m.user == claimant || isAdmin ? nil : DomainError("only \(claimant) withdraws their claim")
+        }
         let changed = m.changedFields(entity: m.model.schema.index(of: "expense")!, id: r.id)
         if change == .create, m.user != claimant, !isAdmin {
             return DomainError("claims are filed by the claimant; you are \(m.user), not \(claimant)", field: "staff")
@@ -207,7 +251,7 @@ public enum Management {
             if r.values[5] != .text("submitted") { return DomainError("\(r.id) is \(r.values[5].display); a decided claim cannot be changed") }
         }
         if changed.contains(5), r.values[5] == .text("rejected") {
-            let superior = m.model.superior(of: claimant)
+            let superior = m.model.superior(of: claimant) ?? (isAdmin ? m.user : nil)
             if m.user == claimant { return DomainError("nobody decides their own claim; \(superior ?? "your superior") does") }
             if m.user != superior { return DomainError("only \(superior ?? "the superior") (the superior of \(claimant)) decides \(r.id); you are \(m.user)") }
         }
@@ -228,8 +272,11 @@ public enum Management {
         let ee = model.schema.index(of: "expense")!
         guard let e = model.tables[ee].record(id), case .text(let claimant) = e.values[0] else { throw DomainError("no expense \(id)") }
         guard e.values[5] == .text("submitted") else { throw DomainError("\(id) is \(e.values[5].display), not waiting for approval") }
-        let superior = model.superior(of: claimant)
-        if m.user == claimant { throw DomainError("nobody approves their own claim", hint: superior.map { "\($0) approves it" }) }
+        if m.user == claimant {
+            throw DomainError("nobody approves their own claim", hint: model.superior(of: claimant).map { "\($0) approves it" } ?? "another admin approves it")
+        }
+        // Whoever has no superior (the head of sales) has their claims decided by an admin.
+        let superior = model.superior(of: claimant) ?? (m.actsAsAdmin ? m.user : nil)
         guard m.user == superior else {
             throw DomainError("only \(superior ?? "the superior") (the superior of \(claimant)) approves \(id); you are \(m.user)")
         }

@@ -60,8 +60,17 @@ public enum Permissions {
         }
         if !p.roles.contains(role) {
             let who = p.roles.sorted().joined(separator: ", ")
-            let reason = role == "analyst" ? "analysts read and change nothing" : (role == "trainer" ? "trainers change only training data" : "\(e.plural) are changed by: \(who)")
-            return DomainError("\(user) (\(role)) may not \(verb) \(what): \(reason)")
+            let reason = role == "analyst" ? "analysts read and change nothing" : (role == "trainer" ? "trainers change only training data" : "\(e.plural) are changed by \(who)")
+            // Who may instead: the record's owners and their managers, else the roles that may.
+            let owners = Set(p.owners.compactMap { owner(record, path: $0, entity: e, model: model) }).sorted()
+            var hint: String? = nil
+            if !owners.isEmpty {
+                let managers = Set(owners.compactMap { model.superior(of: $0) }).sorted()
+                hint = "\(owners.joined(separator: " or "))\(managers.isEmpty ? "" : " or their manager \(managers.joined(separator: ", "))") may"
+            } else if role == "analyst" || role == "trainer" {
+                hint = "\(e.plural) are changed by \(who)"
+            }
+            return DomainError("\(user) (\(role)) may not \(verb) \(what): \(reason)", hint: hint)
         }
         if role == "admin" || p.owners.isEmpty || p.anyRecord.contains(role) { return nil }
         let owners = Set(p.owners.compactMap { owner(record, path: $0, entity: e, model: model) })

@@ -113,16 +113,31 @@ extension Rules {
     }
 
     /// Settings the rules read must hold values they can read.
+    static let settingKinds: [String: String] = [
+        "discount_limit": "percent", "budget_alert": "percent", "appraisal_weights": "weights",
+        "bonus_A": "money", "bonus_B": "money", "bonus_C": "money", "bonus_D": "money",
+        "stale_days": "days", "complaint_days": "days",
+        "followup_days_strategic": "days", "followup_days_key": "days", "followup_days_standard": "days",
+    ]
+
     static let knownSetting: RecordRule = { r, _, _ in
-        let v = r.values[0].textValue ?? ""
-        if r.id == "discount_limit" {
-            guard let p = Percent.parse(v), p.basisPoints >= 0, p.basisPoints <= 10000 else {
-                return DomainError("discount_limit must be a percentage such as 20%, not '\(v)'", field: "value")
-            }
-        } else if r.id.hasPrefix("followup_days_") {
-            guard let d = Int(v), d >= 0 else { return DomainError("\(r.id) must be a number of days, not '\(v)'", field: "value") }
+        let v = (r.values[0].textValue ?? "").trimmingSpaces
+        guard let kind = settingKinds[r.id] else {
+            return DomainError("there is no setting '\(r.id)'", hint: Suggest.nearest(r.id, in: settingKinds.keys.sorted()).map { "did you mean '\($0)'?" }
+                               ?? "settings: \(settingKinds.keys.sorted().joined(separator: ", "))")
         }
-        return nil
+        let ok: Bool
+        var example = ""
+        switch kind {
+        case "percent": ok = Percent.parse(String(v)).map { $0.basisPoints >= 0 && $0.basisPoints <= 10000 } ?? false; example = "20%"
+        case "money": ok = Money.parse(String(v)).map { $0.minor >= 0 } ?? false; example = "5000"
+        case "days": ok = Int(v).map { $0 >= 0 } ?? false; example = "60"
+        default:
+            let parts = v.split(separator: "/").map { Double($0) }
+            ok = parts.count == 3 && parts.allSatisfy { ($0 ?? -1) >= 0 } && parts.reduce(0) { $0 + ($1 ?? 0) } == 100
+            example = "20/50/30 (self/superior/customer, summing to 100)"
+        }
+        return ok ? nil : DomainError("\(r.id) must be \(kind == "days" ? "a number of days" : (kind == "weights" ? "three weights" : "a \(kind == "money" ? "sum of money" : "percentage")")) such as \(example), not '\(v)'", field: "value")
     }
 
     static let lineEditableOnlyInDraft: ChangeRule = { r, _, e, m in
