@@ -55,10 +55,10 @@ enum Arithmetic {
             }
         case let (.money(m), .real(d)), let (.real(d), .money(m)):
             switch op {
-            case "*": return .money(Money(minor: Int64((Double(m.minor) * d).rounded())))
-            case "/": return a.isMoney ? (d == 0 ? .null : .money(Money(minor: Int64((Double(m.minor) / d).rounded())))) : .real(d / (Double(m.minor) / 100))
+            case "*": return Money.rounding(Double(m.minor) * d).map(Value.money) ?? .null
+            case "/": return a.isMoney ? (d == 0 ? .null : Money.rounding(Double(m.minor) / d).map(Value.money) ?? .null) : .real(d / (Double(m.minor) / 100))
             default:
-                let delta = Money(minor: Int64((d * 100).rounded()))
+                guard let delta = Money.rounding(d * 100) else { return .null }
                 return .money(op == "+" ? m + delta : (a.isMoney ? m - delta : delta - m))
             }
         case let (.int(x), .int(y)):
@@ -72,11 +72,11 @@ enum Arithmetic {
             return .percent(Percent(basisPoints: op == "+" ? x.basisPoints + y.basisPoints : x.basisPoints - y.basisPoints))
         case let (.date(x), .date(y)) where op == "-":
             return .duration(Duration(days: x.raw - y.raw))
-        case let (.date(d), .duration(u)): return .date(op == "+" ? d.adding(u) : d.subtracting(u))
-        case let (.duration(u), .date(d)) where op == "+": return .date(d.adding(u))
+        case let (.date(d), .duration(u)): return d.checkedAdding(u, negate: op == "-").map(Value.date) ?? .null
+        case let (.duration(u), .date(d)) where op == "+": return d.checkedAdding(u).map(Value.date) ?? .null
         case let (.duration(x), .duration(y)):
-            return .duration(op == "+" ? Duration(months: x.months + y.months, days: x.days + y.days)
-                                       : Duration(months: x.months - y.months, days: x.days - y.days))
+            return .duration(op == "+" ? Duration(months: x.months &+ y.months, days: x.days &+ y.days)
+                                       : Duration(months: x.months &- y.months, days: x.days &- y.days))
         case let (.text(x), .text(y)) where op == "+": return .text(x + y)
         default:
             guard let x = a.numeric, let y = b.numeric else { return .null }

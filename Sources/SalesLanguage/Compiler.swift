@@ -414,7 +414,7 @@ struct ExprCompiler {
             let g = c.eval
             return Compiled(type: c.type == .real ? .int : c.type, eval: { i in
                 switch g(i) {
-                case .real(let d): return .int(Int64(d.rounded()))
+                case .real(let d): return d.isFinite && abs(d) < 9e18 ? .int(Int64(d.rounded())) : .null
                 case .money(let m): return .money(Money(minor: Arithmetic.roundDiv(m.minor, 100) * 100))
                 case let v: return v
                 }
@@ -458,12 +458,14 @@ struct ExprCompiler {
              (.period, .period), (.duration, .duration), (.timestamp, .timestamp), (.real, .real):
             return v
         case (.money, .int(let i)): return .money(Money(yuan: i))
-        case (.money, .real(let d)): return .money(Money(minor: Int64((d * 100).rounded())))
+        case (.money, .real(let d)): guard let m = Money.rounding(d * 100) else { throw fail() }; return .money(m)
         case (.money, .text(let s)): guard let m = Money.parse(s) else { throw fail() }; return .money(m)
         case (.percent, .int(let i)): return .percent(Percent(whole: i))
-        case (.percent, .real(let d)): return .percent(Percent(basisPoints: Int64((d * 100).rounded())))
+        case (.percent, .real(let d)):
+            guard (d * 100).isFinite, abs(d) < 1e12 else { throw fail() }
+            return .percent(Percent(basisPoints: Int64((d * 100).rounded())))
         case (.percent, .text(let s)): guard let p = Percent.parse(s) else { throw fail() }; return .percent(p)
-        case (.int, .real(let d)) where d == d.rounded(): return .int(Int64(d))
+        case (.int, .real(let d)) where d == d.rounded() && abs(d) < 9e18: return .int(Int64(d))
         case (.int, .text(let s)): guard let i = Int64(s.trimmingCharacters()) else { throw fail() }; return .int(i)
         case (.real, .int(let i)): return .real(Double(i))
         case (.date, .text(let s)): guard let d = Day.parse(s.trimmingCharacters()) else { throw fail() }; return .date(d)

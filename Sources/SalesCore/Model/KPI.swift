@@ -36,7 +36,10 @@ public struct KPI: Sendable {
                                "win_rate", "avg_cycle", "pipeline", "target", "attainment"]
 
     public func value(_ name: String) -> Value {
-        func pct(_ d: Double?) -> Value { d.map { .percent(Percent(basisPoints: Int64(($0 * 10000).rounded()))) } ?? .null }
+        func pct(_ d: Double?) -> Value {
+            guard let d, d.isFinite, abs(d) < 1e12 else { return .null }
+            return .percent(Percent(basisPoints: Int64((d * 10000).rounded())))
+        }
         func real(_ d: Double?) -> Value { d.map { .real(($0 * 100).rounded() / 100) } ?? .null }
         switch name {
         case "revenue": return .money(revenue)

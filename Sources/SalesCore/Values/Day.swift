@@ -45,14 +45,33 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
     }
 
-    public func adding(days: Int) -> Day { Day(raw: raw + Int32(days)) }
+    /// The first and last days salesh represents (years 1 to 9999).
+    public static let first = Day(year: 1, month: 1, day: 1)!
+    public static let last = Day(year: 9999, month: 12, day: 31)!
 
-    /// Adds calendar months, clamping the day to the target month's length (Jan 31 + 1mo = Feb 28).
+    /// Adds days, staying within years 1 to 9999.
+    public func adding(days: Int) -> Day {
+        Day(raw: Int32(max(Int(Day.first.raw), min(Int(Day.last.raw), Int(raw) + days))))
+    }
+
+    /// Adds calendar months, clamping the day to the target month's length (Jan 31 + 1mo = Feb 28)
+    /// and the year to 1…9999.
     public func adding(months: Int) -> Day {
         let (y, m, d) = components
-        let total = y * 12 + (m - 1) + months
+        let total = max(12, min(9999 * 12 + 11, y * 12 + (m - 1) + max(-200_000, min(200_000, months))))
         let ny = total / 12, nm = total % 12 + 1
         return Day(year: ny, month: nm, day: min(d, Day.daysIn(year: ny, month: nm)))!
+    }
+
+    /// Date arithmetic that refuses to leave years 1 to 9999 (nil) instead of clamping.
+    public func checkedAdding(_ d: Duration, negate: Bool = false) -> Day? {
+        let months = Int(d.months) * (negate ? -1 : 1), days = Int(d.days) * (negate ? -1 : 1)
+        let (y, m, _) = components
+        let total = y * 12 + (m - 1) + months
+        guard total >= 12, total <= 9999 * 12 + 11 else { return nil }
+        let r = Int(adding(months: months).raw) + days
+        guard r >= Int(Day.first.raw), r <= Int(Day.last.raw) else { return nil }
+        return Day(raw: Int32(r))
     }
 
     /// The day containing a Unix time in milliseconds, in UTC shifted by `offsetSeconds`.

@@ -2,7 +2,18 @@
 public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var minor: Int64
     public init(minor: Int64) { self.minor = minor }
-    public init(yuan: Int64) { minor = yuan * 100 }
+    /// Whole yuan; saturates at the largest amount rather than overflowing.
+    public init(yuan: Int64) {
+        let (v, o) = yuan.multipliedReportingOverflow(by: 100)
+        minor = o ? (yuan < 0 ? Int64.min : Int64.max) : v
+    }
+
+    /// Fen from a floating-point amount, when it is finite and fits.
+    public static func rounding(_ minor: Double) -> Money? {
+        let r = minor.rounded()
+        guard r.isFinite, r > -9.2e18, r < 9.2e18 else { return nil }
+        return Money(minor: Int64(r))
+    }
 
     public static func < (a: Money, b: Money) -> Bool { a.minor < b.minor }
     public static func + (a: Money, b: Money) -> Money { Money(minor: a.minor &+ b.minor) }

@@ -123,9 +123,9 @@ public struct Duration: Hashable, Sendable, CustomStringConvertible, Comparable 
         guard !digits.isEmpty, let n = Int32(digits) else { return nil }
         switch text.dropFirst(digits.count).lowercased() {
         case "d": return Duration(days: n)
-        case "w": return Duration(days: n * 7)
+        case "w": let (v, o) = n.multipliedReportingOverflow(by: 7); return o ? nil : Duration(days: v)
         case "mo": return Duration(months: n)
-        case "y": return Duration(months: n * 12)
+        case "y": let (v, o) = n.multipliedReportingOverflow(by: 12); return o ? nil : Duration(months: v)
         default: return nil
         }
     }
