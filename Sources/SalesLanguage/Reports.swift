@@ -6,9 +6,9 @@ struct Reports {
     let source: Source
     let ctx: EvalContext
 
-    static let names = ["pipeline", "funnel", "forecast", "winrate", "leads", "followups", "kpi", "budget", "spend", "risks", "risk_list"]
+    static let names = ["pipeline", "funnel", "forecast", "winrate", "leads", "followups", "kpi", "budget", "spend", "risks", "risk_list", "training", "training_plans"]
     /// The `key=value` options each report takes.
-    static let options: [String: [String]] = ["winrate": ["by"], "kpi": ["team", "staff"], "budget": ["team"], "spend": ["team"]]
+    static let options: [String: [String]] = ["winrate": ["by"], "kpi": ["team", "staff"], "budget": ["team"], "spend": ["team"], "training": ["team"]]
     static let openStages = ["qualified", "needs", "proposal", "negotiation"]
     static let funnelStages = ["qualified", "needs", "proposal", "negotiation", "won"]
 
@@ -56,6 +56,8 @@ struct Reports {
         case "spend": return try spend(year(period ?? requirePeriod(call), call), team: opts["team"])
         case "risks": return riskMatrix()
         case "risk_list", "risklist": return riskList()
+        case "training": return training(try period ?? requirePeriod(call), team: opts["team"])
+        case "training_plans": return trainingPlans(period)
         default:
             throw Diagnostic("unknown report '\(call.name)'", at: source.location(of: call.nameSpan),
                              hint: Suggest.nearest(call.name, in: Reports.names).map { "did you mean '\($0)'?" } ?? "reports: \(Reports.names.joined(separator: ", "))")
@@ -172,6 +174,64 @@ struct Reports {
         }
         rows.sort { Value.compare($0[2], $1[2]) > 0 || (Value.compare($0[2], $1[2]) == 0 && naturalCompare($0[0].display, $1[0].display) < 0) }
         return .rows([Column("id", .reference("risk"))] + fi.map { Column(s.fields[$0].name, s.fields[$0].type) }, RowBox(rows))
+    }
+
+    // MARK: chapter 7
+
+    /// Hours and courses by staff member and course kind, training needs open and met, and whether
+    /// they are on course for the yearly minimum (setting training_min_hours, default 40).
+    func training(_ period: Period, team: String?) -> Relation {
+        let staff = model.table("staff"), ss = staff.schema
+        let courses = model.table("course"), cs = courses.schema
+        let kinds = Enums.courseKind.names
+        var hours: [String: [String: Double]] = [:], count: [String: Int] = [:], yearHours: [String: Double] = [:]
+        let year = Period.year(period.start.year)
+        for case let t? in model.table("training").records {
+            guard case .text(let who) = t.values[0], let d = t.values[2].day, let c = courses.record(t.values[1].textValue ?? "") else { continue }
+            let h: Double = t.values[3].numeric ?? c.value("hours", in: cs).numeric ?? 0
+            if year.contains(d) { yearHours[who, default: 0] += h }
+            guard period.contains(d), let kind = c.value("kind", in: cs).textValue else { continue }
+            hours[who, default: [:]][kind, default: 0] += h
+            count[who, default: 0] += 1
+        }
+        var open: [String: Int] = [:], met: [String: Int] = [:]
+        for case let n? in model.table("training_need").records {
+            guard case .text(let who) = n.values[0] else { continue }
+            if n.values[5] == .text("met") { met[who, default: 0] += 1 } else { open[who, default: 0] += 1 }
+        }
+        let minimum = model.setting("training_min_hours").flatMap { Double($0) } ?? 40
+        var rows: [[Value]] = []
+        for case let s? in staff.records where s.value("active", in: ss) != .bool(false) {
+            if let team, s.value("team", in: ss) != .text(team) { continue }
+            guard ["manager", "rep", "presales"].contains(s.value("role", in: ss).textValue ?? "") else { continue }
+            let h = hours[s.id] ?? [:]
+            let total = h.values.reduce(0, +)
+            rows.append([.text(s.id), s.values[ss.titleIndex], .real(total), .int(Int64(count[s.id] ?? 0))]
+                        + kinds.map { Value.real(h[$0] ?? 0) }
+                        + [.int(Int64(open[s.id] ?? 0)), .int(Int64(met[s.id] ?? 0)), .real(yearHours[s.id] ?? 0),
+                           .bool((yearHours[s.id] ?? 0) < minimum)])
+        }
+        return .rows([Column("staff", .reference("staff")), Column("name", .text), Column("hours", .real), Column("courses", .int)]
+                     + kinds.map { Column($0, .real) }
+                     + [Column("needs_open", .int), Column("needs_met", .int), Column("year_hours", .real), Column("below_minimum", .bool)], RowBox(rows))
+    }
+
+    /// Training plans and how full they are.
+    func trainingPlans(_ period: Period?) -> Relation {
+        let t = model.table("training_plan"), s = t.schema
+        let enrolled = Model.trainingEnrolment(model)
+        var rows: [[Value]] = []
+        for case let p? in t.records {
+            if let period, case .period(let pp) = p.values[0], !(pp.start < period.end && period.start < pp.end) { continue }
+            let cap = p.values[5]
+            let n = enrolled[p.id] ?? 0
+            var fill = Value.null
+            if case .int(let c) = cap, c > 0 { fill = .percent(Percent(basisPoints: Int64(n) * 10000 / c)) }
+            rows.append([.text(p.id), p.values[0], p.values[1], p.values[2], p.values[3], p.values[4], cap, .int(Int64(n)), fill])
+        }
+        return .rows([Column("plan", .reference("training_plan")), Column("period", .period), Column("course", .reference("course")),
+                      Column("team", .reference("team")), Column("role", s.fields[3].type), Column("date", .date),
+                      Column("capacity", .int), Column("enrolled", .int), Column("fill", .percent)], RowBox(rows))
     }
 
     // MARK: opportunity access

@@ -27,7 +27,8 @@ struct CompleterTests {
         #expect(cands("add ") == ["staff", "team", "product", "customer", "lead", "opportunity", "research", "competitor",
                                   "visit", "proposal", "negotiation", "contract", "contract_line", "order", "invoice",
                                   "feedback", "ticket", "complaint", "survey", "setting", "target", "appraisal", "budget",
-                                  "expense", "risk", "training_need"])
+                                  "expense", "risk", "training_need", "course", "training_plan", "training",
+                                  "career_plan", "activity"])
         #expect(cands("add con") == ["contract", "contract_line"])
         #expect(cands("add op") == ["opportunity"])
         #expect(c.complete("add op").replace == 2)

@@ -416,6 +416,7 @@ public struct DemoData {
         }
 
         management(model, put: put, move: move, reps: reps.map(\.key))
+        training(model, put: put)
 
     }
 }
@@ -540,6 +541,61 @@ extension DemoData {
                            "impact": .int(Int64(1 + rng.int(5))), "likelihood": .int(Int64(1 + rng.int(5))), "owner": .text(reps[rng.int(reps.count)]),
                            "review": .date(today.adding(days: rng.int(60) - 15)), "status": .text("open")], "admin", today.adding(days: -45))
             if rng.chance(0.4) { move(riskE, x, [("response", .text("調整報價策略並加強客戶溝通")), ("status", .text("mitigating"))], "admin", today.adding(days: -20)) }
+        }
+    }
+}
+
+extension DemoData {
+    static let courses: [(id: String, title: String, kind: String, method: String, provider: String, hours: Double)] = [
+        ("5G-BASICS", "5G 專網產品知識", "product", "internal", "產品部", 6), ("SDWAN-101", "SD-WAN 方案介紹", "product", "online", "線上學院", 3),
+        ("NEGOTIATION", "商務談判技巧", "sales_skills", "external", "卓越培訓公司", 12), ("CRM-SKILLS", "客戶關係管理", "sales_skills", "internal", "銷售部", 4),
+        ("TELCO-TRENDS", "通信行業趨勢", "industry", "online", "線上學院", 2), ("TEAM-WORK", "跨部門協作工作坊", "teamwork", "internal", "人資部", 6)]
+
+    /// Chapters 7–8: courses, a plan per quarter, course records over the last year, career plans, team activities.
+    func training(_ model: Model, put: (Int, String, [String: Value], String, Day?) -> Void) {
+        var rng = RNG(state: seed &+ 0x7EA)
+        let s = model.schema
+        let (courseE, planE, trainingE, careerE, activityE) = (s.index(of: "course")!, s.index(of: "training_plan")!, s.index(of: "training")!,
+                                                               s.index(of: "career_plan")!, s.index(of: "activity")!)
+        let trainer = model.table("staff").allRecords.first { $0.values[1] == .text("trainer") }?.id ?? "admin"
+        for c in DemoData.courses {
+            put(courseE, c.id, ["title": .text(c.title), "kind": .text(c.kind), "method": .text(c.method), "provider": .text(c.provider), "hours": .real(c.hours)],
+                trainer, today.adding(days: -400))
+        }
+        let staff = model.table("staff"), ss = staff.schema
+        let people = staff.allRecords.filter { ["manager", "rep", "presales"].contains($0.value("role", in: ss).textValue ?? "") }
+        var n = [String: Int]()
+        func id(_ p: String) -> String { n[p, default: 0] += 1; return "\(p)\(n[p]!)" }
+        let (y, m, _) = today.components
+        let thisQuarter = Period.quarter(y, (m - 1) / 3 + 1)
+        for back in 0..<4 {
+            let q = thisQuarter.shifted(by: -back)
+            for team in DemoData.teams {
+                let c = DemoData.courses[rng.int(DemoData.courses.count)]
+                let date = q.start.adding(days: 20 + rng.int(40))
+                let plan = id("TP")
+                put(planE, plan, ["period": .period(q), "course": .text(c.id), "team": .text(team.id), "date": .date(date), "capacity": .int(Int64(6 + rng.int(10)))],
+                    trainer, q.start.adding(days: -10))
+                guard date <= today else { continue }
+                for p in people where p.value("team", in: ss) == .text(team.id) && rng.chance(0.7) {
+                    let score = Int64(50 + rng.int(51))
+                    put(trainingE, id("TR"), ["staff": .text(p.id), "course": .text(c.id), "date": .date(date), "hours": .real(c.hours),
+                                              "score": .int(score), "passed": .bool(score >= 60), "plan": .text(plan)], trainer, date)
+                }
+            }
+        }
+        for p in people.prefix(max(3, people.count / 4)) {
+            put(careerE, id("CP"), ["staff": .text(p.id), "target_role": .text("manager"), "target_date": .date(today.adding(months: 12 + rng.int(24))),
+                                    "milestones": .text("完成談判課程；獨立負責大客戶；帶領兩名新人"), "status": .text("active")], p.value("manager", in: ss).textValue ?? "admin", today.adding(days: -90))
+        }
+        for team in DemoData.teams {
+            let manager = model.table("team").record(team.id)?.values[1].textValue ?? "admin"
+            for back in [30, 120, 240] {
+                let kind = Enums.activityKind.names[rng.int(4)]
+                put(activityE, id("AC"), ["team": .text(team.id), "date": .date(today.adding(days: -back - rng.int(20))), "kind": .text(kind),
+                                          "title": .text(["季度聚餐", "登山健行", "銷售經驗分享會", "月度溝通會"][Enums.activityKind.names.firstIndex(of: kind)!]),
+                                          "participants": .int(Int64(4 + rng.int(8)))], manager, today.adding(days: -back))
+            }
         }
     }
 }

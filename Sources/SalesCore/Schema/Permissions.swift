@@ -46,6 +46,11 @@ public enum Permissions {
         "expense": Permission(sales, owners: ["staff"]),
         "risk": Permission(sales, owners: ["owner", "customer.owner", "opportunity.owner"]),
         "training_need": Permission(sales.union(["trainer"]), owners: ["staff"], anyRecord: ["trainer"]),
+        "course": Permission(["trainer", "admin"]),
+        "training_plan": Permission(["trainer", "manager", "admin"], owners: ["team.manager"], anyRecord: ["trainer"]),
+        "training": Permission(["trainer", "admin", "manager"], owners: ["staff"], anyRecord: ["trainer"]),
+        "career_plan": Permission(["trainer", "manager", "admin"], owners: ["staff"], anyRecord: ["trainer"]),
+        "activity": Permission(["manager", "admin"], owners: ["team.manager"]),
     ]
 
     /// Whether `user` may make `change` to `record`; the refusal says which rule and who may.

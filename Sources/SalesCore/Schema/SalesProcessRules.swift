@@ -118,6 +118,7 @@ extension Rules {
         "bonus_A": "money", "bonus_B": "money", "bonus_C": "money", "bonus_D": "money",
         "stale_days": "days", "complaint_days": "days",
         "followup_days_strategic": "days", "followup_days_key": "days", "followup_days_standard": "days",
+        "training_min_hours": "days",
     ]
 
     static let knownSetting: RecordRule = { r, _, _ in
