@@ -47,11 +47,13 @@ public enum Stage: Sendable {
     case agg([NamedExpr], Span)
     case count(Span)
     case chart(String, Span)
+    /// `to csv "file.csv"`: write the result to a file in a format.
+    case to(format: String, path: String, Span)
 
     public var span: Span {
         switch self {
         case .whereClause(_, let s), .sort(_, let s), .take(_, let s), .select(_, let s), .group(_, let s), .agg(_, let s), .count(let s),
-             .chart(_, let s): s
+             .chart(_, let s), .to(_, _, let s): s
         }
     }
 }

@@ -5,6 +5,8 @@ public enum Output {
     case none
     case message(String)
     case table(ResultTable)
+    /// A result to write to a file (`… | to csv "x.csv"`); where the statement is, for errors.
+    case export(ResultTable, format: String, path: String, at: SourceLocation)
     /// A result drawn as a chart: `bar` or `funnel`.
     case chart(ResultTable, kind: String)
     case scalar(Value, ValueType)
@@ -49,6 +51,11 @@ public final class Interpreter {
             let rel = try QueryRunner(source: source, ctx: ctx).run(q)
             if case .scalar(let v, let t) = rel { return .scalar(v, t) }
             if case .chart(let kind, _)? = q.stages.last { return .chart(rel.materialize(model, today: ctx.today), kind: kind) }
+            if case .to(let fmt, let path, let span)? = q.stages.last {
+                let table: ResultTable
+                if case .scalar(let v, let t) = rel { table = ResultTable(columns: [Column("count", t)], rows: [[v]]) } else { table = rel.materialize(model, today: ctx.today) }
+                return .export(table, format: fmt, path: path, at: source.location(of: span))
+            }
             return .table(rel.materialize(model, today: ctx.today))
         case .expression(let e):
             let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(e)

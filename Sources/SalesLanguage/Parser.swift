@@ -268,13 +268,22 @@ public struct Parser {
         case "count":
             if tok.isSymbol("("), peek().isSymbol(")") { _ = advance(); _ = advance() }
             return .count(span(self))
+        case "to", "export":
+            guard tok.kind == .word else { throw error("expected a format after 'to', found \(describe(tok))", hint: "… | to csv \"file.csv\"") }
+            let fmt = advance().text.lowercased()
+            guard ["csv", "tsv", "json", "markdown", "md", "table"].contains(fmt) else {
+                throw error("unknown format '\(fmt)'", at: tokens[p - 1], hint: "formats: csv, tsv, json, markdown, table")
+            }
+            guard tok.kind == .string else { throw error("expected a file name in quotes after '\(fmt)'", hint: "… | to \(fmt) \"file.\(fmt == "markdown" ? "md" : fmt)\"") }
+            let path = advance().text
+            return .to(format: fmt, path: path, span(self))
         case "chart":
             var kind = "bar"
             if tok.kind == .word { kind = advance().text.lowercased() }
             guard ["bar", "funnel"].contains(kind) else { throw error("unknown chart '\(kind)'", at: tokens[p - 1], hint: "charts: bar, funnel") }
             return .chart(kind, span(self))
         default:
-            let known = ["where", "sort", "take", "select", "group", "agg", "count", "chart"]
+            let known = ["where", "sort", "take", "select", "group", "agg", "count", "chart", "to"]
             let hint = Suggest.nearest(t.text, in: known).map { "did you mean '\($0)'?" } ?? "stages: \(known.joined(separator: ", "))"
             throw error("unknown stage '\(t.text)'", at: t, hint: hint)
         }

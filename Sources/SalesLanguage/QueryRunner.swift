@@ -62,6 +62,8 @@ struct QueryRunner {
             case .chart(_, let span):
                 // Drawn by the shell from the finished result; it must come last.
                 if i != q.stages.count - 1 { throw diag("chart must be the last stage", span) }
+            case .to(_, _, let span):
+                if i != q.stages.count - 1 { throw diag("to must be the last stage", span) }
             }
             i += 1
         }

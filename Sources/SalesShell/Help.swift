@@ -135,6 +135,7 @@ struct Help {
           group EXPR [as NAME], …    one row per distinct key; follow with agg (default count)
           agg count(), sum(x) [as NAME], …   aggregate: count sum avg min max
           count                      the number of rows
+          to csv|tsv|json|markdown "FILE"   write the result to a file
         Every entity answers to its singular, plural and Chinese names (opportunity, opportunities, 商機).
         examples:
           opportunities | where stage in (proposal, negotiation) and amount > 100k | sort amount desc | take 10

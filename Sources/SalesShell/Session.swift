@@ -184,6 +184,14 @@ public final class Session {
         case .message(let m): console.out(m + "\n")
         case .table(let t): console.out(renderer.render(t))
         case .chart(let t, let kind): console.out(renderer.renderChart(t, kind: kind))
+        case .export(let t, let fmt, let path, let location):
+            var r = Renderer(format: OutputFormat.parse(fmt) ?? .csv, width: nil, color: false)
+            r.color = false
+            let text = r.render(t)
+            do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+                throw Diagnostic("cannot write \(path): \((error as NSError).localizedDescription)", at: location)
+            }
+            console.out("wrote \(t.rows.count) row\(t.rows.count == 1 ? "" : "s") to \(path)\n")
         case .scalar(let v, let t): console.out(renderer.render(scalar: v, type: t))
         case .record(let view): console.out(renderer.render(view))
         case .help(let words): console.out(Help(schema: model.schema).text(for: words))
