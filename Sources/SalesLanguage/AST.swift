@@ -94,6 +94,7 @@ public enum Statement: Sendable {
     case reject(id: String, idSpan: Span, [Assignment])
     case openAppraisals(Expr, Span)
     case warnings(String?, Span)
+    case importFile(entity: String, path: String, maps: [(String, String)], flags: Set<String>, rejects: String?, Span)
     case letBinding(name: String, Expr)
     case help([String])
     case save
@@ -108,4 +109,15 @@ public enum Statement: Sendable {
 public struct Located<T: Sendable>: Sendable {
     public var node: T
     public var span: Span
+}
+
+/// What `import ENTITY from "file.csv" …` asks the shell to do.
+public struct ImportRequest: Sendable {
+    public var entity: String
+    public var path: String
+    public var maps: [(column: String, field: String)]
+    public var dryRun: Bool
+    public var skipBad: Bool
+    public var rejects: String?
+    public var location: SourceLocation
 }

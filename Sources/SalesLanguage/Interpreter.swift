@@ -12,6 +12,7 @@ public enum Output {
     case scalar(Value, ValueType)
     case record(RecordView)
     case help([String])
+    case importFile(ImportRequest)
     /// Early warnings with what trips each; empty tables for those that find nothing.
     case warnings([(warning: Warning, why: String, rows: ResultTable)])
     case save
@@ -148,6 +149,11 @@ public final class Interpreter {
                 throw d("\(t.schema.plural) are not approved; \(id) is a \(t.schema.name)", span, nil)
             }
             return try mutate(stmt, source, [], at: span) { m in try hook(m, id) }
+        case .importFile(let entity, let path, let maps, let flags, let rejects, let span):
+            if readOnly { throw d("the store is open read-only; nothing was imported", span, nil) }
+            return .importFile(ImportRequest(entity: entity, path: path, maps: maps.map { (column: $0.0, field: $0.1) },
+                                             dryRun: flags.contains("dry_run"), skipBad: flags.contains("skip_bad"), rejects: rejects,
+                                             location: source.location(of: span)))
         case .warnings(let name, let span):
             var list = Warnings.all
             if let name {
@@ -250,6 +256,26 @@ public final class Interpreter {
             out.append((fi, v))
         }
         return out
+    }
+
+    /// A field's value from text (an import's cell): the same readings as in statements — enum values
+    /// in English or Chinese, `2026/10/3`, `12,000.50`, references by id or by a unique name.
+    public func importValue(_ text: String, field: FieldSchema) throws -> Value {
+        let trimmed = text.trimmingCharacters()
+        if trimmed.isEmpty { return .null }
+        let source = Source(name: "cell", text: trimmed)
+        let comp = ExprCompiler(source: source, ctx: ctx, scope: .none)
+        var v: Value
+        switch field.type {
+        case .int, .real:
+            guard let d = ExactDecimal.parse(trimmed) else { throw Diagnostic("'\(trimmed)' is not a number") }
+            v = d.integer.map { field.type == .int ? Value.int($0) : Value.real(Double($0)) } ?? .real(d.double)
+            if field.type == .int, case .real = v { throw Diagnostic("'\(trimmed)' is not a whole number") }
+        default:
+            v = try comp.coerceConstant(.text(trimmed), to: field.type, 0..<trimmed.count)
+        }
+        if case .reference(let target) = field.type, case .text(let given) = v { v = .text(try referenceID(given, target, 0..<trimmed.count, source)) }
+        return v
     }
 
     /// A reference may be given by id or, when it is unique, by name: `owner=王偉`.

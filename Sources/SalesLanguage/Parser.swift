@@ -130,6 +130,40 @@ public struct Parser {
             _ = advance()
             let (id, span) = try recordID("approve")
             return .approve(id: id, idSpan: span)
+        case "import":
+            _ = advance()
+            guard tok.kind == .word else { throw error("expected an entity to import, found \(describe(tok))", hint: "import training from \"records.csv\"") }
+            let entity = advance().text
+            guard tok.isWord("from") else { throw error("expected 'from' after \(entity)", hint: "import \(entity) from \"file.csv\"") }
+            _ = advance()
+            guard tok.kind == .string else { throw error("expected a file name in quotes", hint: "import \(entity) from \"file.csv\"") }
+            let path = advance().text
+            var maps: [(String, String)] = [], flags = Set<String>(), rejects: String? = nil
+            while tok.kind != .newline && tok.kind != .eof && !tok.isSymbol(";") {
+                // `--dry-run` arrives as '-', '-', 'dry', '-', 'run': join what is written together.
+                var word = ""
+                var end = tok.range.lowerBound
+                while (tok.kind == .word || tok.isSymbol("-")) && tok.range.lowerBound == end && !(word.count > 0 && tok.kind == .word && peek().isSymbol("=")) {
+                    word += tok.text; end = tok.range.upperBound; _ = advance()
+                    if tok.isSymbol("=") { break }
+                }
+                let option = String(word.drop { $0 == "-" }).replacingDashes
+                switch option {
+                case "dry_run", "skip_bad": flags.insert(option)
+                case "rejects":
+                    guard tok.kind == .string else { throw error("expected a file name in quotes after rejects") }
+                    rejects = advance().text
+                case "map":
+                    while tok.kind == .word || tok.kind == .string, peek().isSymbol("=") {
+                        let col = advance().text; _ = advance()
+                        guard tok.kind == .word || tok.kind == .string else { throw error("expected a field after '='") }
+                        maps.append((col, advance().text))
+                    }
+                default:
+                    throw error("unknown import option '\(word)'", hint: "options: --dry-run, --skip-bad, --rejects \"FILE\", map COLUMN=FIELD")
+                }
+            }
+            return .importFile(entity: entity, path: path, maps: maps, flags: flags, rejects: rejects, t.range.lowerBound..<tokens[p - 1].range.upperBound)
         case "warnings", "warning":
             _ = advance()
             if tok.kind == .word { let n = advance(); return .warnings(n.text, n.range) }
@@ -484,4 +518,8 @@ public struct Parser {
             throw error("expected a value, found \(describe(t))")
         }
     }
+}
+
+extension String {
+    var replacingDashes: String { String(map { $0 == "-" ? "_" : $0 }) }
 }

@@ -195,6 +195,7 @@ public final class Session {
         case .scalar(let v, let t): console.out(renderer.render(scalar: v, type: t))
         case .record(let view): console.out(renderer.render(view))
         case .help(let words): console.out(Help(schema: model.schema).text(for: words))
+        case .importFile(let request): console.out(try Importer(session: self, request: request).run() + "\n")
         case .warnings(let list):
             if renderer.format == .table {
                 let tripped = list.filter { !$0.rows.rows.isEmpty }

@@ -13,6 +13,20 @@ public final class Mutation {
 
     public func transaction(at time: Timestamp) -> Transaction { Transaction(user: user, time: time, changes: changes) }
 
+    /// Undoes the changes made since `mark` (a count of changes), keeping the earlier ones.
+    public func rollback(to mark: Int) {
+        while changes.count > mark {
+            let i = changes.count - 1
+            model.undo(changes[i], slot: deletedSlots[i])
+            deletedSlots[i] = nil
+            // A number given to a record that is undone is given again.
+            if case .create(let e, let r) = changes[i], let p = model.tables[e].schema.prefix, let n = Int64(r.id.dropFirst(p.count)) {
+                model.tables[e].nextNumber = min(model.tables[e].nextNumber, n)
+            }
+            changes.removeLast()
+        }
+    }
+
     public func rollback() {
         for (i, c) in changes.enumerated().reversed() { model.undo(c, slot: deletedSlots[i]) }
         deletedSlots.removeAll()
@@ -239,9 +253,9 @@ public final class Mutation {
     // MARK: validation
 
     /// Checks every record the transaction touched: required fields, references, ranges, entity rules.
-    public func validate() throws {
+    public func validate(from mark: Int = 0) throws {
         var seen = Set<String>()
-        for c in changes {
+        for c in changes[mark...] {
             let schema = model.tables[c.entity].schema
             if case .delete(_, let old) = c {
                 if let e = Permissions.check(old, .delete, entity: schema, user: user, model: model) { throw e }
@@ -287,6 +301,7 @@ public final class Mutation {
                 case .int(let x): scaled = (x, 1)
                 case .percent(let p): scaled = (p.basisPoints, 100)
                 case .money(let m): scaled = (m.minor, 100)
+                case .real(let d): scaled = d.isFinite ? (Int64((d * 100).rounded(.down)), 100) : nil
                 default: scaled = nil
                 }
                 if let (n, per) = scaled, n < range.lowerBound * per || n > range.upperBound * per {

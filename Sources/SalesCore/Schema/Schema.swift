@@ -145,6 +145,8 @@ public final class EntitySchema: Sendable {
     public let titleField: String
     public let stateMachine: StateMachine?
     public let rules: [RecordRule]
+    /// Fields that identify a record besides its id (a course record: staff, course, date); imports upsert on them.
+    public let naturalKey: [String]
     public let changeRules: [ChangeRule]
     public let onCreate: CreateHook?
     public let approve: ApproveHook?
@@ -155,10 +157,10 @@ public final class EntitySchema: Sendable {
 
     public init(name: String, plural: String, zh: String, zhHans: String? = nil, chapter: String, id: IDScheme,
                 title: String, fields: [FieldSchema], states: StateMachine? = nil, rules: [RecordRule] = [],
-                changeRules: [ChangeRule] = [], onCreate: CreateHook? = nil, approve: ApproveHook? = nil, system: Bool = false, doc: String) {
+                naturalKey: [String] = [], changeRules: [ChangeRule] = [], onCreate: CreateHook? = nil, approve: ApproveHook? = nil, system: Bool = false, doc: String) {
         self.name = name; self.plural = plural; self.zh = zh; self.zhHans = zhHans; self.chapter = chapter
         self.idScheme = id; self.titleField = title; self.fields = fields; self.stateMachine = states
-        self.rules = rules; self.changeRules = changeRules; self.onCreate = onCreate; self.approve = approve; self.system = system; self.doc = doc
+        self.rules = rules; self.naturalKey = naturalKey; self.changeRules = changeRules; self.onCreate = onCreate; self.approve = approve; self.system = system; self.doc = doc
         var idx: [String: Int] = [:]
         for (i, f) in fields.enumerated() {
             idx[f.name] = i

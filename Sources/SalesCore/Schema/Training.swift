@@ -74,6 +74,7 @@ extension Schema {
                 FieldSchema("plan", .reference("training_plan"), zh: "培訓計劃"),
             ],
             rules: [Rules.oneTrainingPerDay],
+            naturalKey: ["staff", "course", "date"],
             onCreate: Hooks.trainingMeetsNeeds,
             doc: "Course records: who took which course on which day, hours, score, passed. One per staff, course and day."),
         EntitySchema(

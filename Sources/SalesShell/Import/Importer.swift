@@ -1,0 +1,124 @@
+import Foundation
+import SalesCore
+import SalesLanguage
+
+/// `import ENTITY from "file.csv"`: every row checked, then all loaded in one transaction (one journal
+/// entry), or nothing. Columns match fields by English or Chinese name, any case, spaces ignored.
+struct Importer {
+    let session: Session
+    let request: ImportRequest
+
+    struct RowError { var line: Int; var column: Int; var raw: String; var message: String }
+
+    func run() throws -> String {
+        let model = session.model
+        guard let e = model.schema.index(of: request.entity) else { throw Diagnostic("unknown entity '\(request.entity)'", at: request.location) }
+        let es = model.schema.entities[e]
+        guard !es.system else { throw Diagnostic("\(es.plural) cannot be imported", at: request.location) }
+        guard let data = FileManager.default.contents(atPath: request.path) else {
+            throw Diagnostic("cannot read \(request.path): no such file", at: request.location)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw Diagnostic("\(request.path) is not UTF-8 text", at: request.location, hint: "convert it first, e.g. iconv -f BIG5 -t UTF-8")
+        }
+        let parsed: (separator: Character, rows: [CSVRow])
+        do { parsed = try CSV.parse(text) } catch let c as CSVError {
+            throw Diagnostic("\(request.path):\(c.line):\(c.column): \(c.description)", at: request.location)
+        }
+        guard let header = parsed.rows.first else { throw Diagnostic("\(request.path) is empty", at: request.location) }
+        // Header → field: by name, Chinese term, or `map column=field`.
+        func norm(_ s: String) -> String { s.lowercased().filter { !$0.isWhitespace && $0 != "_" } }
+        var columns: [Int?] = []
+        var idColumn: Int? = nil
+        for (i, h) in header.fields.enumerated() {
+            let name = request.maps.first { norm($0.column) == norm(h.text) }?.field ?? h.text
+            if norm(name) == "id" { idColumn = i; columns.append(nil); continue }
+            if let fi = es.fields.firstIndex(where: { norm($0.name) == norm(name) || $0.zh == name.trimmingCharacters(in: .whitespaces) }) {
+                columns.append(fi)
+            } else {
+                let hint = Suggest.nearest(h.text, in: es.fields.map(\.name)).map { "did you mean '\($0)'? or map \(h.text)=FIELD" } ?? "map it: map \(h.text)=FIELD"
+                throw Diagnostic("\(request.path):\(h.line):\(h.column): column '\(h.text)' is not a field of \(es.name)", at: request.location, hint: hint)
+            }
+        }
+        let interp = session.interpreter
+        let m = Mutation(model: model, user: interp.ctx.user, today: interp.ctx.today)
+        var errors: [RowError] = []
+        var created = 0, updated = 0, unchanged = 0
+        let keyFields = es.naturalKey.compactMap { es.fieldIndex($0) }
+        var seenKeys: [String: Int] = [:]
+        for row in parsed.rows.dropFirst() {
+            if row.fields.count != header.fields.count {
+                errors.append(RowError(line: row.line, column: 1, raw: row.raw, message: "\(row.fields.count) columns, the header has \(header.fields.count)"))
+                continue
+            }
+            let mark = m.changes.count
+            do {
+                var values: [(field: Int, value: Value)] = []
+                for (i, f) in row.fields.enumerated() {
+                    guard let fi = columns[i] else { continue }
+                    let field = es.fields[fi]
+                    do {
+                        let v = try interp.importValue(f.text, field: field)
+                        if !v.isNull { values.append((fi, v)) }
+                    } catch let d as Diagnostic {
+                        throw RowFailure(column: f.column, message: "\(field.name): \(d.message)\(d.hint.map { " — \($0)" } ?? "")")
+                    } catch let d as DomainError {
+                        throw RowFailure(column: f.column, message: "\(field.name): \(d.message)")
+                    }
+                }
+                // Find the record this row is: by id, or by the natural key.
+                var existing: String? = nil
+                if let ic = idColumn { let id = row.fields[ic].text.trimmingCharacters(in: .whitespaces); if !id.isEmpty, model.tables[e].contains(id) { existing = id } }
+                if existing == nil, !keyFields.isEmpty {
+                    let key = keyFields.map { k in values.first { $0.field == k }?.value.display ?? "" }.joined(separator: "\u{1F}")
+                    if let earlier = seenKeys[key] { throw RowFailure(column: 1, message: "the same \(es.naturalKey.joined(separator: ", ")) as line \(earlier)") }
+                    seenKeys[key] = row.line
+                    existing = model.tables[e].allRecords.first { r in keyFields.allSatisfy { k in r.values[k] == (values.first { $0.field == k }?.value ?? .null) } }?.id
+                }
+                let outcome: Int   // 0 new, 1 updated, 2 unchanged
+                if let id = existing {
+                    let settable = values.filter { es.fields[$0.field].access == .user }
+                    try m.update(entity: e, id: id, values: settable, allowSystem: false)
+                    outcome = m.changes.count == mark ? 2 : 1
+                } else {
+                    let givenID = idColumn.map { row.fields[$0].text.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+                    _ = try m.create(entity: e, id: es.idScheme == .key ? givenID : nil, values: values)
+                    outcome = 0
+                }
+                try m.validate(from: mark)
+                switch outcome { case 0: created += 1; case 1: updated += 1; default: unchanged += 1 }
+            } catch let f as RowFailure {
+                m.rollback(to: mark)
+                errors.append(RowError(line: row.line, column: f.column, raw: row.raw, message: f.message))
+            } catch let d as DomainError {
+                m.rollback(to: mark)
+                let col = d.field.flatMap { name in columns.firstIndex { $0 == es.fieldIndex(name) } }.map { row.fields[$0].column } ?? 1
+                errors.append(RowError(line: row.line, column: col, raw: row.raw, message: d.message + (d.hint.map { " — \($0)" } ?? "")))
+            }
+        }
+        var report = errors.map { "\(request.path):\($0.line):\($0.column): \($0.message)\n    \($0.raw)" }.joined(separator: "\n")
+        if let rejects = request.rejects, !errors.isEmpty {
+            let sepText = String(parsed.separator)
+            let body = ([header.raw + sepText + "reason"] + errors.map { $0.raw + sepText + "\"" + $0.message.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }).joined(separator: "\n") + "\n"
+            try? body.write(toFile: rejects, atomically: true, encoding: .utf8)
+            report += "\nwrote \(errors.count) rejected row\(errors.count == 1 ? "" : "s") to \(rejects) (with a reason column)"
+        }
+        let counts = "\(created) new, \(updated) updated, \(unchanged) unchanged, \(errors.count) rejected"
+        if request.dryRun {
+            m.rollback()
+            return (report.isEmpty ? "" : report + "\n") + "dry run of \(request.path): \(counts); nothing was changed"
+        }
+        if !errors.isEmpty && !request.skipBad {
+            m.rollback()
+            throw Diagnostic("\(errors.count) bad row\(errors.count == 1 ? "" : "s") in \(request.path); nothing was loaded\n\(report)", at: request.location,
+                             hint: "fix them, or load the good rows with skip_bad; rejects \"FILE\" writes the bad rows with a reason")
+        }
+        if !m.changes.isEmpty {
+            do { try interp.commit(m.transaction(at: interp.ctx.now)) } catch { m.rollback(); throw error }
+        }
+        return (report.isEmpty ? "" : report + "\n") + "imported \(request.path) into \(es.plural): \(counts)"
+    }
+
+    struct RowFailure: Error { var column: Int; var message: String }
+}
+

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// `import ENTITY from "file.csv"`: all or nothing, every bad row named with file:line:column, dry runs,
+/// re-imports that change nothing, rejects files that load once fixed.
+@Suite("import from CSV")
+struct ImportTests {
+    let t = TempDir()
+
+    static let good = "\u{FEFF}人員,課程,日期,時數,成績,通過\nhua.lin,5G-BASICS,2026/11/3,6,88,是\n林華,NEGOTIATION,2026-11-04,12,90,yes\n"
+    static let bad = good + """
+        wei.zhou,NEGOTIATON,2026-11-04,12,70,yes
+        nobody,5G-BASICS,2026-11-05,6,80,yes
+        wei.zhang,5G-BASICS,2026-13-01,6,80,yes
+        jun.xu,5G-BASICS,2026-11-06,-3,80,yes
+        jun.xu,5G-BASICS,2026-11-07,6,120,yes
+        hua.lin,5G-BASICS,2026/11/3,6,88,是
+        "wei.zhou, 周",5G-BASICS
+
+        """
+
+    func trainings() throws -> Int { try count(t, "trainings | count") }
+
+    @Test func allOrNothingWithEveryBadRowNamed() throws {
+        try makeDemoStore(t, scale: 60)
+        t.write("q4.csv", Self.bad)
+        let before = try trainings()
+        let r = try onStore(t, ["-c", "import training from \"\(t.file("q4.csv"))\""])
+        #expect(r.status == 2)
+        #expect(try trainings() == before, "nothing is loaded when a row is bad")
+        for expected in ["q4.csv:4:10: course: there is no course 'NEGOTIATON' — did you mean 'NEGOTIATION'?",
+                         "q4.csv:5:1: staff: there is no staff 'nobody'", "q4.csv:6:21: date:", "q4.csv:7:29: hours must be between 0 and 1000",
+                         "q4.csv:8:31: score must be between 0 and 100", "q4.csv:9:1: the same staff, course, date as line 2",
+                         "q4.csv:10:1: 2 columns, the header has 6", "7 bad rows"] {
+            #expect(r.stderr.contains(expected), "missing: \(expected)\n\(r.stderr)")
+        }
+    }
+
+    @Test func dryRunSkipBadRejectsAndReimport() throws {
+        try makeDemoStore(t, scale: 60)
+        t.write("q4.csv", Self.bad)
+        let before = try trainings()
+        let dry = try ok(t, "import training from \"\(t.file("q4.csv"))\" --dry-run")
+        #expect(dry.contains("2 new, 0 updated, 0 unchanged, 7 rejected; nothing was changed"))
+        #expect(try trainings() == before)
+        let loaded = try ok(t, "import training from \"\(t.file("q4.csv"))\" --skip-bad --rejects \"\(t.file("rejects.csv"))\"")
+        #expect(loaded.contains("2 new, 0 updated, 0 unchanged, 7 rejected"))
+        #expect(try trainings() == before + 2)
+        let rejects = try String(contentsOfFile: t.file("rejects.csv"), encoding: .utf8)
+        #expect(rejects.hasPrefix("\u{FEFF}人員,課程,日期,時數,成績,通過,reason\n") || rejects.hasPrefix("人員,課程,日期,時數,成績,通過,reason\n"))
+        #expect(rejects.split(separator: "\n").count == 8)
+        // The same file again changes nothing.
+        let again = try ok(t, "import training from \"\(t.file("q4.csv"))\" --skip-bad")
+        #expect(again.contains("0 new, 0 updated, 2 unchanged"))
+        // A fixed file of the rejected rows loads alone (the reason column mapped away is not needed).
+        t.write("fixed.csv", "人員,課程,日期,時數,成績,通過\nwei.zhou,NEGOTIATION,2026-11-04,12,70,yes\njun.xu,5G-BASICS,2026-11-06,3,80,yes\n")
+        #expect(try ok(t, "import training from \"\(t.file("fixed.csv"))\"").contains("2 new"))
+        // A changed row updates, and the history says who changed it.
+        t.write("changed.csv", "staff,course,date,score\nhua.lin,5G-BASICS,2026-11-03,95\n")
+        #expect(try ok(t, "import training from \"\(t.file("changed.csv"))\"", user: "admin").contains("1 updated"))
+        #expect(try ok(t, "history | where entity = training and field = score | select user, old, new", format: "csv").contains("admin,88,95"))
+    }
+
+    @Test func filesThatCannotBeRead() throws {
+        try makeDemoStore(t, scale: 60)
+        t.write("empty.csv", "")
+        t.write("header.csv", "staff,course,date\n")
+        t.write("broken.csv", "staff,course,date\nhua.lin,\"5G-BASICS,2026-11-03\n")
+        FileManager.default.createFile(atPath: t.file("big5.csv"), contents: Data([0xA4, 0xA4, 0xA4, 0xE5, 0x0A]))
+        t.write("columns.csv", "staff,coarse,date\nhua.lin,5G-BASICS,2026-11-03\n")
+        let cases: [(String, String)] = [("empty.csv", "is empty"), ("big5.csv", "is not UTF-8"), ("broken.csv", "broken.csv:2:9: a quoted field opened here is never closed"),
+                                         ("columns.csv", "column 'coarse' is not a field of training"), ("missing.csv", "no such file")]
+        for (file, message) in cases {
+            let r = try onStore(t, ["-c", "import training from \"\(t.file(file))\""])
+            #expect(r.status == 2, "\(file)")
+            #expect(r.stderr.contains(message), "\(file): \(r.stderr)")
+        }
+        #expect(try ok(t, "import training from \"\(t.file("header.csv"))\"").contains("0 new, 0 updated, 0 unchanged, 0 rejected"))
+    }
+}
