@@ -54,7 +54,15 @@ public final class Interpreter {
             if case .chart(let kind, _)? = q.stages.last { return .chart(rel.materialize(model, today: ctx.today), kind: kind) }
             if case .to(let fmt, let path, let span)? = q.stages.last {
                 let table: ResultTable
-                if case .scalar(let v, let t) = rel { table = ResultTable(columns: [Column("count", t)], rows: [[v]]) } else { table = rel.materialize(model, today: ctx.today) }
+                if case .scalar(let v, let t) = rel { table = ResultTable(columns: [Column("count", t)], rows: [[v]]) }
+                else if case .entity(let t, let slots) = rel {
+                    // Records exported whole (every field), so the file imports back unchanged.
+                    let cols = [Column("id", .reference(t.schema.name))] + t.schema.fields.map { Column($0.name, $0.type) }
+                    table = ResultTable(columns: cols, rows: slots.map { s in
+                        let r = t.records[s]!
+                        return [.text(r.id)] + t.schema.fields.indices.map { model.value(r, $0, of: t.schema, today: ctx.today) }
+                    })
+                } else { table = rel.materialize(model, today: ctx.today) }
                 return .export(table, format: fmt, path: path, at: source.location(of: span))
             }
             return .table(rel.materialize(model, today: ctx.today))

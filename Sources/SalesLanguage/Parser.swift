@@ -130,6 +130,19 @@ public struct Parser {
             _ = advance()
             let (id, span) = try recordID("approve")
             return .approve(id: id, idSpan: span)
+        case "export":
+            // export QUERY to "file.csv": the format follows the file's extension.
+            let start = advance()
+            guard tok.kind == .word else { throw error("expected a query after export", hint: "export trainings to \"trainings.csv\"") }
+            var q = try query(stopAtTo: true)
+            guard tok.isWord("to") else { throw error("expected 'to \"FILE\"' after the query", hint: "export \(q.source) to \"\(q.source).csv\"") }
+            _ = advance()
+            guard tok.kind == .string else { throw error("expected a file name in quotes after 'to'") }
+            let file = advance()
+            let ext = file.text.split(separator: ".").last.map { $0.lowercased() } ?? "csv"
+            let fmt = ["json": "json", "md": "markdown", "markdown": "markdown", "tsv": "tsv", "txt": "table"][ext] ?? "csv"
+            q.stages.append(.to(format: fmt, path: file.text, start.range.lowerBound..<file.range.upperBound))
+            return .query(q)
         case "import":
             _ = advance()
             guard tok.kind == .word else { throw error("expected an entity to import, found \(describe(tok))", hint: "import training from \"records.csv\"") }
@@ -240,7 +253,7 @@ public struct Parser {
     }
 
     // query := SOURCE { '|' stage }
-    mutating func query() throws -> Query {
+    mutating func query(stopAtTo: Bool = false) throws -> Query {
         let src = advance()
         var report: ReportCall? = nil
         if src.isWord("report") {
@@ -258,6 +271,7 @@ public struct Parser {
             report = ReportCall(name: name.text, nameSpan: name.range, arguments: args, options: options)
         }
         var stages: [Stage] = []
+        _ = stopAtTo
         while tok.isSymbol("|") {
             _ = advance()
             stages.append(try stage())

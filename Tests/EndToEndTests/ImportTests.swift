@@ -77,4 +77,21 @@ struct ImportTests {
         }
         #expect(try ok(t, "import training from \"\(t.file("header.csv"))\"").contains("0 new, 0 updated, 0 unchanged, 0 rejected"))
     }
+
+    /// What export writes, import reads back unchanged, for every entity.
+    @Test func exportImportRoundTripForEveryEntity() throws {
+        try makeDemoStore(t, scale: 60)
+        let entities = ["staff", "teams", "products", "customers", "leads", "opportunities", "competitors", "visits", "proposals",
+                        "negotiations", "contracts", "contract_lines", "orders", "invoices", "feedback", "tickets", "complaints", "surveys",
+                        "targets", "appraisals", "budgets", "expenses", "risks", "training_needs", "courses", "training_plans", "trainings",
+                        "career_plans", "activities"]
+        let before = try stateDigest(t)
+        for e in entities {
+            let file = t.file("\(e).csv")
+            #expect(try ok(t, "export \(e) to \"\(file)\"").contains("wrote"))
+            let out = try ok(t, "import \(e) from \"\(file)\"")
+            #expect(out.contains("0 new, 0 updated,") && out.contains("unchanged, 0 rejected"), "\(e): \(out)")
+        }
+        #expect(try stateDigest(t) == before)
+    }
 }

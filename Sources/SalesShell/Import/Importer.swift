@@ -55,7 +55,8 @@ struct Importer {
             do {
                 var values: [(field: Int, value: Value)] = []
                 for (i, f) in row.fields.enumerated() {
-                    guard let fi = columns[i] else { continue }
+                    // Lifecycle, rule-kept and computed columns (as export writes them) are not set by a file.
+                    guard let fi = columns[i], es.fields[fi].access == .user else { continue }
                     let field = es.fields[fi]
                     do {
                         let v = try interp.importValue(f.text, field: field)

@@ -9,7 +9,7 @@ public struct Completer {
 
     var schema: Schema { model.schema }
 
-    static let statementWords = ["add", "set", "delete", "move", "win", "lose", "reopen", "convert", "show", "approve", "reject", "open", "let",
+    static let statementWords = ["add", "set", "delete", "move", "win", "lose", "reopen", "convert", "show", "approve", "reject", "open", "import", "export", "let",
                                  "help", "format", "save", "clear", "quit"]
     static let stages = ["where", "sort", "take", "select", "group", "agg", "count"]
     static let exprWords = ["and", "or", "not", "in", "is", "empty", "desc", "asc", "as"] + Period.names
