@@ -12,8 +12,9 @@ public enum CSV {
         return counts.max { $0.1 < $1.1 }.map { $0.1 > 0 ? $0.0 : "," } ?? ","
     }
 
-    /// Parses the whole text into rows; a quote left open is an error at the line it opened.
-    public static func parse(_ input: String) throws -> (separator: Character, rows: [CSVRow]) {
+    /// Parses the whole text into rows. A quote left open swallows the rest of the file, so the rows
+    /// before it are returned with the error for the row it opened in.
+    public static func parse(_ input: String) throws -> (separator: Character, rows: [CSVRow], broken: (CSVError, String)?) {
         var text = Substring(input)
         if text.first == "\u{FEFF}" { text = text.dropFirst() }
         let firstLine = text.prefix { $0 != "\n" && $0 != "\r\n" && $0 != "\r" }
@@ -53,12 +54,16 @@ public enum CSV {
             column += 1
             i = next
         }
-        if inQuotes { throw CSVError(line: quotedAt.0, column: quotedAt.1, description: "a quoted field opened here is never closed") }
+        if inQuotes {
+            let err = CSVError(line: rowLine, column: quotedAt.1, description: "a quoted field opened at column \(quotedAt.1) is never closed")
+            if rows.isEmpty { throw err }
+            return (sep, rows, (err, String(raw.prefix { $0 != "\n" })))
+        }
         if !cur.isEmpty || !fields.isEmpty {
             endField()
             if !(fields.count == 1 && fields[0].text.isEmpty) { rows.append(CSVRow(fields: fields, line: rowLine, raw: raw)) }
         }
-        return (sep, rows)
+        return (sep, rows, nil)
     }
 }
 

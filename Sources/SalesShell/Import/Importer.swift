@@ -21,7 +21,7 @@ struct Importer {
         guard let text = String(data: data, encoding: .utf8) else {
             throw Diagnostic("\(request.path) is not UTF-8 text", at: request.location, hint: "convert it first, e.g. iconv -f BIG5 -t UTF-8")
         }
-        let parsed: (separator: Character, rows: [CSVRow])
+        let parsed: (separator: Character, rows: [CSVRow], broken: (CSVError, String)?)
         do { parsed = try CSV.parse(text) } catch let c as CSVError {
             throw Diagnostic("\(request.path):\(c.line):\(c.column): \(c.description)", at: request.location)
         }
@@ -46,7 +46,20 @@ struct Importer {
         var created = 0, updated = 0, unchanged = 0
         let keyFields = es.naturalKey.compactMap { es.fieldIndex($0) }
         var seenKeys: [String: Int] = [:]
-        for row in parsed.rows.dropFirst() {
+        // The natural key of every existing record, looked up once rather than scanned per row.
+        func keyOf(_ vals: [Value]) -> String { vals.map { $0.display }.joined(separator: "\u{1F}") }
+        var byKey: [String: String] = [:]
+        if !keyFields.isEmpty {
+            for case let r? in model.tables[e].records { byKey[keyOf(keyFields.map { r.values[$0] })] = r.id }
+        }
+        // A progress line on a terminal for long files.
+        let showProgress = isatty(STDERR_FILENO) == 1 && parsed.rows.count > 2000
+        let total = parsed.rows.count - 1
+        for (n, row) in parsed.rows.dropFirst().enumerated() {
+            if showProgress, n % 500 == 0 {
+                let width = 30, done = n * width / max(1, total)
+                session.console.err("\r\(String(repeating: "█", count: done))\(String(repeating: "░", count: width - done)) \(n)/\(total) rows")
+            }
             if row.fields.count != header.fields.count {
                 errors.append(RowError(line: row.line, column: 1, raw: row.raw, message: "\(row.fields.count) columns, the header has \(header.fields.count)"))
                 continue
@@ -71,10 +84,10 @@ struct Importer {
                 var existing: String? = nil
                 if let ic = idColumn { let id = row.fields[ic].text.trimmingCharacters(in: .whitespaces); if !id.isEmpty, model.tables[e].contains(id) { existing = id } }
                 if existing == nil, !keyFields.isEmpty {
-                    let key = keyFields.map { k in values.first { $0.field == k }?.value.display ?? "" }.joined(separator: "\u{1F}")
+                    let key = keyOf(keyFields.map { k in values.first { $0.field == k }?.value ?? .null })
                     if let earlier = seenKeys[key] { throw RowFailure(column: 1, message: "the same \(es.naturalKey.joined(separator: ", ")) as line \(earlier)") }
                     seenKeys[key] = row.line
-                    existing = model.tables[e].allRecords.first { r in keyFields.allSatisfy { k in r.values[k] == (values.first { $0.field == k }?.value ?? .null) } }?.id
+                    existing = byKey[key]
                 }
                 let outcome: Int   // 0 new, 1 updated, 2 unchanged
                 if let id = existing {
@@ -97,6 +110,8 @@ struct Importer {
                 errors.append(RowError(line: row.line, column: col, raw: row.raw, message: d.message + (d.hint.map { " — \($0)" } ?? "")))
             }
         }
+        if let (err, raw) = parsed.broken { errors.append(RowError(line: err.line, column: err.column, raw: raw, message: err.description)) }
+        if showProgress { session.console.err("\r\(String(repeating: " ", count: 60))\r") }
         var report = errors.map { "\(request.path):\($0.line):\($0.column): \($0.message)\n    \($0.raw)" }.joined(separator: "\n")
         if let rejects = request.rejects, !errors.isEmpty {
             let sepText = String(parsed.separator)
