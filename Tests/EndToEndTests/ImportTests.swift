@@ -94,4 +94,29 @@ struct ImportTests {
         }
         #expect(try stateDigest(t) == before)
     }
+
+    /// An import is one journal entry: killed at any moment, the store holds all of it or none of it.
+    @Test func aKilledImportLeavesNothingHalfLoaded() throws {
+        try makeDemoStore(t, scale: 60)
+        var csv = "staff,course,date,hours,score,passed\n"
+        let people = ["hua.lin", "wei.zhou", "wei.zhang", "jun.xu", "xiuying.li"], courses = ["5G-BASICS", "NEGOTIATION", "CRM-SKILLS"]
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd"; f.timeZone = TimeZone(identifier: "UTC"); f.locale = Locale(identifier: "en_US_POSIX")
+        let start = f.date(from: "2015-01-01")!
+        var n = 0
+        for day in 0..<1400 { for p in people { for c in courses {
+            csv += "\(p),\(c),\(f.string(from: start.addingTimeInterval(Double(day) * 86_400))),3,80,yes\n"; n += 1
+        } } }
+        t.write("big.csv", csv)
+        let before = try count(t, "trainings | count")
+        for delay in [0.05, 0.15, 0.4] {
+            let shell = try PipedShell(t, ["--data", t.store])
+            try shell.send("import training from \"\(t.file("big.csv"))\"")
+            Thread.sleep(forTimeInterval: delay)
+            shell.killHard()
+            let after = try count(t, "trainings | count")
+            #expect(after == before || after == before + n, "after a kill at \(delay)s: \(after) records, expected \(before) or \(before + n)")
+            if after != before { break }
+        }
+    }
 }
