@@ -66,7 +66,7 @@ struct ImportTests {
         t.write("empty.csv", "")
         t.write("header.csv", "staff,course,date\n")
         t.write("broken.csv", "staff,course,date\nhua.lin,\"5G-BASICS,2026-11-03\n")
-        FileManager.default.createFile(atPath: t.file("big5.csv"), contents: Data([0xA4, 0xA4, 0xA4, 0xE5, 0x0A]))
+        _ = FileManager.default.createFile(atPath: t.file("big5.csv"), contents: Data([0xA4, 0xA4, 0xA4, 0xE5, 0x0A]))
         t.write("columns.csv", "staff,coarse,date\nhua.lin,5G-BASICS,2026-11-03\n")
         let cases: [(String, String)] = [("empty.csv", "is empty"), ("big5.csv", "is not UTF-8"), ("broken.csv", "broken.csv:2:9: a quoted field opened at column 9 is never closed"),
                                          ("columns.csv", "column 'coarse' is not a field of training"), ("missing.csv", "no such file")]

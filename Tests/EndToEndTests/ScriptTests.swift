@@ -42,7 +42,7 @@ enum ScriptMode: String, CaseIterable, CustomStringConvertible, Sendable {
             let bin = try saleshBinary()
             let binDir = URL(fileURLWithPath: bin).deletingLastPathComponent().path
             chmod(t.file(name), 0o755)
-            var env = ["PATH": binDir + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
+            let env = ["PATH": binDir + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
                        "SALESH_DATA": t.store, "SALESH_USER": "hua.lin"]
             if options.contains("--keep-going") {
                 // `#!/usr/bin/env salesh` passes no options: --keep-going is added on the shebang line.

@@ -55,7 +55,7 @@ final class TempDir {
 
     func write(_ name: String, _ text: String, mode: Int? = nil) {
         let p = file(name)
-        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
         if let mode { chmod(p, mode_t(mode)) }
     }
 }
@@ -97,8 +97,8 @@ func runProgram(_ executable: String, _ args: [String], in t: TempDir, stdin: St
     p.environment = childEnvironment(t, extra)
     p.currentDirectoryURL = URL(fileURLWithPath: t.path)
     let outPath = t.file(uniqueName(".stdout")), errPath = t.file(uniqueName(".stderr"))
-    FileManager.default.createFile(atPath: outPath, contents: nil)
-    FileManager.default.createFile(atPath: errPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
     let out = FileHandle(forWritingAtPath: outPath)!, err = FileHandle(forWritingAtPath: errPath)!
     defer {
         try? out.close(); try? err.close()
@@ -111,7 +111,7 @@ func runProgram(_ executable: String, _ args: [String], in t: TempDir, stdin: St
     var inPath: String?
     if let stdin {
         let path = t.file(uniqueName(".stdin"))
-        FileManager.default.createFile(atPath: path, contents: Data(stdin.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(stdin.utf8))
         inPath = path
         inHandle = FileHandle(forReadingAtPath: path)
         p.standardInput = inHandle
@@ -329,7 +329,7 @@ final class PipedShell {
         process.environment = childEnvironment(t, env)
         process.currentDirectoryURL = URL(fileURLWithPath: t.path)
         stderrPath = t.file(uniqueName(".piped-stderr"))
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.standardInput = input
         process.standardOutput = output
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
