@@ -134,7 +134,7 @@ public struct Parser {
             // export QUERY to "file.csv": the format follows the file's extension.
             let start = advance()
             guard tok.kind == .word else { throw error("expected a query after export", hint: "export trainings to \"trainings.csv\"") }
-            var q = try query(stopAtTo: true)
+            var q = try query()
             guard tok.isWord("to") else { throw error("expected 'to \"FILE\"' after the query", hint: "export \(q.source) to \"\(q.source).csv\"") }
             _ = advance()
             guard tok.kind == .string else { throw error("expected a file name in quotes after 'to'") }
@@ -253,7 +253,7 @@ public struct Parser {
     }
 
     // query := SOURCE { '|' stage }
-    mutating func query(stopAtTo: Bool = false) throws -> Query {
+    mutating func query() throws -> Query {
         let src = advance()
         var report: ReportCall? = nil
         if src.isWord("report") {
@@ -271,7 +271,6 @@ public struct Parser {
             report = ReportCall(name: name.text, nameSpan: name.range, arguments: args, options: options)
         }
         var stages: [Stage] = []
-        _ = stopAtTo
         while tok.isSymbol("|") {
             _ = advance()
             stages.append(try stage())

@@ -219,7 +219,7 @@ struct Reports {
     /// Training plans and how full they are.
     func trainingPlans(_ period: Period?) -> Relation {
         let t = model.table("training_plan"), s = t.schema
-        let enrolled = Model.trainingEnrolment(model)
+        let enrolled = model.trainingEnrolment()
         var rows: [[Value]] = []
         for case let p? in t.records {
             if let period, case .period(let pp) = p.values[0], !(pp.start < period.end && period.start < pp.end) { continue }

@@ -185,8 +185,7 @@ public final class Session {
         case .table(let t): console.out(renderer.render(t))
         case .chart(let t, let kind): console.out(renderer.renderChart(t, kind: kind))
         case .export(let t, let fmt, let path, let location):
-            var r = Renderer(format: OutputFormat.parse(fmt) ?? .csv, width: nil, color: false)
-            r.color = false
+            let r = Renderer(format: OutputFormat.parse(fmt) ?? .csv, width: nil, color: false)
             let text = r.render(t)
             do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
                 throw Diagnostic("cannot write \(path): \((error as NSError).localizedDescription)", at: location)

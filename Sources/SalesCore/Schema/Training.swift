@@ -59,7 +59,7 @@ extension Schema {
                 FieldSchema("date", .date, zh: "日期", listed: true),
                 FieldSchema("capacity", .int, zh: "名額", range: 1...100_000, listed: true),
                 FieldSchema("enrolled", .int, zh: "已報名", listed: true, doc: "training records for this plan",
-                            compute: { r, model, _ in .int(Int64(Rules.enrolment(model)[r.id] ?? 0)) }),
+                            compute: { r, model, _ in .int(Int64(model.trainingEnrolment()[r.id] ?? 0)) }),
             ],
             doc: "Training plans: a course for a team or a role, on a date, with a capacity."),
         EntitySchema(
@@ -133,14 +133,6 @@ extension Rules {
         return nil
     }
 
-    /// Training records per plan.
-    public static func enrolment(_ model: Model) -> [String: Int] {
-        model.memo("training_plan.enrolled") {
-            var out: [String: Int] = [:]
-            for case let t? in model.table("training").records { if case .text(let p) = t.values[6] { out[p, default: 0] += 1 } }
-            return out
-        }
-    }
 }
 
 extension Hooks {
@@ -159,6 +151,12 @@ extension Hooks {
 }
 
 extension Model {
-    /// Training records per plan, for reports.
-    public static func trainingEnrolment(_ model: Model) -> [String: Int] { Rules.enrolment(model) }
+    /// Training records per plan, cached until the next change.
+    public func trainingEnrolment() -> [String: Int] {
+        memo("training_plan.enrolled") {
+            var out: [String: Int] = [:]
+            for case let t? in table("training").records { if case .text(let p) = t.values[6] { out[p, default: 0] += 1 } }
+            return out
+        }
+    }
 }
