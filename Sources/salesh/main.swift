@@ -175,19 +175,31 @@ struct Demo: ParsableCommand {
 
 // Usage errors are input errors (2), like every other mistake in what the user typed.
 /// `salesh --data X demo` means `salesh demo --data X`: bring a subcommand named after options to the front.
+/// And `./check.sales --data store` (a script run through its `#!` line) means `salesh --data store check.sales`:
+/// the shell's own options after a script are the shell's, the rest are the script's parameters.
 func normalizedArguments(_ args: [String]) -> [String] {
     let takesValue: Set<String> = ["--data", "--user", "--format", "-c", "--scale"]
+    let flags: Set<String> = ["--read-only", "--keep-going"]
     var i = 0
+    var args = args
     while i < args.count {
         let a = args[i]
         if a == "--" { break }
         if a.hasPrefix("-") { i += takesValue.contains(a) ? 2 : 1; continue }
-        if i > 0, ["demo", "run", "shell"].contains(a) {
-            var out = args
-            out.remove(at: i)
-            return [a] + out
+        if ["demo", "run", "shell"].contains(a) {
+            if i > 0 { args.remove(at: i); args.insert(a, at: 0) }
+            i += 1
+            continue
         }
-        break
+        // A script: move the shell's options written after it in front of it.
+        var moved: [String] = [], rest: [String] = []
+        var j = i + 1
+        while j < args.count {
+            if takesValue.contains(args[j]), j + 1 < args.count { moved += [args[j], args[j + 1]]; j += 2 }
+            else if flags.contains(args[j]) { moved.append(args[j]); j += 1 }
+            else { rest.append(args[j]); j += 1 }
+        }
+        return Array(args[..<i]) + moved + [a] + rest
     }
     return args
 }
