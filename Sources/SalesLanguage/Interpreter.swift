@@ -275,6 +275,8 @@ public final class Interpreter {
         let comp = ExprCompiler(source: source, ctx: ctx, scope: .none)
         var v: Value
         switch field.type {
+        case .date where Day.parse(trimmed) == nil && Self.isYearLast(trimmed):
+            throw Diagnostic("'\(trimmed)' puts the year last, so the month and day could be either way round", hint: "write the year first: 2026-11-03 or 2026/11/3")
         case .int, .real:
             guard let d = ExactDecimal.parse(trimmed) else { throw Diagnostic("'\(trimmed)' is not a number") }
             v = d.integer.map { field.type == .int ? Value.int($0) : Value.real(Double($0)) } ?? .real(d.double)
@@ -286,16 +288,19 @@ public final class Interpreter {
         return v
     }
 
+    /// `3/11/2026`: day and month first, in an order a file does not say.
+    static func isYearLast(_ s: String) -> Bool {
+        let parts = s.split(whereSeparator: { $0 == "/" || $0 == "." || $0 == "-" })
+        return parts.count == 3 && parts.allSatisfy { $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
+            && parts[0].count <= 2 && parts[1].count <= 2 && parts[2].count == 4
+    }
+
     /// A reference may be given by id or, when it is unique, by name: `owner=王偉`.
     func referenceID(_ given: String, _ target: String, _ span: Span, _ source: Source) throws -> String {
         let t = model.table(target)
         if t.contains(given) { return given }
         let ti = t.schema.titleIndex
-        var matches: [String] = []
-        for case let r? in t.records where r.values[ti] == .text(given) {
-            matches.append(r.id)
-            if matches.count > 5 { break }
-        }
+        let matches = t.slots(where: ti, is: .text(given)).prefix(6).compactMap { t.records[$0]?.id }
         if matches.count == 1 { return matches[0] }
         if matches.count > 1 {
             throw Diagnostic("'\(given)' names more than one \(target): \(matches.prefix(5).joined(separator: ", "))", at: source.location(of: span),

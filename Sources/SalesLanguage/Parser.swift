@@ -155,6 +155,7 @@ public struct Parser {
             while tok.kind != .newline && tok.kind != .eof && !tok.isSymbol(";") {
                 // `--dry-run` arrives as '-', '-', 'dry', '-', 'run': join what is written together.
                 var word = ""
+                let optionStart = tok
                 var end = tok.range.lowerBound
                 while (tok.kind == .word || tok.isSymbol("-")) && tok.range.lowerBound == end && !(word.count > 0 && tok.kind == .word && peek().isSymbol("=")) {
                     word += tok.text; end = tok.range.upperBound; _ = advance()
@@ -173,7 +174,7 @@ public struct Parser {
                         maps.append((col, advance().text))
                     }
                 default:
-                    throw error("unknown import option '\(word)'", hint: "options: --dry-run, --skip-bad, --rejects \"FILE\", map COLUMN=FIELD")
+                    throw error("unknown import option '\(word)'", at: optionStart, hint: "options: --dry-run, --skip-bad, --rejects \"FILE\", map COLUMN=FIELD")
                 }
             }
             return .importFile(entity: entity, path: path, maps: maps, flags: flags, rejects: rejects, t.range.lowerBound..<tokens[p - 1].range.upperBound)

@@ -53,6 +53,8 @@ public final class Session {
     public let console: Console
     public let options: SessionOptions
     public private(set) var quitRequested = false
+    /// Relative file names in statements are taken from here (the current directory when nil).
+    public var baseDirectory: String?
     let diagnostics: DiagnosticRenderer
 
     public var user: String { interpreter.ctx.user }
@@ -150,6 +152,12 @@ public final class Session {
         folder.close()
     }
 
+    /// A file name as a statement wrote it, resolved against `baseDirectory`.
+    func resolve(_ path: String) -> String {
+        guard let base = baseDirectory, !path.hasPrefix("/") else { return path }
+        return URL(fileURLWithPath: base).appendingPathComponent(path).path
+    }
+
     // MARK: running statements
 
     /// Runs source text. Returns the number of statements that failed; stops at the first unless `keepGoing`.
@@ -187,7 +195,7 @@ public final class Session {
         case .export(let t, let fmt, let path, let location):
             let r = Renderer(format: OutputFormat.parse(fmt) ?? .csv, width: nil, color: false)
             let text = r.render(t)
-            do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+            do { try text.write(toFile: resolve(path), atomically: true, encoding: .utf8) } catch {
                 throw Diagnostic("cannot write \(path): \((error as NSError).localizedDescription)", at: location)
             }
             console.out("wrote \(t.rows.count) row\(t.rows.count == 1 ? "" : "s") to \(path)\n")

@@ -95,9 +95,8 @@ struct ImportTests {
         #expect(try stateDigest(t) == before)
     }
 
-    /// An import is one journal entry: killed at any moment, the store holds all of it or none of it.
-    @Test func aKilledImportLeavesNothingHalfLoaded() throws {
-        try makeDemoStore(t, scale: 60)
+    /// Course records over many days: 21,000 rows, about 800 KB.
+    func writeBigFile() -> Int {
         var csv = "staff,course,date,hours,score,passed\n"
         let people = ["hua.lin", "wei.zhou", "wei.zhang", "jun.xu", "xiuying.li"], courses = ["5G-BASICS", "NEGOTIATION", "CRM-SKILLS"]
         let f = DateFormatter()
@@ -108,6 +107,13 @@ struct ImportTests {
             csv += "\(p),\(c),\(f.string(from: start.addingTimeInterval(Double(day) * 86_400))),3,80,yes\n"; n += 1
         } } }
         t.write("big.csv", csv)
+        return n
+    }
+
+    /// An import is one journal entry: killed at any moment, the store holds all of it or none of it.
+    @Test func aKilledImportLeavesNothingHalfLoaded() throws {
+        try makeDemoStore(t, scale: 60)
+        let n = writeBigFile()
         let before = try count(t, "trainings | count")
         for delay in [0.05, 0.15, 0.4] {
             let shell = try PipedShell(t, ["--data", t.store])
@@ -118,5 +124,20 @@ struct ImportTests {
             #expect(after == before || after == before + n, "after a kill at \(delay)s: \(after) records, expected \(before) or \(before + n)")
             if after != before { break }
         }
+    }
+
+    /// A long import draws a progress bar on a terminal's standard error, and nothing when it is a file.
+    @Test func progressOnATerminalOnly() throws {
+        try makeDemoStore(t, scale: 60)
+        let n = writeBigFile()
+        let quiet = try onStore(t, ["-c", "import training from \"\(t.file("big.csv"))\" --dry-run"])
+        #expect(quiet.status == 0)
+        #expect(quiet.stderr.isEmpty, "no progress bar into a file: \(quiet.stderr)")
+        // `script` runs the shell on a pseudo-terminal, as a trainer's terminal would.
+        let command = "\(try saleshBinary()) --data \(t.store) -c 'import training from \"\(t.file("big.csv"))\" --dry-run'"
+        let tty = try runProgram("/usr/bin/script", ["-qec", command, "/dev/null"], in: t)
+        #expect(tty.stdout.contains("█"), "a bar is drawn: \(tty.stdout.suffix(400))")
+        #expect(tty.stdout.contains("rows,"), "it counts the rows")
+        #expect(tty.stdout.contains("\(n) new, 0 updated, 0 unchanged, 0 rejected"))
     }
 }

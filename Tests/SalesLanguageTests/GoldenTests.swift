@@ -41,7 +41,7 @@ struct GoldenTests {
         let url = try #require(GoldenTests.folder).appendingPathComponent(path)
         let text = try String(contentsOf: url, encoding: .utf8)
         let script = GoldenScript(text)
-        let run = try GoldenRun(script: script, name: url.lastPathComponent)
+        let run = try GoldenRun(script: script, name: url.lastPathComponent, folder: url.deletingLastPathComponent())
         script.check(run, file: path)
     }
 }
@@ -147,9 +147,14 @@ final class GoldenRun {
     var out = ""
     var err = ""
 
-    init(script: GoldenScript, name: String) throws {
+    /// Files a script reads (`import … from "data/x.csv"`) live in a `data` folder beside it; they are
+    /// copied into the run's own folder, which is where relative names point, so a script can write too.
+    init(script: GoldenScript, name: String, folder: URL? = nil) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("salesh-golden-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        if let data = folder?.appendingPathComponent("data"), FileManager.default.fileExists(atPath: data.path) {
+            try FileManager.default.copyItem(at: data, to: dir.appendingPathComponent("data"))
+        }
         defer { try? FileManager.default.removeItem(at: dir) }
         var options = SessionOptions(dataDirectory: dir.appendingPathComponent("sales.db").path)
         options.keepGoing = true
@@ -158,6 +163,7 @@ final class GoldenRun {
         let session = try Session.open(options, console: console,
                                        environment: ["SALESH_TODAY": "2026-11-26", "NO_COLOR": "1", "SALESH_USER": firstUser])
         defer { session.close() }
+        session.baseDirectory = dir.path
         if script.demo {
             DemoData(opportunities: 60, today: GoldenTests.goldenToday).generate(into: session.model)
             try session.save()

@@ -34,8 +34,33 @@ public final class Table {
 
     public func reserve(_ n: Int) { records.reserveCapacity(n); index.reserveCapacity(n) }
 
+    /// Slots by the value of one field, built on first use and kept up to date after, so rules that look
+    /// up "the trainings of this staff member" cost a dictionary lookup rather than a scan.
+    private final class ValueIndex { var slots: [Value: [Int]] = [:] }
+    private var valueIndexes: [Int: ValueIndex] = [:]
+
+    /// Slots of the live records whose `field` equals `value`, in insertion order (but for undone deletes).
+    public func slots(where field: Int, is value: Value) -> [Int] {
+        if let idx = valueIndexes[field] { return idx.slots[value] ?? [] }
+        let idx = ValueIndex()
+        for (i, r) in records.enumerated() { if let r { idx.slots[r.values[field], default: []].append(i) } }
+        valueIndexes[field] = idx
+        return idx.slots[value] ?? []
+    }
+
+    private func indexAdd(_ r: Record, slot: Int) {
+        for (f, idx) in valueIndexes { idx.slots[r.values[f], default: []].append(slot) }
+    }
+
+    private func indexRemove(field f: Int, value: Value, slot: Int) {
+        guard let idx = valueIndexes[f], let i = idx.slots[value]?.lastIndex(of: slot) else { return }
+        idx.slots[value]!.remove(at: i)
+        if idx.slots[value]!.isEmpty { idx.slots[value] = nil }
+    }
+
     func insert(_ r: Record) {
         index[r.id] = records.count
+        indexAdd(r, slot: records.count)
         records.append(r)
         count += 1
         if let p = schema.prefix, r.id.hasPrefix(p), let n = Int64(r.id.dropFirst(p.count)), n >= nextNumber {
@@ -43,7 +68,13 @@ public final class Table {
         }
     }
 
-    func set(slot: Int, field: Int, _ v: Value) { records[slot]!.values[field] = v }
+    func set(slot: Int, field: Int, _ v: Value) {
+        if let idx = valueIndexes[field] {
+            indexRemove(field: field, value: records[slot]!.values[field], slot: slot)
+            idx.slots[v, default: []].append(slot)
+        }
+        records[slot]!.values[field] = v
+    }
 
     /// Puts a deleted record back where it was, so undoing a delete keeps the listing order.
     func restore(_ r: Record, at slot: Int) {
@@ -55,12 +86,14 @@ public final class Table {
             insert(r); return
         }
         index[r.id] = slot
+        indexAdd(r, slot: slot)
         count += 1
     }
 
     @discardableResult
     func remove(_ id: String) -> Record? {
         guard let s = index.removeValue(forKey: id), let r = records[s] else { return nil }
+        for f in valueIndexes.keys { indexRemove(field: f, value: r.values[f], slot: s) }
         records[s] = nil
         count -= 1
         if s == records.count - 1 { records.removeLast() }

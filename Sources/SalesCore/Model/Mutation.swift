@@ -19,6 +19,7 @@ public final class Mutation {
             let i = changes.count - 1
             model.undo(changes[i], slot: deletedSlots[i])
             deletedSlots[i] = nil
+            byRecord[RecordKey(changes[i])]?.removeLast()
             // A number given to a record that is undone is given again.
             if case .create(let e, let r) = changes[i], let p = model.tables[e].schema.prefix, let n = Int64(r.id.dropFirst(p.count)) {
                 model.tables[e].nextNumber = min(model.tables[e].nextNumber, n)
@@ -32,15 +33,31 @@ public final class Mutation {
         deletedSlots.removeAll()
         for (e, n) in savedNumbers { model.tables[e].nextNumber = n }
         changes.removeAll()
+        byRecord.removeAll()
         savedNumbers.removeAll()
     }
 
     /// Where each deleted record stood, by change index, to put it back there on rollback.
     private var deletedSlots: [Int: Int] = [:]
 
+    /// The indexes of each record's changes, so questions about one record do not scan a large import's.
+    private var byRecord: [RecordKey: [Int]] = [:]
+    private struct RecordKey: Hashable {
+        var entity: Int, id: String
+        init(_ e: Int, _ id: String) { entity = e; self.id = id }
+        init(_ c: Change) { entity = c.entity; id = c.recordID }
+    }
+    private func changes(of e: Int, _ id: String) -> [Change] { (byRecord[RecordKey(e, id)] ?? []).map { changes[$0] } }
+
+    /// True when this mutation created the record.
+    public func created(entity e: Int, id: String) -> Bool {
+        changes(of: e, id).contains { if case .create = $0 { return true }; return false }
+    }
+
     private func record(_ c: Change) {
         if case .delete(let e, let r) = c, let s = model.tables[e].slot(of: r.id) { deletedSlots[changes.count] = s }
         model.apply(c)
+        byRecord[RecordKey(c), default: []].append(changes.count)
         changes.append(c)
     }
 
@@ -220,7 +237,7 @@ public final class Mutation {
     /// A record as it was before this statement changed it.
     func original(entity e: Int, id: String) -> Record? {
         guard var r = model.tables[e].record(id) else { return nil }
-        for c in changes.reversed() {
+        for c in changes(of: e, id).reversed() {
             if case .update(let x, let rid, let f, let old, _) = c, x == e, rid == id { r.values[f] = old }
         }
         return r
@@ -229,7 +246,7 @@ public final class Mutation {
     /// The fields this statement changed on a record (all of them for a new record).
     public func changedFields(entity e: Int, id: String) -> Set<Int> {
         var out = Set<Int>()
-        for c in changes {
+        for c in changes(of: e, id) {
             switch c {
             case .create(let x, let r) where x == e && r.id == id: out.formUnion(r.values.indices.filter { !r.values[$0].isNull })
             case .update(let x, let rid, let f, _, _) where x == e && rid == id: out.insert(f)
@@ -264,7 +281,7 @@ public final class Mutation {
             }
             let key = "\(c.entity)/\(c.recordID)"
             guard seen.insert(key).inserted, let r = model.tables[c.entity].record(c.recordID) else { continue }
-            let isNew = changes.contains { if case .create(let e, let x) = $0 { return e == c.entity && x.id == r.id }; return false }
+            let isNew = created(entity: c.entity, id: r.id)
             try validate(r, entity: c.entity, isNew: isNew)
             // Who may: checked on the record as it was (may they touch it?) and as it is (may they make it so?).
             if !isNew, let before = original(entity: c.entity, id: r.id),

@@ -12,8 +12,7 @@ extension Model {
     public func records(_ entity: String, where field: String, is id: String) -> [Record] {
         let t = table(entity)
         guard let fi = t.schema.fieldIndex(field) else { return [] }
-        let key = Value.text(id)
-        return t.records.compactMap { r in r.flatMap { $0.values[fi] == key ? $0 : nil } }
+        return t.slots(where: fi, is: .text(id)).sorted().compactMap { t.records[$0] }
     }
 
     /// A setting's text (`add setting discount_limit value=25%`).

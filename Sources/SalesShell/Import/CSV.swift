@@ -1,77 +1,138 @@
+import Foundation
+
 /// A CSV reader for files other systems export: UTF-8 with or without BOM, comma, semicolon or tab
-/// (guessed from the header), quoted fields with doubled quotes and embedded newlines. Each field
-/// keeps the line and column where it starts, for error messages.
+/// (guessed from the header), quoted fields with doubled quotes and embedded newlines, CRLF, LF or CR
+/// line ends. It streams: the file is read in chunks and handed out a row at a time, so a file of any
+/// size costs the memory of one row. It works on bytes (every character that matters is ASCII) and
+/// checks each field is UTF-8; each field keeps the line and column where it starts, for error messages.
 public struct CSVField: Sendable { public var text: String; public var line: Int; public var column: Int }
 public struct CSVRow: Sendable { public var fields: [CSVField]; public var line: Int; public var raw: String }
 
-public struct CSVError: Error, CustomStringConvertible { public var line: Int; public var column: Int; public var description: String }
-
-public enum CSV {
-    public static func separator(forHeader line: Substring) -> Character {
-        let counts: [(Character, Int)] = [(",", line.filter { $0 == "," }.count), (";", line.filter { $0 == ";" }.count), ("\t", line.filter { $0 == "\t" }.count)]
-        return counts.max { $0.1 < $1.1 }.map { $0.1 > 0 ? $0.0 : "," } ?? ","
-    }
-
-    /// Parses the whole text into rows. A quote left open swallows the rest of the file, so the rows
-    /// before it are returned with the error for the row it opened in.
-    public static func parse(_ input: String) throws -> (separator: Character, rows: [CSVRow], broken: (CSVError, String)?) {
-        var text = Substring(input)
-        if text.first == "\u{FEFF}" { text = text.dropFirst() }
-        let firstLine = text.prefix { $0 != "\n" && $0 != "\r\n" && $0 != "\r" }
-        let sep = separator(forHeader: firstLine)
-        var rows: [CSVRow] = []
-        var fields: [CSVField] = []
-        var cur = "", line = 1, column = 1, fieldLine = 1, fieldColumn = 1, rowLine = 1
-        var inQuotes = false, quotedAt = (1, 1), wasQuoted = false
-        var raw = ""
-        var i = text.startIndex
-        func endField() { fields.append(CSVField(text: wasQuoted ? cur : String(cur.trimmingSpacesTail()), line: fieldLine, column: fieldColumn)); cur = ""; wasQuoted = false }
-        while i < text.endIndex {
-            let ch = text[i]
-            let next = text.index(after: i)
-            raw.append(ch)
-            if inQuotes {
-                if ch == "\"" {
-                    if next < text.endIndex && text[next] == "\"" { cur.append("\""); raw.append("\""); i = text.index(after: next); column += 2; continue }
-                    inQuotes = false
-                } else {
-                    cur.append(ch)
-                    if ch == "\n" || ch == "\r\n" { line += 1; column = 0 }
-                }
-            } else if ch == "\"" && cur.allSatisfy({ $0 == " " }) {
-                inQuotes = true; wasQuoted = true; cur = ""; quotedAt = (line, column)
-            } else if ch == sep {
-                endField(); fieldLine = line; fieldColumn = column + 1
-            } else if ch == "\n" || ch == "\r\n" || ch == "\r" {
-                raw.removeLast()
-                endField()
-                if !(fields.count == 1 && fields[0].text.isEmpty) { rows.append(CSVRow(fields: fields, line: rowLine, raw: raw)) }
-                fields = []; raw = ""
-                line += 1; column = 0; fieldLine = line; fieldColumn = 1; rowLine = line
-            } else {
-                cur.append(ch)
-            }
-            column += 1
-            i = next
-        }
-        if inQuotes {
-            let err = CSVError(line: rowLine, column: quotedAt.1, description: "a quoted field opened at column \(quotedAt.1) is never closed")
-            if rows.isEmpty { throw err }
-            return (sep, rows, (err, String(raw.prefix { $0 != "\n" })))
-        }
-        if !cur.isEmpty || !fields.isEmpty {
-            endField()
-            if !(fields.count == 1 && fields[0].text.isEmpty) { rows.append(CSVRow(fields: fields, line: rowLine, raw: raw)) }
-        }
-        return (sep, rows, nil)
-    }
+public struct CSVError: Error, CustomStringConvertible {
+    public enum Kind: Sendable { case unclosedQuote, notUTF8 }
+    public var kind: Kind
+    public var line: Int
+    public var column: Int
+    public var description: String
+    /// The text of the row the error is in, as far as it could be read.
+    public var raw: String
 }
 
-extension String {
-    func trimmingSpacesTail() -> Substring {
-        var s = Substring(self)
-        while let f = s.first, f == " " { s = s.dropFirst() }
-        while let l = s.last, l == " " { s = s.dropLast() }
-        return s
+public struct CSVReader {
+    private let readChunk: () -> [UInt8]?
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var atEnd = false
+    public private(set) var separator: UInt8 = UInt8(ascii: ",")
+    /// Bytes handed out so far, for a progress bar.
+    public private(set) var bytesRead = 0
+    private var line = 1
+    private var column = 1
+    private var started = false
+
+    /// Reads a file in 1 MB chunks; nil when it cannot be opened.
+    public init?(path: String) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        readChunk = {
+            let d = handle.readData(ofLength: 1 << 20)
+            if d.isEmpty { try? handle.close(); return nil }
+            return [UInt8](d)
+        }
+    }
+
+    public init(text: String) { self.init(bytes: Array(text.utf8)) }
+
+    public init(bytes: [UInt8]) {
+        var given: [UInt8]? = bytes
+        readChunk = { defer { given = nil }; return given }
+    }
+
+    private mutating func fill() -> Bool {
+        if atEnd { return false }
+        guard let chunk = readChunk() else { atEnd = true; return false }
+        if position > 0 { buffer.removeFirst(position); position = 0 }
+        buffer.append(contentsOf: chunk)
+        return true
+    }
+
+    private mutating func peekByte() -> UInt8? {
+        if position == buffer.count, !fill() { return nil }
+        return position < buffer.count ? buffer[position] : nil
+    }
+
+    /// The header line decides the separator: whichever of , ; and tab it has most of.
+    private mutating func start() {
+        started = true
+        while !buffer[position...].contains(UInt8(ascii: "\n")) && fill() {}
+        if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3; bytesRead = 3 }
+        let firstLine = buffer[position...].prefix { $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") }
+        let counts = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t")].map { s in (s, firstLine.count { $0 == s }) }
+        if let best = counts.max(by: { $0.1 < $1.1 }), best.1 > 0 { separator = best.0 }
+    }
+
+    /// The next row that is not blank, nil at the end of the file. A quote left open swallows the rest of
+    /// the file: that row is thrown as `.unclosedQuote`, and the reader is at its end.
+    public mutating func next() throws -> CSVRow? {
+        if !started { start() }
+        let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
+        while true {
+            guard peekByte() != nil else { return nil }
+            var fields: [CSVField] = []
+            var raw: [UInt8] = []
+            var cur: [UInt8] = []
+            var inQuotes = false, wasQuoted = false, onlySpaces = true
+            let rowLine = line
+            var fieldLine = line, fieldColumn = column, quotedAt = column
+            func finishField() throws {
+                var bytes = cur[...]
+                if !wasQuoted {
+                    while bytes.first == space { bytes = bytes.dropFirst() }
+                    while bytes.last == space { bytes = bytes.dropLast() }
+                }
+                guard let text = String(validating: bytes, as: UTF8.self) else {
+                    let bad = bytes.firstIndex { $0 >= 0x80 } ?? bytes.startIndex
+                    throw CSVError(kind: .notUTF8, line: fieldLine, column: fieldColumn, description: String(format: "not UTF-8 text (byte 0x%02X)", bytes[bad]),
+                                   raw: String(decoding: raw, as: UTF8.self))
+                }
+                fields.append(CSVField(text: text, line: fieldLine, column: fieldColumn))
+                cur.removeAll(keepingCapacity: true); wasQuoted = false; onlySpaces = true
+            }
+            rowLoop: while let b = peekByte() {
+                position += 1; bytesRead += 1
+                let counts = b & 0xC0 != 0x80   // a continuation byte is part of the character before it
+                if inQuotes {
+                    raw.append(b)
+                    if b == quote {
+                        if peekByte() == quote { position += 1; bytesRead += 1; raw.append(quote); cur.append(quote); column += 2; continue }
+                        inQuotes = false
+                    } else {
+                        cur.append(b)
+                        if b == lf { line += 1; column = 1; continue }
+                    }
+                } else if b == quote && onlySpaces {
+                    raw.append(b)
+                    inQuotes = true; wasQuoted = true; cur.removeAll(keepingCapacity: true); quotedAt = column
+                } else if b == separator {
+                    raw.append(b)
+                    try finishField(); fieldLine = line; fieldColumn = column + 1
+                } else if b == lf || b == cr {
+                    if b == cr, peekByte() == lf { position += 1; bytesRead += 1 }
+                    line += 1; column = 1
+                    break rowLoop
+                } else {
+                    raw.append(b)
+                    cur.append(b)
+                    if b != space { onlySpaces = false }
+                }
+                if counts { column += 1 }
+            }
+            if inQuotes {
+                throw CSVError(kind: .unclosedQuote, line: rowLine, column: quotedAt, description: "a quoted field opened at column \(quotedAt) is never closed",
+                               raw: String(decoding: raw.prefix { $0 != lf }, as: UTF8.self))
+            }
+            try finishField()
+            if fields.count == 1 && fields[0].text.isEmpty && !raw.contains(quote) { continue }   // a blank line
+            return CSVRow(fields: fields, line: rowLine, raw: String(decoding: raw, as: UTF8.self))
+        }
     }
 }

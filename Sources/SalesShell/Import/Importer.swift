@@ -8,24 +8,31 @@ struct Importer {
     let session: Session
     let request: ImportRequest
 
-    struct RowError { var line: Int; var column: Int; var raw: String; var message: String }
+    struct RowError {
+        var line: Int; var column: Int; var raw: String; var message: String
+        /// A row whose quote was never closed gets its quote closed, so the rejects file is well-formed.
+        var rawForRejects: String { raw.filter { $0 == "\"" }.count % 2 == 1 ? raw + "\"" : raw }
+    }
 
     func run() throws -> String {
         let model = session.model
         guard let e = model.schema.index(of: request.entity) else { throw Diagnostic("unknown entity '\(request.entity)'", at: request.location) }
         let es = model.schema.entities[e]
         guard !es.system else { throw Diagnostic("\(es.plural) cannot be imported", at: request.location) }
-        guard let data = FileManager.default.contents(atPath: request.path) else {
-            throw Diagnostic("cannot read \(request.path): no such file", at: request.location)
+        guard var reader = CSVReader(path: session.resolve(request.path)) else {
+            let exists = FileManager.default.fileExists(atPath: session.resolve(request.path))
+            throw Diagnostic("cannot read \(request.path): \(exists ? "permission denied" : "no such file")", at: request.location)
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw Diagnostic("\(request.path) is not UTF-8 text", at: request.location, hint: "convert it first, e.g. iconv -f BIG5 -t UTF-8")
+        let fileSize = ((try? FileManager.default.attributesOfItem(atPath: session.resolve(request.path)))?[.size] as? NSNumber)?.intValue ?? 0
+        func fatal(_ c: CSVError) -> Diagnostic {
+            Diagnostic("\(request.path):\(c.line):\(c.column): \(c.description)", at: request.location,
+                       hint: c.kind == .notUTF8 ? "the file is not UTF-8 text; convert it first, e.g. iconv -f BIG5 -t UTF-8 \(request.path)" : nil)
         }
-        let parsed: (separator: Character, rows: [CSVRow], broken: (CSVError, String)?)
-        do { parsed = try CSV.parse(text) } catch let c as CSVError {
-            throw Diagnostic("\(request.path):\(c.line):\(c.column): \(c.description)", at: request.location)
-        }
-        guard let header = parsed.rows.first else { throw Diagnostic("\(request.path) is empty", at: request.location) }
+        let header: CSVRow
+        do {
+            guard let h = try reader.next() else { throw Diagnostic("\(request.path) is empty", at: request.location) }
+            header = h
+        } catch let c as CSVError { throw fatal(c) }
         // Header → field: by name, Chinese term, or `map column=field`.
         func norm(_ s: String) -> String { s.lowercased().filter { !$0.isWhitespace && $0 != "_" } }
         var columns: [Int?] = []
@@ -33,10 +40,14 @@ struct Importer {
         for (i, h) in header.fields.enumerated() {
             let name = request.maps.first { norm($0.column) == norm(h.text) }?.field ?? h.text
             if norm(name) == "id" { idColumn = i; columns.append(nil); continue }
+            // The reason column a rejects file adds, so a fixed rejects file loads as it is.
+            if norm(name) == "reason", i == header.fields.count - 1, es.fieldIndex("reason") == nil { columns.append(nil); continue }
             if let fi = es.fields.firstIndex(where: { norm($0.name) == norm(name) || $0.zh == name.trimmingCharacters(in: .whitespaces) }) {
                 columns.append(fi)
             } else {
-                let hint = Suggest.nearest(h.text, in: es.fields.map(\.name)).map { "did you mean '\($0)'? or map \(h.text)=FIELD" } ?? "map it: map \(h.text)=FIELD"
+                let column = h.text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } ? h.text : "\"\(h.text)\""
+                let hint = Suggest.nearest(h.text, in: es.fields.map(\.name)).map { "did you mean '\($0)'? or map \(column)=FIELD" }
+                    ?? "map it to a field: map \(column)=FIELD (fields: \(es.fields.filter { $0.access == .user }.map(\.name).joined(separator: ", ")))"
                 throw Diagnostic("\(request.path):\(h.line):\(h.column): column '\(h.text)' is not a field of \(es.name)", at: request.location, hint: hint)
             }
         }
@@ -52,13 +63,24 @@ struct Importer {
         if !keyFields.isEmpty {
             for case let r? in model.tables[e].records { byKey[keyOf(keyFields.map { r.values[$0] })] = r.id }
         }
-        // A progress line on a terminal for long files.
-        let showProgress = isatty(STDERR_FILENO) == 1 && parsed.rows.count > 2000
-        let total = parsed.rows.count - 1
-        for (n, row) in parsed.rows.dropFirst().enumerated() {
-            if showProgress, n % 500 == 0 {
-                let width = 30, done = n * width / max(1, total)
-                session.console.err("\r\(String(repeating: "█", count: done))\(String(repeating: "░", count: width - done)) \(n)/\(total) rows")
+        // A progress bar on a terminal for long files, by bytes read.
+        let showProgress = isatty(STDERR_FILENO) == 1 && fileSize > 256 << 10
+        var n = 0
+        var broken: CSVError? = nil
+        while true {
+            let row: CSVRow
+            do {
+                guard let r = try reader.next() else { break }
+                row = r
+            } catch let c as CSVError {
+                if c.kind == .notUTF8 { m.rollback(); throw fatal(c) }
+                broken = c
+                break
+            }
+            n += 1
+            if showProgress, n % 1000 == 0 {
+                let width = 30, done = min(width, reader.bytesRead * width / max(1, fileSize))
+                session.console.err("\r\(String(repeating: "█", count: done))\(String(repeating: "░", count: width - done)) \(n) rows, \(reader.bytesRead * 100 / max(1, fileSize))%")
             }
             if row.fields.count != header.fields.count {
                 errors.append(RowError(line: row.line, column: 1, raw: row.raw, message: "\(row.fields.count) columns, the header has \(header.fields.count)"))
@@ -110,13 +132,16 @@ struct Importer {
                 errors.append(RowError(line: row.line, column: col, raw: row.raw, message: d.message + (d.hint.map { " — \($0)" } ?? "")))
             }
         }
-        if let (err, raw) = parsed.broken { errors.append(RowError(line: err.line, column: err.column, raw: raw, message: err.description)) }
+        if let err = broken { errors.append(RowError(line: err.line, column: err.column, raw: err.raw, message: err.description)) }
         if showProgress { session.console.err("\r\(String(repeating: " ", count: 60))\r") }
         var report = errors.map { "\(request.path):\($0.line):\($0.column): \($0.message)\n    \($0.raw)" }.joined(separator: "\n")
         if let rejects = request.rejects, !errors.isEmpty {
-            let sepText = String(parsed.separator)
-            let body = ([header.raw + sepText + "reason"] + errors.map { $0.raw + sepText + "\"" + $0.message.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }).joined(separator: "\n") + "\n"
-            try? body.write(toFile: rejects, atomically: true, encoding: .utf8)
+            let sepText = String(UnicodeScalar(reader.separator))
+            let body = ([header.raw + sepText + "reason"] + errors.map { $0.rawForRejects + sepText + "\"" + $0.message.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }).joined(separator: "\n") + "\n"
+            do { try body.write(toFile: session.resolve(rejects), atomically: true, encoding: .utf8) } catch {
+                m.rollback()
+                throw Diagnostic("cannot write \(rejects): \((error as NSError).localizedDescription)", at: request.location)
+            }
             report += "\nwrote \(errors.count) rejected row\(errors.count == 1 ? "" : "s") to \(rejects) (with a reason column)"
         }
         let counts = "\(created) new, \(updated) updated, \(unchanged) unchanged, \(errors.count) rejected"
@@ -127,7 +152,7 @@ struct Importer {
         if !errors.isEmpty && !request.skipBad {
             m.rollback()
             throw Diagnostic("\(errors.count) bad row\(errors.count == 1 ? "" : "s") in \(request.path); nothing was loaded\n\(report)", at: request.location,
-                             hint: "fix them, or load the good rows with skip_bad; rejects \"FILE\" writes the bad rows with a reason")
+                             hint: "fix them, or load the good rows with --skip-bad; --rejects \"FILE\" writes the bad rows with a reason column")
         }
         if !m.changes.isEmpty {
             do { try interp.commit(m.transaction(at: interp.ctx.now)) } catch { m.rollback(); throw error }
