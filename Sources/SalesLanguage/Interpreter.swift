@@ -275,6 +275,8 @@ public final class Interpreter {
         let comp = ExprCompiler(source: source, ctx: ctx, scope: .none)
         var v: Value
         switch field.type {
+        case .date where Day.parse(trimmed) == nil && Day.whyNot(trimmed) != nil:
+            throw Diagnostic("'\(trimmed)' is not a day: \(Day.whyNot(trimmed)!)")
         case .date where Day.parse(trimmed) == nil && Self.isYearLast(trimmed):
             throw Diagnostic("'\(trimmed)' puts the year last, so the month and day could be either way round", hint: "write the year first: 2026-11-03 or 2026/11/3")
         case .int, .real:

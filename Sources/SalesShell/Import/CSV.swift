@@ -42,9 +42,14 @@ public struct CSVReader {
 
     public init(text: String) { self.init(bytes: Array(text.utf8)) }
 
-    public init(bytes: [UInt8]) {
-        var given: [UInt8]? = bytes
-        readChunk = { defer { given = nil }; return given }
+    /// Reads bytes in memory, `chunkSize` at a time (small sizes test rows split across chunks).
+    public init(bytes: [UInt8], chunkSize: Int = 1 << 20) {
+        var offset = 0
+        readChunk = {
+            guard offset < bytes.count else { return nil }
+            defer { offset += chunkSize }
+            return Array(bytes[offset..<min(bytes.count, offset + chunkSize)])
+        }
     }
 
     private mutating func fill() -> Bool {
