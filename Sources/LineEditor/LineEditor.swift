@@ -171,6 +171,13 @@ public final class LineEditor {
         }
     }
 
+    /// Runs `body` with Ctrl-C caught: `body` polls the closure it is given to learn it was pressed.
+    public static func untilInterrupted(_ body: (_ interrupted: () -> Bool) -> Void) {
+        _ = salesh_le_install_sigint()
+        defer { salesh_le_restore_sigint(); salesh_le_sigint_clear() }
+        body { salesh_le_sigint_pending() != 0 }
+    }
+
     private func interrupted(_ el: OpaquePointer) -> ReadResult {
         salesh_le_sigint_clear()
         // The next prompt goes on a fresh row below the abandoned text, which may wrap over several

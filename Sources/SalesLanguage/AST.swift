@@ -17,15 +17,22 @@ public indirect enum Expr: Sendable {
     case inPeriod(Expr, Expr, negated: Bool, Span)
     case isEmpty(Expr, negated: Bool, Span)
     case subquery(Query, Span)
+    /// `"{n} claims over {$limit}"`: text with expressions in braces, in print, check messages and file names.
+    case template([TemplatePart], Span)
 
     public var span: Span {
         switch self {
         case .literal(_, let s), .number(_, let s), .name(_, let s), .variable(_, let s), .call(_, _, let s),
              .unary(_, _, let s), .binary(_, _, _, let s), .inList(_, _, _, let s), .inPeriod(_, _, _, let s),
-             .isEmpty(_, _, let s), .subquery(_, let s):
+             .isEmpty(_, _, let s), .subquery(_, let s), .template(_, let s):
             return s
         }
     }
+}
+
+public enum TemplatePart: Sendable {
+    case text(String)
+    case expr(Expr)
 }
 
 public struct NamedExpr: Sendable {
@@ -47,8 +54,8 @@ public enum Stage: Sendable {
     case agg([NamedExpr], Span)
     case count(Span)
     case chart(String, Span)
-    /// `to csv "file.csv"`: write the result to a file in a format.
-    case to(format: String, path: String, Span)
+    /// `to csv "file.csv"`: write the result to a file in a format; the name may hold `{$month}`.
+    case to(format: String, path: Expr, Span)
 
     public var span: Span {
         switch self {
@@ -80,7 +87,7 @@ public struct Assignment: Sendable {
     public var value: Expr
 }
 
-public enum Statement: Sendable {
+public indirect enum Statement: Sendable {
     case add(entity: String, entitySpan: Span, id: String?, [Assignment])
     case set(id: String, idSpan: Span, [Assignment])
     case delete(ids: [(String, Span)])
@@ -96,6 +103,18 @@ public enum Statement: Sendable {
     case warnings(String?, Span)
     case importFile(entity: String, path: String, maps: [(String, String)], flags: Set<String>, rejects: String?, Span)
     case letBinding(name: String, Expr)
+    /// `param month = last_month`: a script parameter, overridden by `salesh run FILE month=2026-10`.
+    case param(name: String, nameSpan: Span, Expr)
+    case check(Check)
+    case ifElse(branches: [(condition: Expr, body: [Located<Statement>])], otherwise: [Located<Statement>]?)
+    case forEach(name: String, source: Expr, body: [Located<Statement>])
+    case source(path: Expr, Span)
+    case print(Expr?)
+    /// `define check NAME …` / `define report NAME(params) QUERY`: kept in the store, run by name.
+    case define(kind: String, name: String, nameSpan: Span, text: String)
+    case undefine(name: String, Span)
+    /// `watch 10 report pipeline`: rerun a statement every N seconds until interrupted (REPL).
+    case watch(seconds: Expr, Located<Statement>)
     case help([String])
     case save
     case quit
@@ -103,6 +122,21 @@ public enum Statement: Sendable {
     case format(String?, Span)
     case query(Query)
     case expression(Expr)
+}
+
+/// `check CONDITION [else "message"]`, `check none (QUERY) else "…"`, or `check NAME` (a defined check
+/// or a built-in warning).
+public struct Check: Sendable {
+    public enum Kind: Sendable {
+        case condition(Expr)
+        case none(Query)
+        case named(String)
+    }
+    public var kind: Kind
+    public var message: Expr?
+    /// The name a defined check runs under, for reports and `--json`.
+    public var name: String?
+    public var span: Span
 }
 
 /// A statement with the span it covers, for diagnostics that point at the whole statement.

@@ -31,6 +31,10 @@ struct ExprCompiler {
         case .name(let n, let span):
             return try name(n, span, expected: expected)
         case .variable(let n, let span):
+            if let t = ctx.tables[n] {
+                if t.rows.count == 1 && t.columns.count == 1 { return .constant(t.rows[0][0], t.columns[0].type) }
+                throw diag("$\(n) holds \(t.rows.count) row\(t.rows.count == 1 ? "" : "s"), not one value", span, hint: "count them with ($\(n) | count), or use it as a query: $\(n) | where …")
+            }
             let v = try variable(n, span)
             if let expected, case .number = v.kindTag, let c = try? coerceConstant(v, to: expected, span) { return .constant(c, expected) }
             return .constant(v, ValueType.of(v))
@@ -59,6 +63,16 @@ struct ExprCompiler {
                 let empty = v.isNull || v == .text("")
                 return .bool(negated ? !empty : empty)
             }))
+        case .template(let parts, _):
+            let compiled = try parts.map { p -> Compiled in
+                switch p {
+                case .text(let t): return .constant(.text(t), .text)
+                case .expr(let e): return try compile(e)
+                }
+            }
+            return Compiled(type: .text, eval: { i in
+                .text(compiled.reduce(into: "") { out, c in let v = c.eval(i); if !v.isNull { out += v.display } })
+            })
         case .subquery(let q, let span):
             let rel = try QueryRunner(source: source, ctx: ctx).run(q)
             switch rel {
@@ -111,6 +125,8 @@ struct ExprCompiler {
             return .constant(.text(e.cases[i].name), expected!)
         }
         if let c = try path(n, span) { return c }
+        // A variable may be named without its `$` where no field has the name: `{count}` in a message.
+        if let v = ctx.variables[n] { return .constant(v, ValueType.of(v)) }
         let lower = n.lowercased()
         if ["today", "yesterday", "tomorrow"].contains(lower), let p = Period.named(lower, today: ctx.today) {
             return .constant(.date(p.start), .date)

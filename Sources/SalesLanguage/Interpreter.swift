@@ -20,6 +20,11 @@ public enum Output {
     case clear
     /// The format named, and where it was written (to point at a bad name).
     case format(String?, SourceLocation)
+    case check(CheckResult)
+    /// `source "file.sales"`: the shell reads and runs the file.
+    case source(path: String, at: SourceLocation)
+    /// `watch N STATEMENT`: the shell reruns the statement every N seconds.
+    case watch(seconds: Double, statement: Located<Statement>, source: Source)
 }
 
 /// One record with what refers to it, for `show`.
@@ -39,6 +44,10 @@ public final class Interpreter {
     /// Makes a validated transaction durable (the journal); throwing undoes the statement.
     public var commit: (Transaction) throws -> Void = { _ in }
     public var readOnly = false
+    /// Where statements inside `if` and `for` blocks send their output, as they run.
+    public var emit: (Output) throws -> Void = { _ in }
+    /// Script parameters given on the command line, by name; `param` statements take them over their defaults.
+    public var parameterOverrides: [String: Value] = [:]
 
     public init(ctx: EvalContext) { self.ctx = ctx }
 
@@ -52,17 +61,11 @@ public final class Interpreter {
             let rel = try QueryRunner(source: source, ctx: ctx).run(q)
             if case .scalar(let v, let t) = rel { return .scalar(v, t) }
             if case .chart(let kind, _)? = q.stages.last { return .chart(rel.materialize(model, today: ctx.today), kind: kind) }
-            if case .to(let fmt, let path, let span)? = q.stages.last {
+            if case .to(let fmt, let pathExpr, let span)? = q.stages.last {
+                let path = try text(of: pathExpr, source)
                 let table: ResultTable
                 if case .scalar(let v, let t) = rel { table = ResultTable(columns: [Column("count", t)], rows: [[v]]) }
-                else if case .entity(let t, let slots) = rel {
-                    // Records exported whole (every field), so the file imports back unchanged.
-                    let cols = [Column("id", .reference(t.schema.name))] + t.schema.fields.map { Column($0.name, $0.type) }
-                    table = ResultTable(columns: cols, rows: slots.map { s in
-                        let r = t.records[s]!
-                        return [.text(r.id)] + t.schema.fields.indices.map { model.value(r, $0, of: t.schema, today: ctx.today) }
-                    })
-                } else { table = rel.materialize(model, today: ctx.today) }
+                else { table = wholeRecords(rel) }
                 return .export(table, format: fmt, path: path, at: source.location(of: span))
             }
             return .table(rel.materialize(model, today: ctx.today))
@@ -70,9 +73,67 @@ public final class Interpreter {
             let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(e)
             return .scalar(c.eval(0), c.type)
         case .letBinding(let name, let e):
+            // `let rows = (QUERY)` keeps the rows when the query gives more than one value.
+            if case .subquery(let q, _) = e {
+                let rel = try QueryRunner(source: source, ctx: ctx).run(q)
+                if case .scalar(let v, _) = rel { ctx.tables[name] = nil; ctx.variables[name] = v; return .none }
+                ctx.variables[name] = nil
+                ctx.tables[name] = wholeRecords(rel)
+                return .none
+            }
             let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(e)
+            ctx.tables[name] = nil
             ctx.variables[name] = c.eval(0)
             return .none
+        case .param(let name, let span, let e):
+            let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(e)
+            if let given = parameterOverrides[name] {
+                ctx.variables[name] = try parameterValue(given, as: c.type, name: name, at: span, source)
+            } else {
+                ctx.variables[name] = c.eval(0)
+            }
+            return .none
+        case .check(let c):
+            return .check(try runCheck(c, source))
+        case .ifElse(let branches, let otherwise):
+            for (cond, body) in branches {
+                let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(cond)
+                guard c.type == .bool || c.type == .any else { throw d("if needs a condition (true or false), found \(c.type)", cond.span, nil) }
+                if c.eval(0).truth == true { try runBlock(body, source); return .none }
+            }
+            if let o = otherwise { try runBlock(o, source) }
+            return .none
+        case .forEach(let name, let rowsExpr, let body):
+            let table = try rows(of: rowsExpr, source)
+            let saved = (ctx.variables, ctx.tables)
+            defer { ctx.variables = saved.0; ctx.tables = saved.1 }
+            for row in table.rows {
+                // `$r` is the row's first column (a record's id); `$r.amount` each column.
+                ctx.variables[name] = row.first ?? .null
+                for (i, c) in table.columns.enumerated() { ctx.variables[name + "." + c.name] = row[i] }
+                try runBlock(body, source)
+            }
+            return .none
+        case .source(let pathExpr, let span):
+            return .source(path: try text(of: pathExpr, source), at: source.location(of: span))
+        case .print(let e):
+            guard let e else { return .message("") }
+            let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(e)
+            let v = c.eval(0)
+            return .message(v.isNull ? "" : v.display)
+        case .define(let kind, let name, let span, let text):
+            return try define(kind: kind, name: name, text: text, stmt, source, at: span)
+        case .undefine(let name, let span):
+            guard let r = model.table("definition").record(name) else {
+                throw d("there is no saved check or report '\(name)'", span, Suggest.nearest(name, in: model.table("definition").ids).map { "did you mean '\($0)'?" })
+            }
+            try requireAuthorOrAdmin(r, name, span, source)
+            let e = schema.index(of: "definition")!
+            return try mutate(stmt, source, []) { m in try m.delete(entity: e, id: name, allowSystem: true); return "removed \(r.values[0].display) \(name)" }
+        case .watch(let secs, let inner):
+            let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(secs)
+            guard let n = c.constant?.numeric, n >= 1, n <= 86_400 else { throw d("watch takes a number of seconds from 1 to 86400", secs.span, nil) }
+            return .watch(seconds: n, statement: inner, source: source)
         case .help(let words): return .help(words)
         case .save: return .save
         case .quit: return .quit
@@ -336,6 +397,141 @@ public final class Interpreter {
     }
 
     /// Applies a statement's changes, validates them and makes them durable; undoes everything on failure.
+    // MARK: scripting
+
+    /// The script's `param` declarations (at its top level), for checking command-line parameters
+    /// before anything runs: each name with its default's type and where it is declared.
+    public func parameters(of statements: [Located<Statement>], in source: Source) throws -> [(name: String, type: ValueType, span: Span)] {
+        try statements.compactMap { st in
+            guard case .param(let name, let span, let e) = st.node else { return nil }
+            return (name, try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(e).type, span)
+        }
+    }
+
+    func runBlock(_ body: [Located<Statement>], _ source: Source) throws {
+        for st in body { try emit(try run(st, in: source)) }
+    }
+
+    /// A template or string as text (file names, messages).
+    func text(of e: Expr, _ source: Source) throws -> String {
+        let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(e)
+        return c.eval(0).display
+    }
+
+    /// A relation as a table; records whole (id and every field), so files and `for` see all of them.
+    func wholeRecords(_ rel: Relation) -> ResultTable {
+        guard case .entity(let t, let slots) = rel else { return rel.materialize(model, today: ctx.today) }
+        let cols = [Column("id", .reference(t.schema.name))] + t.schema.fields.map { Column($0.name, $0.type) }
+        return ResultTable(columns: cols, rows: slots.map { s in
+            let r = t.records[s]!
+            return [.text(r.id)] + t.schema.fields.indices.map { model.value(r, $0, of: t.schema, today: ctx.today) }
+        })
+    }
+
+    /// The rows a `for` walks: `(QUERY)` or `$rows`.
+    func rows(of e: Expr, _ source: Source) throws -> ResultTable {
+        switch e {
+        case .subquery(let q, let span):
+            let rel = try QueryRunner(source: source, ctx: ctx).run(q)
+            if case .scalar = rel { throw Diagnostic("for needs rows, and this query gives one value", at: source.location(of: span), hint: "drop the count at the end") }
+            return wholeRecords(rel)
+        case .variable(let n, let span):
+            if let t = ctx.tables[n] { return t }
+            throw Diagnostic(ctx.variables[n] == nil ? "undefined variable $\(n)" : "$\(n) is a value, not rows", at: source.location(of: span),
+                             hint: "bind rows first: let \(n) = (opportunities | where …)")
+        default:
+            throw Diagnostic("for walks the rows of a query: for r in (QUERY) { … } or for r in $rows { … }", at: source.location(of: e.span))
+        }
+    }
+
+    /// A parameter from the command line, read as its default's type: `month=2026-10` for a period.
+    public func parameterValue(_ given: Value, as type: ValueType, name: String, at span: Span, _ source: Source) throws -> Value {
+        if type == .any || ValueType.of(given) == type { return given }
+        let comp = ExprCompiler(source: Source(name: "parameter \(name)", text: given.display), ctx: ctx, scope: .none)
+        if case .date = type, case .period(let p) = given, p.kind == .day { return .date(p.start) }
+        if let v = try? comp.coerceConstant(.text(given.display), to: type, 0..<given.display.count), ValueType.of(v) == type || !v.isNull { return v }
+        throw Diagnostic("parameter \(name) is \(type), and '\(given.display)' is not", at: source.location(of: span), hint: comp.example(for: type))
+    }
+
+    func runCheck(_ c: Check, _ source: Source) throws -> CheckResult {
+        let location = source.location(of: c.span)
+        func message(_ fallback: String, count: Int? = nil) throws -> String {
+            guard let m = c.message else { return fallback }
+            let saved = ctx.variables["count"]
+            if let count { ctx.variables["count"] = .int(Int64(count)) }
+            defer { ctx.variables["count"] = saved }
+            return try text(of: m, source)
+        }
+        switch c.kind {
+        case .condition(let e):
+            let comp = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(e)
+            guard comp.type == .bool || comp.type == .any else {
+                throw Diagnostic("check needs a condition (true or false), found \(comp.type)", at: source.location(of: e.span),
+                                 hint: "for example: check (expenses | where status = submitted | count) = 0")
+            }
+            let passed = comp.eval(0).truth == true
+            return CheckResult(name: c.name, label: c.name ?? source.text(e.span), message: try message(source.text(e.span)), passed: passed, rows: nil,
+                               location: location, sourceName: source.name)
+        case .none(let q):
+            let rel = try QueryRunner(source: source, ctx: ctx).run(q)
+            if case .scalar = rel { throw Diagnostic("check none needs rows; this query gives one value", at: location, hint: "drop the count: check none (QUERY)") }
+            let table = rel.materialize(model, today: ctx.today)
+            let label = "none " + source.text(q.sourceSpan.lowerBound..<(q.stages.last?.span.upperBound ?? q.sourceSpan.upperBound))
+            return CheckResult(name: c.name, label: c.name ?? label, message: try message(label, count: table.rows.count), passed: table.rows.isEmpty,
+                               rows: table, location: location, sourceName: source.name)
+        case .named(let n):
+            if let text = Definitions.text(of: n, kind: "check", in: model) {
+                let defSource = Source(name: "check \(n)", text: text)
+                do {
+                    var inner = try Parser.parseDefinedCheck(defSource)
+                    inner.name = n
+                    var r = try runCheck(inner, defSource)
+                    r.location = location; r.sourceName = source.name
+                    return r
+                } catch let d as Diagnostic {
+                    throw Diagnostic("in check \(n): \(d.message)", at: location, hint: d.hint)
+                }
+            }
+            if let w = Warnings.all.first(where: { $0.name == n }) {
+                let rows = try Warnings.run(w, ctx: ctx)
+                return CheckResult(name: n, label: n, message: try message(Warnings.describe(w, model), count: rows.rows.count), passed: rows.rows.isEmpty,
+                                   rows: rows, location: location, sourceName: source.name)
+            }
+            let names = Definitions.all("check", in: model).map(\.name) + Warnings.all.map(\.name)
+            throw Diagnostic("there is no check '\(n)'", at: location,
+                             hint: Suggest.nearest(n, in: names).map { "did you mean '\($0)'?" } ?? "checks: \(names.joined(separator: ", "))")
+        }
+    }
+
+    func define(kind: String, name: String, text: String, _ stmt: Located<Statement>, _ source: Source, at span: Span) throws -> Output {
+        let builtIn = kind == "check" ? Warnings.all.map(\.name) : Reports.names
+        if builtIn.contains(name.lowercased()) {
+            throw Diagnostic("\(name) is a built-in \(kind == "check" ? "warning" : "report"); choose another name", at: source.location(of: span))
+        }
+        let table = model.table("definition")
+        if let existing = table.record(name) {
+            if existing.values[0] != .text(kind) { throw Diagnostic("\(name) is already a saved \(existing.values[0].display)", at: source.location(of: span), hint: "undefine \(name) first, or choose another name") }
+            try requireAuthorOrAdmin(existing, name, span, source)
+        }
+        let e = table.entityIndex
+        let author: Value = model.table("staff").contains(ctx.user) ? .text(ctx.user) : .null
+        return try mutate(stmt, source, []) { m in
+            if table.contains(name) {
+                try m.update(entity: e, id: name, values: [(1, .text(text)), (2, author)], allowSystem: true)
+                return "redefined \(kind) \(name)"
+            }
+            _ = try m.create(entity: e, id: name, values: [(0, .text(kind)), (1, .text(text)), (2, author)], allowSystem: true)
+            return "defined \(kind) \(name): run it with \(kind) \(name)"
+        }
+    }
+
+    /// A saved definition is changed by whoever wrote it, or an admin.
+    func requireAuthorOrAdmin(_ r: Record, _ name: String, _ span: Span, _ source: Source) throws {
+        let author = r.values[2].textValue ?? ""
+        guard author != ctx.user, model.table("staff").contains(ctx.user), model.role(of: ctx.user) != "admin", !author.isEmpty else { return }
+        throw Diagnostic("\(name) was defined by \(author); only they or an admin may change it", at: source.location(of: span))
+    }
+
     func mutate(_ stmt: Located<Statement>, _ source: Source, _ assigns: [Assignment], at focus: Span? = nil,
                 _ body: (Mutation) throws -> String) throws -> Output {
         if readOnly {

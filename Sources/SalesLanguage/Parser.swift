@@ -18,6 +18,9 @@ public struct Parser {
     }
 
     var tok: Token { tokens[p] }
+    /// The end of a statement: a newline, `;`, the end of input, or the `}` closing a block.
+    var atStatementEnd: Bool { tok.kind == .newline || tok.kind == .eof || tok.isSymbol(";") || tok.isSymbol("}") }
+    func isStatementEnd(_ t: Token) -> Bool { t.kind == .newline || t.kind == .eof || t.isSymbol(";") || t.isSymbol("}") }
     func peek(_ n: Int = 1) -> Token { tokens[min(p + n, tokens.count - 1)] }
     mutating func advance() -> Token { let t = tokens[p]; if p < tokens.count - 1 { p += 1 }; return t }
 
@@ -50,11 +53,179 @@ public struct Parser {
             let s = try statement()
             out.append(Located(node: s, span: start..<tokens[max(0, p - 1)].range.upperBound))
             guard tok.kind == .newline || tok.isSymbol(";") || tok.kind == .eof else {
+                if tok.isSymbol("}") { throw error("'}' closes no block") }
                 throw error("expected end of statement, found \(describe(tok))",
                             hint: tok.isSymbol("|") ? nil : "put one statement per line, or separate them with ';'")
             }
         }
         return out
+    }
+
+    // block := '{' { statement (NEWLINE | ';') } '}'
+    mutating func block(after what: String) throws -> [Located<Statement>] {
+        guard tok.isSymbol("{") else { throw error("expected '{' after \(what), found \(describe(tok))", hint: "blocks are written { … } and may span lines") }
+        let open = advance()
+        var out: [Located<Statement>] = []
+        while true {
+            while tok.kind == .newline || tok.isSymbol(";") { _ = advance() }
+            if tok.isSymbol("}") { _ = advance(); return out }
+            if tok.kind == .eof { throw error("the block opened here is never closed", at: open, hint: "close it with }") }
+            let start = tok.range.lowerBound
+            let s = try statement()
+            out.append(Located(node: s, span: start..<tokens[max(0, p - 1)].range.upperBound))
+            guard atStatementEnd else {
+                throw error("expected end of statement, found \(describe(tok))", hint: "put one statement per line, or separate them with ';'")
+            }
+        }
+    }
+
+    /// Skips newlines when what follows them is `word` (an `else` on the line after a `}`).
+    mutating func skipNewlines(before word: String) -> Bool {
+        var q = p
+        while tokens[q].kind == .newline, q < tokens.count - 1 { q += 1 }
+        guard tokens[q].isWord(word) else { return false }
+        p = q
+        return true
+    }
+
+    // if := 'if' expr block { 'else' 'if' expr block } [ 'else' block ]
+    mutating func ifStatement() throws -> Statement {
+        var branches: [(condition: Expr, body: [Located<Statement>])] = []
+        var otherwise: [Located<Statement>]? = nil
+        repeat {
+            _ = advance()   // if
+            let cond = try expr()
+            branches.append((cond, try block(after: "the condition")))
+            guard skipNewlines(before: "else") else { break }
+            _ = advance()   // else
+            if !tok.isWord("if") { otherwise = try block(after: "else"); break }
+        } while true
+        return .ifElse(branches: branches, otherwise: otherwise)
+    }
+
+    // check := 'check' ( 'none' '(' query ')' | NAME | expr ) [ 'else' message ]
+    mutating func checkStatement() throws -> Check {
+        let start = advance()
+        return try checkBody(from: start.range.lowerBound)
+    }
+
+    mutating func checkBody(from start: Int) throws -> Check {
+        var kind: Check.Kind
+        if tok.isWord("none"), peek().isSymbol("(") {
+            _ = advance(); _ = advance()
+            guard tok.kind == .word || tok.kind == .variable else { throw error("expected a query after 'check none ('", hint: "check none (expenses | where status = submitted and age(date) > 7d) else \"…\"") }
+            let q = try query()
+            _ = try expectSymbol(")", "')' to close the query")
+            kind = .none(q)
+        } else if tok.kind == .word, isStatementEnd(peek()) || peek().isWord("else"), !["true", "false", "yes", "no"].contains(tok.text.lowercased()) {
+            kind = .named(advance().text)
+        } else if atStatementEnd {
+            throw error("expected a condition after check", hint: "check (opportunities | where stage = negotiation | count) < 50 else \"…\"")
+        } else {
+            kind = .condition(try expr())
+        }
+        var message: Expr? = nil
+        if tok.isWord("else") {
+            _ = advance()
+            guard tok.kind == .string else { throw error("expected a message in quotes after else", hint: "check … else \"{n} claims are late\"") }
+            message = try template()
+        }
+        return Check(kind: kind, message: message, name: nil, span: start..<tokens[p - 1].range.upperBound)
+    }
+
+    /// A string token as a template: `{expr}` parts are parsed where they stand, so errors in them point
+    /// into the string. `\{` is a brace.
+    mutating func template() throws -> Expr {
+        let t = advance()
+        let raw = source.chars[(t.range.lowerBound + 1)..<max(t.range.lowerBound + 1, t.range.upperBound - 1)]
+        guard raw.contains("{") else { return .literal(.text(t.text), t.range) }
+        var parts: [TemplatePart] = []
+        var text = ""
+        var k = raw.startIndex
+        while k < raw.endIndex {
+            let ch = raw[k]
+            if ch == "\\", k + 1 < raw.endIndex {
+                let n = raw[k + 1]
+                text.append(["n": "\n", "t": "\t"][n] ?? n)
+                k += 2; continue
+            }
+            if ch == "{" {
+                var depth = 0, j = k
+                while j < raw.endIndex { if raw[j] == "{" { depth += 1 } else if raw[j] == "}" { depth -= 1; if depth == 0 { break } }; j += 1 }
+                guard j < raw.endIndex else {
+                    throw error("'{' in the text is never closed", at: Token(.symbol, "{", k..<(k + 1)), hint: "write \\{ for a brace")
+                }
+                if !text.isEmpty { parts.append(.text(text)); text = "" }
+                // Parse the inside against the same source, blanked around it, so locations stay true.
+                let masked = String(source.chars.enumerated().map { (i, c) in i > k && i < j || c == "\n" || c == "\r\n" ? c : " " })
+                var sub = try Parser(Source(name: source.name, text: masked, firstLine: source.firstLine))
+                if sub.tok.kind == .eof { throw error("empty {} in the text", at: Token(.symbol, "{", k..<(j + 1))) }
+                let e = try sub.expr()
+                while sub.tok.kind == .newline { _ = sub.advance() }
+                guard sub.tok.kind == .eof else { throw sub.error("expected '}' after the expression, found \(sub.describe(sub.tok))") }
+                parts.append(.expr(e))
+                k = j + 1; continue
+            }
+            text.append(ch)
+            k += 1
+        }
+        if !text.isEmpty { parts.append(.text(text)) }
+        return .template(parts, t.range)
+    }
+
+    // define := 'define' 'check' NAME checkbody | 'define' 'report' NAME [ '(' param {',' param} ')' ] query
+    // param := NAME [ '=' expr ]
+    mutating func defineStatement() throws -> Statement {
+        _ = advance()
+        guard tok.isWord("check") || tok.isWord("report") else { throw error("expected 'check' or 'report' after define, found \(describe(tok))", hint: "define check stale_claims none (expenses | where status = submitted and age(date) > 7d) else \"…\"") }
+        let kind = advance().text.lowercased()
+        guard tok.kind == .word else { throw error("expected a name for the \(kind), found \(describe(tok))") }
+        let name = advance()
+        guard name.text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { throw error("a \(kind) name is letters, digits and _", at: name) }
+        let bodyStart = tok.range.lowerBound
+        if kind == "check" {
+            // Parsed as a check to find its errors now; kept as text, parsed again when run.
+            _ = try checkBody(from: bodyStart)
+        } else {
+            _ = try reportParameters()
+            guard tok.kind == .word || tok.kind == .variable else { throw error("expected the report's query, found \(describe(tok))", hint: "define report my_pipeline(period = this_quarter) opportunities | where close_date in $period | group stage | agg sum(amount)") }
+            _ = try query()
+        }
+        let text = String(source.chars[bodyStart..<tokens[p - 1].range.upperBound])
+        return .define(kind: kind, name: name.text, nameSpan: name.range, text: text)
+    }
+
+    mutating func reportParameters() throws -> [(name: String, value: Expr?)] {
+        var out: [(name: String, value: Expr?)] = []
+        guard tok.isSymbol("(") else { return out }
+        _ = advance()
+        while !tok.isSymbol(")") {
+            guard tok.kind == .word else { throw error("expected a parameter name, found \(describe(tok))") }
+            let n = advance().text
+            var v: Expr? = nil
+            if tok.isSymbol("=") { _ = advance(); v = try addition() }
+            out.append((n, v))
+            if tok.isSymbol(",") { _ = advance() } else if !tok.isSymbol(")") { throw error("expected ',' or ')' after a parameter, found \(describe(tok))") }
+        }
+        _ = advance()
+        return out
+    }
+
+    /// The parameters and query of a report kept by `define report`.
+    public static func parseDefinedReport(_ source: Source) throws -> (parameters: [(name: String, value: Expr?)], query: Query) {
+        var ps = try Parser(source)
+        let params = try ps.reportParameters()
+        let q = try ps.query()
+        guard ps.tok.kind == .eof || ps.tok.kind == .newline else { throw ps.error("expected the end of the report, found \(ps.describe(ps.tok))") }
+        return (params, q)
+    }
+
+    /// The body of a check kept by `define check`.
+    public static func parseDefinedCheck(_ source: Source) throws -> Check {
+        var ps = try Parser(source)
+        let c = try ps.checkBody(from: 0)
+        guard ps.tok.kind == .eof || ps.tok.kind == .newline else { throw ps.error("expected the end of the check, found \(ps.describe(ps.tok))") }
+        return c
     }
 
     // statement := add ENTITY [ID] {assignment} | set ID {assignment} | delete ID {ID}
@@ -64,6 +235,7 @@ public struct Parser {
     mutating func statement() throws -> Statement {
         let t = tok
         guard t.kind == .word else {
+            if t.kind == .variable, peek().isSymbol("|") { return .query(try query()) }
             if [.string, .number, .percent, .date, .period, .duration, .variable].contains(t.kind) || t.isSymbol("(") || t.isSymbol("-") {
                 return .expression(try expr())
             }
@@ -138,10 +310,11 @@ public struct Parser {
             guard tok.isWord("to") else { throw error("expected 'to \"FILE\"' after the query", hint: "export \(q.source) to \"\(q.source).csv\"") }
             _ = advance()
             guard tok.kind == .string else { throw error("expected a file name in quotes after 'to'") }
-            let file = advance()
+            let file = tok
+            let path = try template()
             let ext = file.text.split(separator: ".").last.map { $0.lowercased() } ?? "csv"
             let fmt = ["json": "json", "md": "markdown", "markdown": "markdown", "tsv": "tsv", "txt": "table"][ext] ?? "csv"
-            q.stages.append(.to(format: fmt, path: file.text, start.range.lowerBound..<file.range.upperBound))
+            q.stages.append(.to(format: fmt, path: path, start.range.lowerBound..<file.range.upperBound))
             return .query(q)
         case "import":
             _ = advance()
@@ -152,7 +325,7 @@ public struct Parser {
             guard tok.kind == .string else { throw error("expected a file name in quotes", hint: "import \(entity) from \"file.csv\"") }
             let path = advance().text
             var maps: [(String, String)] = [], flags = Set<String>(), rejects: String? = nil
-            while tok.kind != .newline && tok.kind != .eof && !tok.isSymbol(";") {
+            while !atStatementEnd {
                 // `--dry-run` arrives as '-', '-', 'dry', '-', 'run': join what is written together.
                 var word = ""
                 let optionStart = tok
@@ -190,6 +363,49 @@ public struct Parser {
             _ = advance(); _ = advance()
             guard tok.kind != .newline, tok.kind != .eof else { throw error("expected a period after 'open appraisals'", hint: "open appraisals 2026-10") }
             return .openAppraisals(try addition(), t.range.lowerBound..<tokens[p - 1].range.upperBound)
+        case "param":
+            _ = advance()
+            guard tok.kind == .word else { throw error("expected a parameter name after param, found \(describe(tok))", hint: "param month = last_month") }
+            let n = advance()
+            guard tok.isSymbol("=") else { throw error("a parameter needs a default: param \(n.text) = …", hint: "param \(n.text) = last_month") }
+            _ = advance()
+            return .param(name: n.text, nameSpan: n.range, try expr())
+        case "check":
+            return .check(try checkStatement())
+        case "if":
+            return try ifStatement()
+        case "for":
+            _ = advance()
+            guard tok.kind == .word || tok.kind == .variable else { throw error("expected a name after for, found \(describe(tok))", hint: "for r in (opportunities | where stage = negotiation) { print \"{$r.id}\" }") }
+            let n = advance().text
+            guard tok.isWord("in") else { throw error("expected 'in' after for \(n), found \(describe(tok))") }
+            _ = advance()
+            let src = try addition()
+            return .forEach(name: n, source: src, body: try block(after: "the rows"))
+        case "source", "include":
+            _ = advance()
+            guard tok.kind == .string else { throw error("expected a file name in quotes after source", hint: "source \"common.sales\"") }
+            let path = try template()
+            return .source(path: path, path.span)
+        case "print", "echo":
+            _ = advance()
+            if atStatementEnd { return .print(nil) }
+            if tok.kind == .string, isStatementEnd(peek()) { return .print(try template()) }
+            return .print(try expr())
+        case "define":
+            return try defineStatement()
+        case "undefine":
+            _ = advance()
+            guard tok.kind == .word else { throw error("expected the name of a saved check or report after undefine") }
+            let n = advance()
+            return .undefine(name: n.text, n.range)
+        case "watch":
+            _ = advance()
+            guard tok.kind == .number else { throw error("expected a number of seconds after watch, found \(describe(tok))", hint: "watch 10 report pipeline") }
+            let secs = try primary()
+            let start = tok.range.lowerBound
+            let inner = try statement()
+            return .watch(seconds: secs, Located(node: inner, span: start..<tokens[max(0, p - 1)].range.upperBound))
         case "let":
             _ = advance()
             guard tok.kind == .word || tok.kind == .variable else { throw error("expected a name after let, found \(describe(tok))", hint: "let big = 500k") }
@@ -199,7 +415,7 @@ public struct Parser {
         case "help", "?":
             _ = advance()
             var words: [String] = []
-            while tok.kind != .newline && tok.kind != .eof && !tok.isSymbol(";") { words.append(advance().text) }
+            while !atStatementEnd { words.append(advance().text) }
             return .help(words)
         case "save":
             _ = advance(); return .save
@@ -214,7 +430,7 @@ public struct Parser {
         case "report":
             return .query(try query())
         default:
-            if peek().isSymbol("|") || peek().kind == .newline || peek().kind == .eof || peek().isSymbol(";") {
+            if peek().isSymbol("|") || isStatementEnd(peek()) {
                 if !peek().isSymbol("|"), !isEntityLike(t.text) {
                     return .expression(try expr())
                 }
@@ -261,7 +477,7 @@ public struct Parser {
             guard tok.kind == .word else { throw error("expected a report name after 'report', found \(describe(tok))", hint: "reports: \(Reports.names.joined(separator: ", "))") }
             let name = advance()
             var args: [Expr] = [], options: [Assignment] = []
-            while !(tok.kind == .newline || tok.kind == .eof || tok.isSymbol("|") || tok.isSymbol(";") || tok.isSymbol(")")) {
+            while !(atStatementEnd || tok.isSymbol("|") || tok.isSymbol(")")) {
                 if tok.kind == .word, peek().isSymbol("=") {
                     let k = advance(); _ = advance()
                     options.append(Assignment(field: k.text, fieldSpan: k.range, value: try addition()))
@@ -276,7 +492,7 @@ public struct Parser {
             _ = advance()
             stages.append(try stage())
         }
-        return Query(source: src.text, sourceSpan: src.range, stages: stages, report: report)
+        return Query(source: src.kind == .variable ? "$" + src.text : src.text, sourceSpan: src.range, stages: stages, report: report)
     }
 
     // stage := where expr | sort key {',' key} | take expr | select item {',' item}
@@ -323,7 +539,7 @@ public struct Parser {
                 throw error("unknown format '\(fmt)'", at: tokens[p - 1], hint: "formats: csv, tsv, json, markdown, table")
             }
             guard tok.kind == .string else { throw error("expected a file name in quotes after '\(fmt)'", hint: "… | to \(fmt) \"file.\(fmt == "markdown" ? "md" : fmt)\"") }
-            let path = advance().text
+            let path = try template()
             return .to(format: fmt, path: path, span(self))
         case "chart":
             var kind = "bar"
@@ -520,7 +736,8 @@ public struct Parser {
             }
         case .symbol where t.text == "(":
             let open = advance()
-            if tok.kind == .word, peek().isSymbol("|") || tok.isWord("report") || (peek().isSymbol(")") && Schema.sales.index(of: tok.text) != nil) {
+            if (tok.kind == .word || tok.kind == .variable) && peek().isSymbol("|") || tok.isWord("report")
+                || (tok.kind == .word && peek().isSymbol(")") && Schema.sales.index(of: tok.text) != nil) {
                 let q = try query()
                 let close = try expectSymbol(")", "')' to close the query")
                 return .subquery(q, open.range.lowerBound..<close.range.upperBound)

@@ -9,7 +9,18 @@ struct QueryRunner {
 
     func run(_ q: Query) throws -> Relation {
         if let call = q.report {
+            if !Reports.names.contains(call.name.lowercased()), let text = Definitions.text(of: call.name, kind: "report", in: ctx.model) {
+                return try stages(q, from: try definedReport(call, text: text))
+            }
             return try stages(q, from: try Reports(source: source, ctx: ctx).run(call))
+        }
+        if q.source.hasPrefix("$") {
+            let name = String(q.source.dropFirst())
+            guard let t = ctx.tables[name] else {
+                if ctx.variables[name] != nil { throw diag("$\(name) is a value, not rows", q.sourceSpan, hint: "bind rows with let \(name) = (QUERY)") }
+                throw diag("undefined variable $\(name)", q.sourceSpan, hint: "bind rows first: let \(name) = (opportunities | where …)")
+            }
+            return try stages(q, from: .rows(t.columns, RowBox(t.rows)))
         }
         guard let e = ctx.model.schema.index(of: q.source) else {
             let names = ctx.model.schema.entities.flatMap { [$0.name, $0.plural] }
@@ -18,6 +29,38 @@ struct QueryRunner {
         }
         let table = ctx.model.tables[e]
         return try stages(q, from: .entity(table, table.liveSlots))
+    }
+
+    /// A report kept by `define report NAME(PARAMS) QUERY`: arguments bound to its parameters, in order
+    /// or by name, then its query run. Errors inside it are reported at the call, naming the report.
+    func definedReport(_ call: ReportCall, text: String) throws -> Relation {
+        let defSource = Source(name: "report \(call.name)", text: text)
+        let at = source.location(of: call.nameSpan)
+        func inside(_ d: Diagnostic) -> Diagnostic {
+            Diagnostic("in report \(call.name) (\(d.location.map { "column \($0.column)" } ?? "its text")): \(d.message)", at: at, hint: d.hint)
+        }
+        let def: (parameters: [(name: String, value: Expr?)], query: Query)
+        do { def = try Parser.parseDefinedReport(defSource) } catch let d as Diagnostic { throw inside(d) }
+        if call.arguments.count > def.parameters.count {
+            throw diag("report \(call.name) takes \(def.parameters.isEmpty ? "no arguments" : "\(def.parameters.count): \(def.parameters.map(\.name).joined(separator: ", "))")",
+                       call.arguments[def.parameters.count].span)
+        }
+        var c = ctx
+        let callerCompiler = ExprCompiler(source: source, ctx: ctx, scope: .none)
+        for (i, p) in def.parameters.enumerated() {
+            let given = i < call.arguments.count ? call.arguments[i] : call.options.first { $0.field == p.name }?.value
+            if let g = given {
+                c.variables[p.name] = try callerCompiler.compile(g, expected: .any).eval(0)
+            } else if let d = p.value {
+                do { c.variables[p.name] = try ExprCompiler(source: defSource, ctx: ctx, scope: .none).compile(d, expected: .any).eval(0) } catch let e as Diagnostic { throw inside(e) }
+            } else {
+                throw diag("report \(call.name) needs \(p.name)", call.nameSpan, hint: "report \(call.name) \(def.parameters.map { "<\($0.name)>" }.joined(separator: " "))")
+            }
+        }
+        for o in call.options where !def.parameters.contains(where: { $0.name == o.field }) {
+            throw diag("report \(call.name) has no parameter '\(o.field)'", o.fieldSpan, hint: "parameters: \(def.parameters.map(\.name).joined(separator: ", "))")
+        }
+        do { return try QueryRunner(source: defSource, ctx: c).run(def.query) } catch let d as Diagnostic { throw inside(d) }
     }
 
     func stages(_ q: Query, from start: Relation) throws -> Relation {

@@ -42,6 +42,8 @@ public struct EvalContext {
     public var now: Timestamp
     public var user: String
     public var variables: [String: Value] = [:]
+    /// Query results bound by `let rows = (QUERY)`, usable as `$rows | …` and in `for r in $rows`.
+    public var tables: [String: ResultTable] = [:]
     public var environment: [String: String] = [:]
     public init(model: Model, today: Day, now: Timestamp, user: String) {
         self.model = model; self.today = today; self.now = now; self.user = user

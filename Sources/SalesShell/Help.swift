@@ -4,6 +4,8 @@ import SalesLanguage
 /// `help`, `help STATEMENT`, `help ENTITY`, `help dates` …, built from the schema where it can be.
 struct Help {
     let schema: Schema
+    /// The store's saved checks and reports, listed with the built-in ones.
+    var model: Model? = nil
 
     static let statements: [(name: String, usage: String, text: String, example: String)] = [
         ("add", "add ENTITY [ID] field=value …", "Create a record. Staff, teams and products take an id you choose; other records are numbered (O1024).",
@@ -23,7 +25,24 @@ struct Help {
         ("reject", "reject ID reason=\"…\"", "Reject a claim (or a proposal) with a reason.", "reject E12 reason=\"no receipt\""),
         ("open", "open appraisals PERIOD", "Open the month's or year's appraisals for every manager, rep and presales engineer.", "open appraisals 2026-10"),
         ("approve", "approve ID", "Approve as the acting user, when a rule needs it (a discount over the limit needs the owner's manager).", "approve N12"),
-        ("let", "let NAME = EXPR", "Bind a value to $NAME for later statements.", "let big = 500k"),
+        ("let", "let NAME = EXPR | let NAME = (QUERY)", "Bind a value, or a query's rows, to $NAME for later statements; rows are used as $NAME | where ….",
+         "let stale = (expenses | where status = submitted and age(date) > 7d)"),
+        ("param", "param NAME = DEFAULT", "Declare a script parameter: salesh run FILE NAME=VALUE overrides the default, read as the default's type.",
+         "param month = last_month"),
+        ("check", "check CONDITION [else \"MESSAGE\"] | check none (QUERY) [else \"…\"] | check NAME",
+         "Check a condition, or that a query finds nothing (its rows are shown when it does), or run a saved check or built-in warning. A script exits 1 when a check failed; {count} in the message is the number of rows.",
+         "check none (expenses | where status = submitted and age(date) > 7d) else \"{count} claims waiting over a week\""),
+        ("if", "if CONDITION { … } [else if CONDITION { … }] [else { … }]", "Run statements when a condition holds.",
+         "if (visits | where overdue | count) > 0 { print \"follow up today\" }"),
+        ("for", "for NAME in (QUERY) { … }", "Run statements for each row; $NAME is the row's id (first column), $NAME.FIELD each column.",
+         "for r in (opportunities | where stage = negotiation) { print \"{$r.id} {$r.title}\" }"),
+        ("print", "print \"TEXT {EXPR}\" | echo …", "Print text; {EXPR} in the text is replaced by its value.", "print \"{(opportunities | count)} opportunities over {$limit}\""),
+        ("source", "source \"FILE.sales\"", "Run another script file here, with the same variables.", "source \"common.sales\""),
+        ("define", "define check NAME … | define report NAME(PARAM [= DEFAULT], …) QUERY",
+         "Save a check or a report in the store, run by name (check NAME, report NAME ARGS) by anyone; redefine to change it, undefine to remove it.",
+         "define report my_pipeline(period = this_quarter) opportunities | where expected_close in $period | group stage | agg sum(amount)"),
+        ("undefine", "undefine NAME", "Remove a saved check or report (its author or an admin).", "undefine my_pipeline"),
+        ("watch", "watch SECONDS STATEMENT", "In the shell: rerun a statement every N seconds until Ctrl-C.", "watch 10 report pipeline"),
         ("warnings", "warnings [NAME]", "The early warnings of chapter 6.3, each with the records that trip it.", "warnings stale_opportunities"),
         ("import", "import ENTITY from \"FILE.csv\" [--dry-run] [--skip-bad] [--rejects \"FILE\"] [map COLUMN=FIELD …]",
          "Load records from CSV, all or nothing; every bad row named with file:line:column.", "import training from \"q4.csv\" --dry-run"),
@@ -39,6 +58,7 @@ struct Help {
     func text(for words: [String]) -> String {
         guard let topic = words.first?.lowercased() else { return overview() }
         if topic == "warnings" || topic == "warning" { return warnings() }
+        if topic == "checks" || topic == "scripts" || topic == "scripting" { return scripting() }
         if let s = Help.statements.first(where: { $0.name == topic }) {
             return "\(s.usage)\n  \(s.text)\n  example: \(s.example)\n"
         }
@@ -53,7 +73,7 @@ struct Help {
         case "dates", "periods", "durations": return dates()
         case "functions": return functions()
         default:
-            let all = Help.statements.map(\.name) + schema.entityNames + ["statements", "entities", "queries", "reports", "warnings", "expressions", "dates", "functions"]
+            let all = Help.statements.map(\.name) + schema.entityNames + ["statements", "entities", "queries", "reports", "warnings", "expressions", "dates", "functions", "scripting", "checks"]
             return "no help on '\(topic)'" + (Suggest.nearest(topic, in: all).map { "; did you mean '\($0)'?" } ?? "") + "\n"
         }
     }
@@ -67,6 +87,7 @@ struct Help {
 
         Reports (help reports): report pipeline · funnel · forecast · winrate · leads · followups · kpi · budget · spend · risks
         Warnings (help warnings): warnings [NAME]
+        Scripts and checks (help scripting): param · check · if · for · print · source · define\(saved())
 
         Queries: an entity, then stages joined by |
           opportunities | where stage = negotiation | sort amount desc | take 5
@@ -174,6 +195,44 @@ struct Help {
           opportunities | where stage = won | group owner.team | agg sum(amount) as revenue | chart bar
 
         """
+    }
+
+    /// The store's saved checks and reports, for the overview.
+    func saved() -> String {
+        guard let model else { return "" }
+        let checks = Definitions.all("check", in: model).map(\.name), reports = Definitions.all("report", in: model).map(\.name)
+        var out = ""
+        if !checks.isEmpty { out += "\nSaved checks: " + checks.joined(separator: " · ") }
+        if !reports.isEmpty { out += "\nSaved reports: " + reports.joined(separator: " · ") }
+        return out
+    }
+
+    func scripting() -> String {
+        var out = """
+        A script is statements in a file: salesh run FILE [NAME=VALUE …], salesh FILE, or #!/usr/bin/env salesh.
+          param month = last_month                        a parameter (salesh run monthly.sales month=2026-10)
+          let late = (invoices | where overdue)           rows, used as $late | count, for r in $late { … }
+          check (expenses | where status = submitted | count) = 0 else "claims waiting"
+          check none (visits | where overdue) else "{count} visits overdue"     the rows are shown when it fails
+          check overdue_invoices                          a saved check, or a built-in warning by name
+          if … { … } else { … }    for r in (QUERY) { … $r.amount … }    print "{$month}: {count}"
+          … | to markdown "kpi-{$month}.md"              a file named from a variable
+        Exit status: 0 all well, 1 a check failed, 2 an error in the script, 3 the store cannot be opened.
+        Options: --quiet (only failed checks), --json (the checks as one JSON document), --output FILE, --format.
+        The environment is $env.NAME. Scripts cannot run programs; they read and write only the files they name.
+
+        Checks (check NAME):
+
+        """
+        if let model {
+            for d in Definitions.all("check", in: model) { out += "  \(d.name)  (saved\(d.author.isEmpty ? "" : " by \(d.author)"))\n    \(d.text)\n" }
+        }
+        out += Warnings.all.map { "  \($0.name)  (built in)\n    \($0.why)\n" }.joined()
+        if let model, !Definitions.all("report", in: model).isEmpty {
+            out += "\nSaved reports (report NAME ARGS):\n"
+            for d in Definitions.all("report", in: model) { out += "  \(d.name)\(d.author.isEmpty ? "" : "  (by \(d.author))")\n    \(d.text)\n" }
+        }
+        return out + "\n"
     }
 
     func warnings() -> String {

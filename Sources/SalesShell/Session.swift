@@ -2,6 +2,7 @@ import Foundation
 import SalesCore
 import SalesLanguage
 import SalesStore
+import LineEditor
 
 /// Exit statuses of the `salesh` process.
 public enum ExitStatus: Int32, Sendable {
@@ -17,6 +18,10 @@ public struct SessionOptions: Sendable {
     public var format: OutputFormat = .table
     public var readOnly = false
     public var keepGoing = false
+    /// Only what needs attention on standard output: failed checks, `print`, and the summary when a check failed.
+    public var quiet = false
+    /// Checks' results as one JSON document at the end, and nothing else on standard output.
+    public var json = false
     /// Rewrite the snapshot when the journal grows past this many bytes.
     public var snapshotThreshold = 64 << 20
     public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
@@ -53,6 +58,9 @@ public final class Session {
     public let console: Console
     public let options: SessionOptions
     public private(set) var quitRequested = false
+    /// Every check run so far, in order, for the summary, the exit status and `--json`.
+    public private(set) var checks: [CheckResult] = []
+    private var sourceDepth = 0
     /// Relative file names in statements are taken from here (the current directory when nil).
     public var baseDirectory: String?
     let diagnostics: DiagnosticRenderer
@@ -109,6 +117,7 @@ public final class Session {
                         renderer: Renderer(format: options.format, width: width, color: color),
                         console: console, options: options, clock: clock, color: color)
         interp.commit = { [unowned s] tx in try s.journal(tx) }
+        interp.emit = { [unowned s] out in try s.handle(out) }
         return s
     }
 
@@ -174,6 +183,8 @@ public final class Session {
             interpreter.ctx.now = clock.now
             do {
                 try handle(try interpreter.run(st, in: source))
+            } catch is AlreadyReported {
+                failures += 1
             } catch let d as Diagnostic {
                 console.err(diagnostics.render(d, source: source))
                 failures += 1
@@ -186,41 +197,84 @@ public final class Session {
         return failures
     }
 
+    /// Standard output for results; `--quiet` and `--json` keep it for what needs attention.
+    var showsResults: Bool { !options.quiet && !options.json }
+    func say(_ text: String) { if showsResults { console.out(text) } }
+
     func handle(_ output: Output) throws {
         switch output {
         case .none: break
-        case .message(let m): console.out(m + "\n")
-        case .table(let t): console.out(renderer.render(t))
-        case .chart(let t, let kind): console.out(renderer.renderChart(t, kind: kind))
+        case .message(let m): say(m + "\n")
+        case .table(let t): say(renderer.render(t))
+        case .chart(let t, let kind): say(renderer.renderChart(t, kind: kind))
         case .export(let t, let fmt, let path, let location):
             let r = Renderer(format: OutputFormat.parse(fmt) ?? .csv, width: nil, color: false)
             let text = r.render(t)
             do { try text.write(toFile: resolve(path), atomically: true, encoding: .utf8) } catch {
                 throw Diagnostic("cannot write \(path): \((error as NSError).localizedDescription)", at: location)
             }
-            console.out("wrote \(t.rows.count) row\(t.rows.count == 1 ? "" : "s") to \(path)\n")
-        case .scalar(let v, let t): console.out(renderer.render(scalar: v, type: t))
-        case .record(let view): console.out(renderer.render(view))
-        case .help(let words): console.out(Help(schema: model.schema).text(for: words))
-        case .importFile(let request): console.out(try Importer(session: self, request: request).run() + "\n")
+            say("wrote \(t.rows.count) row\(t.rows.count == 1 ? "" : "s") to \(path)\n")
+        case .scalar(let v, let t): say(renderer.render(scalar: v, type: t))
+        case .record(let view): say(renderer.render(view))
+        case .help(let words): say(Help(schema: model.schema, model: model).text(for: words))
+        case .importFile(let request): say(try Importer(session: self, request: request).run() + "\n")
+        case .check(let result):
+            checks.append(result)
+            if options.json { break }
+            if result.passed {
+                say(renderer.bold("✓") + " " + result.label + "\n")
+            } else {
+                let count = result.rows.map { " (\($0.rows.count) row\($0.rows.count == 1 ? "" : "s"))" } ?? ""
+                console.out(renderer.bold("✗ " + result.message) + count + "  [\(result.sourceName):\(result.location.line)]\n")
+                if let rows = result.rows, !rows.rows.isEmpty { console.out(renderer.render(rows)) }
+            }
+        case .source(let path, let location):
+            guard sourceDepth < 16 else { throw Diagnostic("source files nested more than 16 deep; does a file source itself?", at: location) }
+            guard let data = FileManager.default.contents(atPath: resolve(path)) else {
+                throw Diagnostic("cannot read \(path): \(FileManager.default.fileExists(atPath: resolve(path)) ? "permission denied" : "no such file")", at: location)
+            }
+            guard let text = String(data: data, encoding: .utf8) else { throw Diagnostic("\(path) is not UTF-8 text", at: location) }
+            sourceDepth += 1
+            defer { sourceDepth -= 1 }
+            if run(text, name: path) > 0 { throw AlreadyReported() }
+        case .watch(let seconds, let statement, let source):
+            guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+                throw Diagnostic("watch reruns a statement on a terminal until Ctrl-C; in a script, run the script from cron instead",
+                                 at: source.location(of: statement.span))
+            }
+            let what = source.text(statement.span)
+            var failure: Error? = nil
+            LineEditor.untilInterrupted { interrupted in
+                while failure == nil && !interrupted() {
+                    console.out("\u{1B}[H\u{1B}[2J")
+                    console.out(renderer.bold("every \(Value.formatReal(seconds))s: \(what)") + "  — \(clock.now) — Ctrl-C to stop\n\n")
+                    interpreter.ctx.now = clock.now
+                    interpreter.ctx.today = clock.today
+                    do { try handle(try interpreter.run(statement, in: source)) } catch { failure = error }
+                    var waited = 0.0
+                    while waited < seconds && !interrupted() { usleep(100_000); waited += 0.1 }
+                }
+            }
+            if let failure { throw failure }
+            console.out("\n")
         case .warnings(let list):
             if renderer.format == .table {
                 let tripped = list.filter { !$0.rows.rows.isEmpty }
                 for (w, why, rows) in list where !rows.rows.isEmpty {
-                    console.out(renderer.bold("\(w.name): \(rows.rows.count) — \(why)") + "\n" + renderer.render(rows) + "\n")
+                    say(renderer.bold("\(w.name): \(rows.rows.count) — \(why)") + "\n" + renderer.render(rows) + "\n")
                 }
                 let clear = list.filter { $0.rows.rows.isEmpty }.map(\.warning.name)
-                console.out("\(tripped.count) of \(list.count) warnings tripped" + (clear.isEmpty ? "" : "; clear: \(clear.joined(separator: ", "))") + "\n")
+                say("\(tripped.count) of \(list.count) warnings tripped" + (clear.isEmpty ? "" : "; clear: \(clear.joined(separator: ", "))") + "\n")
             } else {
                 for (w, _, rows) in list {
                     let tagged = ResultTable(columns: [Column("warning", .text)] + rows.columns, rows: rows.rows.map { [.text(w.name)] + $0 })
-                    console.out(renderer.render(tagged))
+                    say(renderer.render(tagged))
                 }
             }
         case .save:
             guard !folder.readOnly else { throw Diagnostic("the store is open read-only") }
             try save()
-            console.out("saved \(folder.path) (\(model.tables.reduce(0) { $0 + $1.count }) records)\n")
+            say("saved \(folder.path) (\(model.tables.reduce(0) { $0 + $1.count }) records)\n")
         case .quit: quitRequested = true
         case .clear: if isatty(STDOUT_FILENO) == 1 { console.out("\u{1B}[H\u{1B}[2J") }
         case .format(let f, let location):
@@ -232,6 +286,51 @@ public final class Session {
             }
             renderer.format = fmt
         }
+    }
+}
+
+/// An error already shown to the user (inside a sourced file), counted but not shown again.
+struct AlreadyReported: Error {}
+
+extension Session {
+    /// Ends a script or `-c` run: the checks' summary (or JSON document), and the exit status —
+    /// 2 when a statement failed, else 1 when a check failed, else 0.
+    public func finish(failures: Int) -> ExitStatus {
+        let failedChecks = checks.contains { !$0.passed }
+        if options.json {
+            console.out(checksJSON(errors: failures))
+        } else if let summary = checkSummary, !options.quiet || failedChecks {
+            console.out(summary + "\n")
+        }
+        return failures > 0 ? .inputError : (failedChecks ? .checkFailed : .ok)
+    }
+
+    /// The line that ends a script with checks: how many passed and failed.
+    public var checkSummary: String? {
+        guard !checks.isEmpty else { return nil }
+        let failed = checks.filter { !$0.passed }.count
+        return "checks: \(checks.count - failed) passed, \(failed) failed"
+    }
+
+    /// The checks as one JSON document: `{"passed": N, "failed": N, "errors": N, "checks": [...]}`.
+    public func checksJSON(errors: Int) -> String {
+        let r = Renderer(format: .json, width: nil, color: false)
+        let items = checks.map { c -> String in
+            var fields = ["\"name\": \(c.name.map(Renderer.jsonString) ?? "null")", "\"check\": \(Renderer.jsonString(c.label))",
+                          "\"message\": \(Renderer.jsonString(c.message))",
+                          "\"passed\": \(c.passed)", "\"file\": \(Renderer.jsonString(c.sourceName))", "\"line\": \(c.location.line)"]
+            if let rows = c.rows {
+                let objects = rows.rows.map { row in
+                    "{" + zip(rows.columns, row).map { "\(Renderer.jsonString($0.name)): \(r.jsonValue($1, $0.type))" }.joined(separator: ", ") + "}"
+                }
+                fields.append("\"count\": \(rows.rows.count)")
+                fields.append("\"rows\": [" + objects.joined(separator: ", ") + "]")
+            }
+            return "    {" + fields.joined(separator: ", ") + "}"
+        }
+        let failed = checks.filter { !$0.passed }.count
+        return "{\n  \"passed\": \(checks.count - failed),\n  \"failed\": \(failed),\n  \"errors\": \(errors),\n  \"checks\": [\n"
+            + items.joined(separator: ",\n") + (items.isEmpty ? "" : "\n") + "  ]\n}\n"
     }
 }
 

@@ -20,11 +20,22 @@ struct StoreOptions: ParsableArguments {
     @Flag(name: .long, help: "In scripts and -c, go on after a failing statement (the exit status still says it failed).")
     var keepGoing = false
 
+    @Flag(name: .long, help: "Print only what needs attention: failed checks, print statements, errors.")
+    var quiet = false
+
+    @Flag(name: .long, help: "Print the checks' results as one JSON document, and nothing else on standard output.")
+    var json = false
+
+    @Option(name: .long, help: ArgumentHelp("Write standard output to this file instead.", valueName: "file"))
+    var output: String?
+
     func sessionOptions() throws -> SessionOptions {
         var o = SessionOptions(dataDirectory: data ?? SessionOptions.defaultDataDirectory())
         o.user = user
         o.readOnly = readOnly
         o.keepGoing = keepGoing
+        o.quiet = quiet
+        o.json = json
         if let f = format {
             guard let fmt = OutputFormat.parse(f) else {
                 throw ValidationError("unknown format '\(f)': use table, csv, tsv, json or markdown")
@@ -36,7 +47,15 @@ struct StoreOptions: ParsableArguments {
 }
 
 func openSession(_ options: StoreOptions) throws -> Session {
-    do { return try Session.open(try options.sessionOptions()) } catch let e as StartupError {
+    var console = Console.standard
+    if let path = options.output {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            FileHandle.standardError.write(Data("error: cannot write --output \(path)\n".utf8))
+            throw ExitCode(ExitStatus.inputError.rawValue)
+        }
+        console = Console(out: { handle.write(Data($0.utf8)) }, err: Console.standard.err)
+    }
+    do { return try Session.open(try options.sessionOptions(), console: console) } catch let e as StartupError {
         FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
         throw ExitCode(e.status.rawValue)
     }
@@ -103,10 +122,12 @@ struct Shell: ParsableCommand {
         defer { session.close() }
         var status = ExitStatus.ok
         if !commands.isEmpty {
-            for (n, c) in commands.enumerated() where status == .ok || store.keepGoing {
-                if session.run(c, name: commands.count > 1 ? "-c#\(n + 1)" : "-c") > 0 { status = .inputError }
+            var failures = 0
+            for (n, c) in commands.enumerated() where failures == 0 || store.keepGoing {
+                failures += session.run(c, name: commands.count > 1 ? "-c#\(n + 1)" : "-c")
                 if session.quitRequested { break }
             }
+            status = session.finish(failures: failures)
         } else if let script {
             status = ScriptRunner(session: session).run(path: script, parameters: try parameters(params))
         } else if isatty(STDIN_FILENO) == 1 {
@@ -178,8 +199,8 @@ struct Demo: ParsableCommand {
 /// And `./check.sales --data store` (a script run through its `#!` line) means `salesh --data store check.sales`:
 /// the shell's own options after a script are the shell's, the rest are the script's parameters.
 func normalizedArguments(_ args: [String]) -> [String] {
-    let takesValue: Set<String> = ["--data", "--user", "--format", "-c", "--scale"]
-    let flags: Set<String> = ["--read-only", "--keep-going"]
+    let takesValue: Set<String> = ["--data", "--user", "--format", "-c", "--scale", "--output"]
+    let flags: Set<String> = ["--read-only", "--keep-going", "--quiet", "--json"]
     var i = 0
     var args = args
     while i < args.count {

@@ -79,11 +79,11 @@ enum ScriptMode: String, CaseIterable, CustomStringConvertible, Sendable {
         #expect(try field(t, "leads", capture(#"added (L\d+)"#, in: r.stdout) ?? "L0", "source") == "online")
     }
 
-    @Test("run FILE name=value sets $name", arguments: [ScriptMode.run, .direct])
+    @Test("run FILE name=value overrides param name", arguments: [ScriptMode.run, .direct])
     func parameters(_ mode: ScriptMode) throws {
         let t = TempDir()
         let f = try fixture(t)
-        t.write("p.sales", "set \(f.a) amount=$amt\nset \(f.b) expected_close=$day\n")
+        t.write("p.sales", "param amt = 0\nparam day = today\nset \(f.a) amount=$amt\nset \(f.b) expected_close=$day\n")
         let r = try runScript(t, "p.sales", mode: mode, params: ["amt=777", "day=2026-12-31"])
         #expect(r.status == 0, "\(r)")
         #expect(try field(t, "opportunities", f.a, "amount") == "777.00")

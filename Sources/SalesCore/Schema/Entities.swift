@@ -1,6 +1,7 @@
 // The sales domain, declared once. Chapter numbers refer to the sales management regulations.
 
 public enum Enums {
+    public static let definitionKind = EnumType("kind", [EnumCase("check", "檢查", hans: "检查"), EnumCase("report", "報表", hans: "报表")])
     public static let role = EnumType("role", [
         EnumCase("manager", "銷售經理", hans: "销售经理"),
         EnumCase("rep", "銷售代表", hans: "销售代表"),
@@ -188,6 +189,15 @@ extension Schema {
             rules: [Rules.ownerHasRole("owner", ["rep", "manager"]), Rules.ownerHasRole("presales", ["presales"])],
             doc: "Sales opportunities moving through needs analysis, proposal and negotiation to won or lost."),
     ] + Schema.salesProcess + Schema.management + Schema.training + [
+        EntitySchema(
+            name: "definition", plural: "definitions", zh: "自訂檢查與報表", zhHans: "自定检查与报表", chapter: "-", id: .key, title: "kind",
+            fields: [
+                FieldSchema("kind", .enumeration(Enums.definitionKind), required: true, zh: "類型", listed: true),
+                FieldSchema("text", .text, required: true, zh: "內容", listed: true),
+                FieldSchema("author", .reference("staff"), zh: "建立者", listed: true),
+            ],
+            system: true,
+            doc: "Saved checks and reports: `define check NAME …`, `define report NAME(PARAMS) QUERY`; run as `check NAME`, `report NAME ARGS`."),
         EntitySchema(
             name: "history", plural: "history", zh: "變更記錄", zhHans: "变更记录", chapter: "-", id: .prefix("H"), title: "record",
             fields: [

@@ -60,24 +60,41 @@ public final class Repl {
     public func runStream(name: String = "<stdin>") -> ExitStatus {
         var buffer = ""
         var startLine = 1, lineNo = 0
-        var failed = false
+        var failures = 0
+        // A complete statement ending in `}` waits for the next line, which may be its `else`.
+        var pending: (text: String, line: Int)? = nil
+        func runPending() -> Bool {
+            guard let p = pending else { return true }
+            pending = nil
+            let f = session.run(p.text, name: name, firstLine: p.line)
+            failures += f
+            return f == 0 || session.options.keepGoing
+        }
         while let text = Swift.readLine(strippingNewline: true) {
             lineNo += 1
+            if let p = pending, buffer.isEmpty {
+                if text.trimmingCharacters(in: .whitespaces).hasPrefix("else") {
+                    buffer = p.text; startLine = p.line; pending = nil
+                } else if !runPending() { return session.finish(failures: failures) }
+                if session.quitRequested { break }
+            }
             if buffer.isEmpty { startLine = lineNo }
             buffer += (buffer.isEmpty ? "" : "\n") + text
             if buffer.allSatisfy(\.isWhitespace) { buffer = ""; continue }
             guard StatementBuffer.isComplete(buffer) else { continue }
-            if session.run(buffer, name: name, firstLine: startLine) > 0 {
-                failed = true
-                if !session.options.keepGoing { return .inputError }
+            if buffer.trimmingCharacters(in: .whitespaces).hasSuffix("}") {
+                pending = (buffer, startLine)
+            } else {
+                pending = (buffer, startLine)
+                if !runPending() { return session.finish(failures: failures) }
             }
             buffer = ""
             if session.quitRequested { break }
         }
-        if !buffer.allSatisfy(\.isWhitespace) {
-            if session.run(buffer, name: name, firstLine: startLine) > 0 { failed = true }
+        if !session.quitRequested, runPending(), !buffer.allSatisfy(\.isWhitespace) {
+            failures += session.run(buffer, name: name, firstLine: startLine)
         }
-        return failed ? .inputError : .ok
+        return session.finish(failures: failures)
     }
 }
 
@@ -97,9 +114,31 @@ public struct ScriptRunner {
             session.console.err("error: script \(path) is not UTF-8 text\n")
             return .inputError
         }
-        for (k, v) in parameters { session.interpreter.ctx.variables[k] = Repl.parameterValue(v) }
+        // Parameters are checked against the script's `param` declarations before anything runs.
+        let source = Source(name: path, text: text)
+        let statements: [Located<Statement>]
+        do { statements = try Parser.parse(source) } catch let d as Diagnostic {
+            session.console.err(session.diagnostics.render(d, source: source)); return .inputError
+        } catch { session.console.err("error: \(error)\n"); return .inputError }
+        do {
+            let declared = try session.interpreter.parameters(of: statements, in: source)
+            var overrides: [String: Value] = [:]
+            for (k, v) in parameters.sorted(by: { $0.key < $1.key }) {
+                guard let p = declared.first(where: { $0.name == k }) else {
+                    let names = declared.map(\.name)
+                    session.console.err("error: \(path) has no parameter '\(k)'\n"
+                        + (Suggest.nearest(k, in: names).map { "hint: did you mean '\($0)'?\n" }
+                           ?? (names.isEmpty ? "hint: it declares none; declare one with: param \(k) = DEFAULT\n" : "hint: its parameters: \(names.joined(separator: ", "))\n")))
+                    return .inputError
+                }
+                overrides[k] = try session.interpreter.parameterValue(Repl.parameterValue(v), as: p.type, name: k, at: p.span, source)
+            }
+            session.interpreter.parameterOverrides = overrides
+        } catch let d as Diagnostic {
+            session.console.err(session.diagnostics.render(d, source: source)); return .inputError
+        } catch { session.console.err("error: \(error)\n"); return .inputError }
         let failures = session.run(text, name: path)
-        return failures > 0 ? .inputError : .ok
+        return session.finish(failures: failures)
     }
 }
 

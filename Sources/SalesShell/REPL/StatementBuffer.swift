@@ -1,5 +1,5 @@
 /// Decides whether typed lines form a whole statement yet: a statement continues while a
-/// parenthesis or string is open, or while the text ends with `|` or `,`.
+/// parenthesis, block or string is open, or while the text ends with `|` or `,`.
 public enum StatementBuffer {
     public static func isComplete(_ text: String) -> Bool {
         var depth = 0
@@ -20,8 +20,8 @@ public enum StatementBuffer {
             case "“": quote = "”"
             case "「": quote = "」"
             case "#": inComment = true; continue
-            case "(", "（": depth += 1
-            case ")", "）": depth -= 1
+            case "(", "（", "{": depth += 1
+            case ")", "）", "}": depth -= 1
             default: break
             }
             if !ch.isWhitespace { last = ch }
