@@ -120,6 +120,8 @@ public indirect enum Statement: Sendable {
     case quit
     case clear
     case format(String?, Span)
+    /// `timer on|off`: print each statement's time on standard error.
+    case timer(Bool?)
     case query(Query)
     case expression(Expr)
 }

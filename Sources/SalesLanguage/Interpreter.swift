@@ -21,6 +21,7 @@ public enum Output {
     /// The format named, and where it was written (to point at a bad name).
     case format(String?, SourceLocation)
     case check(CheckResult)
+    case timer(Bool?)
     /// `source "file.sales"`: the shell reads and runs the file.
     case source(path: String, at: SourceLocation)
     /// `watch N STATEMENT`: the shell reruns the statement every N seconds.
@@ -139,6 +140,7 @@ public final class Interpreter {
         case .quit: return .quit
         case .clear: return .clear
         case .format(let f, let span): return .format(f, source.location(of: span))
+        case .timer(let on): return .timer(on)
         case .show(let id, let span):
             return .record(try show(try locate(id, span, source)))
         case .add(let entityName, let span, let id, let assigns):

@@ -423,6 +423,11 @@ public struct Parser {
             _ = advance(); return .clear
         case "quit", "exit":
             _ = advance(); return .quit
+        case "timer":
+            _ = advance()
+            if atStatementEnd { return .timer(nil) }
+            guard tok.isWord("on") || tok.isWord("off") else { throw error("expected on or off after timer, found \(describe(tok))") }
+            return .timer(advance().text.lowercased() == "on")
         case "format":
             _ = advance()
             if tok.kind == .word || tok.kind == .string { let f = advance(); return .format(f.text, f.range) }

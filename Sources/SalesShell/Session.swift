@@ -61,6 +61,8 @@ public final class Session {
     /// Every check run so far, in order, for the summary, the exit status and `--json`.
     public private(set) var checks: [CheckResult] = []
     private var sourceDepth = 0
+    /// `timer on`: each statement's wall-clock time on standard error.
+    public var timer = false
     /// Relative file names in statements are taken from here (the current directory when nil).
     public var baseDirectory: String?
     let diagnostics: DiagnosticRenderer
@@ -181,6 +183,13 @@ public final class Session {
         var failures = 0
         for st in statements {
             interpreter.ctx.now = clock.now
+            let started = DispatchTime.now().uptimeNanoseconds
+            defer {
+                if timer {
+                    let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+                    console.err("time: \(ms < 10 ? String(format: "%.3f", ms) : String(format: "%.1f", ms)) ms\n")
+                }
+            }
             do {
                 try handle(try interpreter.run(st, in: source))
             } catch is AlreadyReported {
@@ -276,6 +285,9 @@ public final class Session {
             try save()
             say("saved \(folder.path) (\(model.tables.reduce(0) { $0 + $1.count }) records)\n")
         case .quit: quitRequested = true
+        case .timer(let on):
+            guard let on else { say("timer: \(timer ? "on" : "off")\n"); return }
+            timer = on
         case .clear: if isatty(STDOUT_FILENO) == 1 { console.out("\u{1B}[H\u{1B}[2J") }
         case .format(let f, let location):
             guard let f else { console.out("format: \(renderer.format.rawValue)\n"); return }
