@@ -101,7 +101,7 @@ public indirect enum Statement: Sendable {
     case reject(id: String, idSpan: Span, [Assignment])
     case openAppraisals(Expr, Span)
     case warnings(String?, Span)
-    case importFile(entity: String, path: String, maps: [(String, String)], flags: Set<String>, rejects: String?, Span)
+    case importFile(entity: String, path: Expr, maps: [(String, String)], flags: Set<String>, rejects: Expr?, Span)
     case letBinding(name: String, Expr)
     /// `param month = last_month`: a script parameter, overridden by `salesh run FILE month=2026-10`.
     case param(name: String, nameSpan: Span, Expr)

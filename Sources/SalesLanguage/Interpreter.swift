@@ -222,8 +222,8 @@ public final class Interpreter {
             return try mutate(stmt, source, [], at: span) { m in try hook(m, id) }
         case .importFile(let entity, let path, let maps, let flags, let rejects, let span):
             if readOnly { throw d("the store is open read-only; nothing was imported", span, nil) }
-            return .importFile(ImportRequest(entity: entity, path: path, maps: maps.map { (column: $0.0, field: $0.1) },
-                                             dryRun: flags.contains("dry_run"), skipBad: flags.contains("skip_bad"), rejects: rejects,
+            return .importFile(ImportRequest(entity: entity, path: try text(of: path, source), maps: maps.map { (column: $0.0, field: $0.1) },
+                                             dryRun: flags.contains("dry_run"), skipBad: flags.contains("skip_bad"), rejects: try rejects.map { try text(of: $0, source) },
                                              location: source.location(of: span)))
         case .warnings(let name, let span):
             var list = Warnings.all
@@ -478,7 +478,7 @@ public final class Interpreter {
             let rel = try QueryRunner(source: source, ctx: ctx).run(q)
             if case .scalar = rel { throw Diagnostic("check none needs rows; this query gives one value", at: location, hint: "drop the count: check none (QUERY)") }
             let table = rel.materialize(model, today: ctx.today)
-            let label = "none " + source.text(q.sourceSpan.lowerBound..<(q.stages.last?.span.upperBound ?? q.sourceSpan.upperBound))
+            let label = "none (" + source.text(q.sourceSpan.lowerBound..<(q.stages.last?.span.upperBound ?? q.sourceSpan.upperBound)) + ")"
             return CheckResult(name: c.name, label: c.name ?? label, message: try message(label, count: table.rows.count), passed: table.rows.isEmpty,
                                rows: table, location: location, sourceName: source.name)
         case .named(let n):
@@ -519,7 +519,7 @@ public final class Interpreter {
         let author: Value = model.table("staff").contains(ctx.user) ? .text(ctx.user) : .null
         return try mutate(stmt, source, []) { m in
             if table.contains(name) {
-                try m.update(entity: e, id: name, values: [(1, .text(text)), (2, author)], allowSystem: true)
+                try m.update(entity: e, id: name, values: [(1, .text(text)), (2, author)], allowSystem: true, systemEntity: true)
                 return "redefined \(kind) \(name)"
             }
             _ = try m.create(entity: e, id: name, values: [(0, .text(kind)), (1, .text(text)), (2, author)], allowSystem: true)

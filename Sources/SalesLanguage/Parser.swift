@@ -239,6 +239,7 @@ public struct Parser {
             if [.string, .number, .percent, .date, .period, .duration, .variable].contains(t.kind) || t.isSymbol("(") || t.isSymbol("-") {
                 return .expression(try expr())
             }
+            if t.isSymbol("}") { throw error("'}' closes no block") }
             throw error("expected a statement, found \(describe(t))", hint: "type help for the list of statements")
         }
         // A word followed by `=` is not a statement keyword; let the expression path report it.
@@ -323,8 +324,8 @@ public struct Parser {
             guard tok.isWord("from") else { throw error("expected 'from' after \(entity)", hint: "import \(entity) from \"file.csv\"") }
             _ = advance()
             guard tok.kind == .string else { throw error("expected a file name in quotes", hint: "import \(entity) from \"file.csv\"") }
-            let path = advance().text
-            var maps: [(String, String)] = [], flags = Set<String>(), rejects: String? = nil
+            let path = try template()
+            var maps: [(String, String)] = [], flags = Set<String>(), rejects: Expr? = nil
             while !atStatementEnd {
                 // `--dry-run` arrives as '-', '-', 'dry', '-', 'run': join what is written together.
                 var word = ""
@@ -339,7 +340,7 @@ public struct Parser {
                 case "dry_run", "skip_bad": flags.insert(option)
                 case "rejects":
                     guard tok.kind == .string else { throw error("expected a file name in quotes after rejects") }
-                    rejects = advance().text
+                    rejects = try template()
                 case "map":
                     while tok.kind == .word || tok.kind == .string, peek().isSymbol("=") {
                         let col = advance().text; _ = advance()

@@ -45,6 +45,10 @@ struct QueryRunner {
             throw diag("report \(call.name) takes \(def.parameters.isEmpty ? "no arguments" : "\(def.parameters.count): \(def.parameters.map(\.name).joined(separator: ", "))")",
                        call.arguments[def.parameters.count].span)
         }
+        for o in call.options where !def.parameters.contains(where: { $0.name == o.field }) {
+            throw diag("report \(call.name) has no parameter '\(o.field)'", o.fieldSpan,
+                       hint: Suggest.nearest(o.field, in: def.parameters.map(\.name)).map { "did you mean '\($0)'?" } ?? "parameters: \(def.parameters.map(\.name).joined(separator: ", "))")
+        }
         var c = ctx
         let callerCompiler = ExprCompiler(source: source, ctx: ctx, scope: .none)
         for (i, p) in def.parameters.enumerated() {
@@ -56,9 +60,6 @@ struct QueryRunner {
             } else {
                 throw diag("report \(call.name) needs \(p.name)", call.nameSpan, hint: "report \(call.name) \(def.parameters.map { "<\($0.name)>" }.joined(separator: " "))")
             }
-        }
-        for o in call.options where !def.parameters.contains(where: { $0.name == o.field }) {
-            throw diag("report \(call.name) has no parameter '\(o.field)'", o.fieldSpan, hint: "parameters: \(def.parameters.map(\.name).joined(separator: ", "))")
         }
         do { return try QueryRunner(source: defSource, ctx: c).run(def.query) } catch let d as Diagnostic { throw inside(d) }
     }

@@ -305,6 +305,23 @@ public final class Session {
 struct AlreadyReported: Error {}
 
 extension Session {
+    /// Checks command-line parameters against the script's `param` declarations, before anything runs:
+    /// each must be declared and read as its default's type. They take over the defaults when the
+    /// `param` statements run.
+    public func bindParameters(_ given: [String: String], statements: [Located<Statement>], source: Source) throws {
+        let declared = try interpreter.parameters(of: statements, in: source)
+        var overrides: [String: Value] = [:]
+        for (k, v) in given.sorted(by: { $0.key < $1.key }) {
+            guard let p = declared.first(where: { $0.name == k }) else {
+                let names = declared.map(\.name)
+                throw Diagnostic("\(source.name) has no parameter '\(k)'", hint: Suggest.nearest(k, in: names).map { "did you mean '\($0)'?" }
+                                 ?? (names.isEmpty ? "it declares none; declare one with: param \(k) = DEFAULT" : "its parameters: \(names.joined(separator: ", "))"))
+            }
+            overrides[k] = try interpreter.parameterValue(Repl.parameterValue(v), as: p.type, name: k, at: p.span, source)
+        }
+        interpreter.parameterOverrides = overrides
+    }
+
     /// Ends a script or `-c` run: the checks' summary (or JSON document), and the exit status —
     /// 2 when a statement failed, else 1 when a check failed, else 0.
     public func finish(failures: Int) -> ExitStatus {

@@ -11,6 +11,7 @@ import SalesLanguage
 ///     # user: ID              act as this staff member from here on (default admin); also starts a new
 ///                             run of the session, so a syntax error after it cannot stop what came before
 ///     # demo                  fill the store with DemoData(opportunities: 60, today: 2026-11-26) first
+///     # param: NAME=VALUE     run the script with this parameter, as `salesh run FILE NAME=VALUE` would
 ///     # expect: TEXT          the next line of standard output is TEXT (trailing spaces ignored);
 ///                             every line of standard output must be expected, in order
 ///     # expect-error: L:C MSG an error was reported at line L, column C of the script
@@ -29,7 +30,8 @@ struct GoldenTests {
 
     static var scripts: [String] {
         guard let root = folder, let walker = FileManager.default.enumerator(atPath: root.path) else { return [] }
-        return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".sales") }.sorted()
+        // Files in a `data` folder are what the scripts read (`source "data/common.sales"`), not goldens.
+        return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".sales") && !$0.contains("data/") }.sorted()
     }
 
     @Test func thereAreGoldenScripts() {
@@ -52,6 +54,8 @@ struct GoldenScript {
     struct Segment { var user: String; var firstLine: Int; var text: String }
 
     var demo = false
+    var parameters: [String: String] = [:]
+    var fullText = ""
     var expectedOut: [(text: String, directiveLine: Int)] = []
     var expectedErrors: [ExpectedError] = []
     var segments: [Segment] = []
@@ -70,6 +74,9 @@ struct GoldenScript {
                 return nil
             }
             if line == "# demo" || line == "#demo" { demo = true }
+            if let p = directive("param"), let eq = p.firstIndex(of: "=") {
+                parameters[String(p[..<eq]).trimmingCharacters(in: .whitespaces)] = String(p[p.index(after: eq)...])
+            }
             if let u = directive("user") {
                 if !currentLines.isEmpty {
                     current.text = currentLines.joined(separator: "\n")
@@ -96,6 +103,7 @@ struct GoldenScript {
         }
         current.text = currentLines.joined(separator: "\n")
         segments.append(current)
+        fullText = text
     }
 
     func check(_ run: GoldenRun, file: String) {
@@ -167,6 +175,12 @@ final class GoldenRun {
         if script.demo {
             DemoData(opportunities: 60, today: GoldenTests.goldenToday).generate(into: session.model)
             try session.save()
+        }
+        if !script.parameters.isEmpty {
+            let source = Source(name: name, text: script.fullText)
+            do {
+                try session.bindParameters(script.parameters, statements: try Parser.parse(source), source: source)
+            } catch let d as Diagnostic { err += session.diagnostics.render(d, source: source); return }
         }
         for seg in script.segments {
             session.interpreter.ctx.user = seg.user

@@ -117,10 +117,11 @@ public final class Mutation {
     }
 
     /// Sets fields of an existing record. `allowState` is for the lifecycle verbs only.
-    public func update(entity e: Int, id: String, values: [(field: Int, value: Value)], allowState: Bool = false, allowSystem: Bool = true) throws {
+    public func update(entity e: Int, id: String, values: [(field: Int, value: Value)], allowState: Bool = false, allowSystem: Bool = true,
+                       systemEntity: Bool = false) throws {
         let table = model.tables[e], schema = table.schema
         guard let slot = table.slot(of: id), table.records[slot] != nil else { throw DomainError("no \(schema.name) \(id)") }
-        guard !schema.system else { throw DomainError("\(schema.name) cannot be changed") }
+        guard !schema.system || systemEntity else { throw DomainError("\(schema.name) cannot be changed") }
         for (f, v) in values {
             let fs = schema.fields[f]
             if fs.access == .state && !allowState {

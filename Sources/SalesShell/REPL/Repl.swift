@@ -120,21 +120,7 @@ public struct ScriptRunner {
         do { statements = try Parser.parse(source) } catch let d as Diagnostic {
             session.console.err(session.diagnostics.render(d, source: source)); return .inputError
         } catch { session.console.err("error: \(error)\n"); return .inputError }
-        do {
-            let declared = try session.interpreter.parameters(of: statements, in: source)
-            var overrides: [String: Value] = [:]
-            for (k, v) in parameters.sorted(by: { $0.key < $1.key }) {
-                guard let p = declared.first(where: { $0.name == k }) else {
-                    let names = declared.map(\.name)
-                    session.console.err("error: \(path) has no parameter '\(k)'\n"
-                        + (Suggest.nearest(k, in: names).map { "hint: did you mean '\($0)'?\n" }
-                           ?? (names.isEmpty ? "hint: it declares none; declare one with: param \(k) = DEFAULT\n" : "hint: its parameters: \(names.joined(separator: ", "))\n")))
-                    return .inputError
-                }
-                overrides[k] = try session.interpreter.parameterValue(Repl.parameterValue(v), as: p.type, name: k, at: p.span, source)
-            }
-            session.interpreter.parameterOverrides = overrides
-        } catch let d as Diagnostic {
+        do { try session.bindParameters(parameters, statements: statements, source: source) } catch let d as Diagnostic {
             session.console.err(session.diagnostics.render(d, source: source)); return .inputError
         } catch { session.console.err("error: \(error)\n"); return .inputError }
         let failures = session.run(text, name: path)
