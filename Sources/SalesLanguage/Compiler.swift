@@ -366,7 +366,7 @@ struct ExprCompiler {
     // MARK: functions
 
     static let aggregates: Set<String> = ["count", "sum", "avg", "min", "max"]
-    static let functions = ["count", "sum", "avg", "min", "max", "month", "quarter", "year", "week", "age", "days",
+    static let functions = ["count", "sum", "avg", "min", "max", "month", "quarter", "year", "week", "start", "end", "age", "days",
                             "lower", "upper", "contains", "length", "coalesce", "round"] + KPI.names.map { "kpi_" + $0 }
 
     func call(_ f: String, _ args: [Expr], _ span: Span) throws -> Compiled {
@@ -378,9 +378,20 @@ struct ExprCompiler {
             guard args.count == n else { throw diag("\(f)() takes \(n) argument\(n == 1 ? "" : "s"), not \(args.count)", span) }
         }
         switch f {
-        case "month", "quarter", "year", "week":
+        case "start", "end":
             try arity(1)
             let c = try compile(args[0])
+            guard c.type == .period || c.type == .any else { throw diag("\(f)() needs a period such as 2026Q3, found \(c.type)", args[0].span) }
+            let g = c.eval, first = f == "start"
+            return Compiled(type: .date, eval: { i in if case .period(let p) = g(i) { return .date(first ? p.start : p.end) }; return .null })
+        case "month", "quarter", "year", "week":
+            try arity(1)
+            var c = try compile(args[0])
+            if c.type == .period {
+                // year(2026Q3) is 2026: a period counts as its first day.
+                let p = c.eval
+                c = Compiled(type: .date, eval: { i in if case .period(let x) = p(i) { return .date(x.start) }; return .null }, constant: nil)
+            }
             guard c.type == .date || c.type == .timestamp || c.type == .any else { throw diag("\(f)() needs a date, found \(c.type)", args[0].span) }
             let g = c.eval
             if f == "year" { return Compiled(type: .int, eval: { i in g(i).day.map { .int(Int64($0.year)) } ?? .null }) }

@@ -57,6 +57,27 @@ public final class Interpreter {
 
     public func run(_ stmt: Located<Statement>, in source: Source) throws -> Output {
         let d = { (m: String, s: Span, h: String?) in Diagnostic(m, at: source.location(of: s), hint: h) }
+        // `$r` where a record id stands: the id the variable holds.
+        func id(_ written: String, _ span: Span) throws -> String {
+            guard written.hasPrefix("$") else { return written }
+            let v = try ExprCompiler(source: source, ctx: ctx, scope: .none).variable(String(written.dropFirst()), span)
+            guard case .text(let t) = v, !t.isEmpty else { throw d("\(written) holds \(v.isNull ? "nothing" : v.display), not a record id", span, nil) }
+            return t
+        }
+        var stmt = stmt
+        switch stmt.node {
+        case .set(let i, let s, let a): stmt.node = .set(id: try id(i, s), idSpan: s, a)
+        case .delete(let ids): stmt.node = .delete(ids: try ids.map { (try id($0.0, $0.1), $0.1) })
+        case .move(let i, let s, let to, let ts, let a): stmt.node = .move(id: try id(i, s), idSpan: s, to: to, toSpan: ts, a)
+        case .win(let i, let s, let a): stmt.node = .win(id: try id(i, s), idSpan: s, a)
+        case .lose(let i, let s, let a): stmt.node = .lose(id: try id(i, s), idSpan: s, a)
+        case .reopen(let i, let s, let to, let ts, let a): stmt.node = .reopen(id: try id(i, s), idSpan: s, to: to, toSpan: ts, a)
+        case .convert(let i, let s, let a): stmt.node = .convert(id: try id(i, s), idSpan: s, a)
+        case .show(let i, let s): stmt.node = .show(id: try id(i, s), idSpan: s)
+        case .approve(let i, let s): stmt.node = .approve(id: try id(i, s), idSpan: s)
+        case .reject(let i, let s, let a): stmt.node = .reject(id: try id(i, s), idSpan: s, a)
+        default: break
+        }
         switch stmt.node {
         case .query(let q):
             let rel = try QueryRunner(source: source, ctx: ctx).run(q)
@@ -472,13 +493,15 @@ public final class Interpreter {
                                  hint: "for example: check (expenses | where status = submitted | count) = 0")
             }
             let passed = comp.eval(0).truth == true
-            return CheckResult(name: c.name, label: c.name ?? source.text(e.span), message: try message(source.text(e.span)), passed: passed, rows: nil,
+            let written = source.text(e.span).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { String($0).trimmingCharacters() }.joined(separator: " ")
+            return CheckResult(name: c.name, label: c.name ?? written, message: try message(source.text(e.span)), passed: passed, rows: nil,
                                location: location, sourceName: source.name)
         case .none(let q):
             let rel = try QueryRunner(source: source, ctx: ctx).run(q)
             if case .scalar = rel { throw Diagnostic("check none needs rows; this query gives one value", at: location, hint: "drop the count: check none (QUERY)") }
             let table = rel.materialize(model, today: ctx.today)
-            let label = "none (" + source.text(q.sourceSpan.lowerBound..<(q.stages.last?.span.upperBound ?? q.sourceSpan.upperBound)) + ")"
+            let written = source.text(q.sourceSpan.lowerBound..<(q.stages.last?.span.upperBound ?? q.sourceSpan.upperBound))
+            let label = "none (" + written.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { String($0).trimmingCharacters() }.joined(separator: " ") + ")"
             return CheckResult(name: c.name, label: c.name ?? label, message: try message(label, count: table.rows.count), passed: table.rows.isEmpty,
                                rows: table, location: location, sourceName: source.name)
         case .named(let n):

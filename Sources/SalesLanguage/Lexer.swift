@@ -1,7 +1,7 @@
 import SalesCore
 
 /// Turns source text into tokens. Newlines end statements, except inside parentheses,
-/// after a trailing `|`, or before a line that starts with `|`.
+/// after a trailing `|`, or before a line that starts with `|` or `else`.
 public struct Lexer {
     let source: Source
     let c: [Character]
@@ -60,6 +60,8 @@ public struct Lexer {
             break
         }
         if j < c.count, c[j] == "|" { return }
+        // So does a line that starts with `else` (a check's message, the other branch of an if).
+        if j + 4 <= c.count, String(c[j..<(j + 4)]) == "else", j + 4 == c.count || !isWordChar(c[j + 4]) { return }
         tokens.append(Token(.newline, "\n", i..<(i + 1)))
     }
 

@@ -260,7 +260,7 @@ public struct Parser {
         case "delete", "del", "rm":
             _ = advance()
             var ids = [try recordID("delete")]
-            while tok.kind == .word || tok.kind == .string || tok.isSymbol(",") {
+            while tok.kind == .word || tok.kind == .string || tok.kind == .variable || tok.isSymbol(",") {
                 if tok.isSymbol(",") { _ = advance(); continue }
                 ids.append(try recordID("delete"))
             }
@@ -451,12 +451,13 @@ public struct Parser {
         Schema.sales.index(of: w) != nil || Suggest.nearest(w, in: Schema.sales.entities.flatMap { [$0.name, $0.plural] }) != nil
     }
 
+    /// A record id as written, or `$r` (a variable holding one, as in `for r in (…) { approve $r }`).
     mutating func recordID(_ verb: String) throws -> (String, Span) {
-        guard tok.kind == .word || tok.kind == .string else {
+        guard tok.kind == .word || tok.kind == .string || tok.kind == .variable else {
             throw error("expected a record id after \(verb), found \(describe(tok))", hint: "\(verb) O1024")
         }
         let t = advance()
-        return (t.text, t.range)
+        return (t.kind == .variable ? "$" + t.text : t.text, t.range)
     }
 
     // assignments := { NAME '=' expr }
@@ -619,7 +620,7 @@ public struct Parser {
         if tok.isWord("not"), peek().isWord("in") { _ = advance(); negated = true }
         if tok.isWord("in") {
             _ = advance()
-            if tok.isSymbol("("), peek().kind == .word, peek(2).isSymbol("|") || peek(2).isSymbol(")") && Schema.sales.index(of: peek().text) != nil {
+            if tok.isSymbol("("), peek().kind == .word || peek().kind == .variable, peek(2).isSymbol("|") || peek(2).isSymbol(")") && Schema.sales.index(of: peek().text) != nil {
                 // x in (ENTITY | …): membership in a query's ids or first column.
                 let q = try primary()
                 return .inList(l, [q], negated: negated, l.span.lowerBound..<q.span.upperBound)

@@ -267,7 +267,8 @@ struct Help {
         """
         count() count(x) sum(x) avg(x) min(x) max(x)    aggregates, in agg
         month(d) quarter(d) week(d)    the period containing a date (group month(closed))
-        year(d)                        the year as a number
+        year(d)                        the year as a number (of a date, or of a period: year(this_year))
+        start(p) end(p)                the first and last day of a period: start(last_month)
         age(d)                         time since a date, as a duration: age(created) > 30d
         days(duration)                 a duration in days
         lower(t) upper(t) length(t) contains(t, part) coalesce(a, b, …) round(x)

@@ -85,7 +85,7 @@ final class Tmux {
 }
 
 @Suite("REPL in a terminal (tmux)") struct ReplTmuxTests {
-    @Test("typing, a query, adding in Chinese, tab completion, Up recall, Ctrl-C, Ctrl-D, history across sessions",
+    @Test("typing, a query, adding in Chinese, tab completion, Up recall, watch, Ctrl-C, Ctrl-D, history across sessions",
           .enabled(if: tmuxPath != nil, "tmux is not installed (scripts/test installs it): the terminal REPL test cannot run"),
           .timeLimit(.minutes(1)))
     func replSession() throws {
@@ -134,10 +134,18 @@ final class Tmux {
         #expect(screen.contains { $0.hasPrefix(prompt) && $0.contains(#"company="中華電信""#) }, "the typed Chinese line shows on screen: \(screen)")
         let lead = capture(#"added (L\d+)"#, in: addedLine)
 
+        // watch reruns a statement every N seconds until Ctrl-C, then the prompt is back.
+        try tmux.type("watch 1 leads | count")
+        try tmux.press("Enter")
+        screen = try tmux.waitFor("the watched statement") { $0.contains { $0.contains("every 1s: leads | count") && $0.contains("Ctrl-C to stop") } }
+        #expect(screen.contains { $0.trimmingCharacters(in: .whitespaces) == String(leadsBefore + 1) }, "\(screen)")
+        try tmux.press("C-c")
+        try tmux.waitFor("the prompt after watch") { onlyPrompt($0) }
+
         // Tab completion of a field name.
-        try tmux.type("opportunities | where sta")
+        try tmux.type("opportunities | where stag")
         try tmux.press("Tab")
-        screen = try tmux.waitFor("the completion of 'sta' to 'stage'") { $0.last?.hasPrefix("\(prompt) opportunities | where stage") == true }
+        screen = try tmux.waitFor("the completion of 'stag' to 'stage'") { $0.last?.hasPrefix("\(prompt) opportunities | where stage") == true }
         try tmux.type(" = won | count")
         try tmux.press("Enter")
         screen = try tmux.waitFor("the completed query's answer") { l in

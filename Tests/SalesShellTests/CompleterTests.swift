@@ -71,7 +71,7 @@ struct CompleterTests {
         let after = cands("opportunities | where ")
         for w in ["amount", "stage", "owner", "id", "not", "this_month", "month("] { #expect(after.contains(w), "\(w)") }
         #expect(cands("opportunities | where am") == ["amount"])
-        #expect(cands("opportunities | where amount > 1m and sta") == ["stage", "stage_since"])
+        #expect(cands("opportunities | where amount > 1m and sta") == ["stage", "stage_since", "start("])
         #expect(cands("customers | where ow") == ["owner"])
     }
 
