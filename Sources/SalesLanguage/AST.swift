@@ -71,6 +71,10 @@ public struct Query: Sendable {
     public var stages: [Stage]
     /// `report NAME ARGS…` as the source: a report's rows instead of an entity's records.
     public var report: ReportCall?
+    /// `ENTITY as of DATE`: the records as they stood then, from the history.
+    public var asOf: Expr? = nil
+    /// `diff ENTITY since DATE`: what was created, changed and deleted since then.
+    public var diffSince: Expr? = nil
 }
 
 public struct ReportCall: Sendable {

@@ -435,7 +435,20 @@ public struct Parser {
             return .format(nil, t.range)
         case "report":
             return .query(try query())
+        case "diff":
+            // diff ENTITY since DATE { '|' stage }
+            _ = advance()
+            guard tok.kind == .word else { throw error("expected an entity after diff, found \(describe(tok))", hint: "diff opportunities since 2026-10-01") }
+            let entity = tok
+            guard peek().isWord("since") else { throw error("expected 'since DATE' after \(entity.text)", at: peek(), hint: "diff \(entity.text) since 2026-10-01") }
+            var q = try query()
+            _ = advance()
+            guard !atStatementEnd, !tok.isSymbol("|") else { throw error("expected a date after 'since'", hint: "diff \(entity.text) since 2026-10-01") }
+            q.diffSince = try addition()
+            while tok.isSymbol("|") { _ = advance(); q.stages.append(try stage()) }
+            return .query(q)
         default:
+            if peek().isWord("as"), peek(2).isWord("of") { return .query(try query()) }
             if peek().isSymbol("|") || isStatementEnd(peek()) {
                 if !peek().isSymbol("|"), !isEntityLike(t.text) {
                     return .expression(try expr())
@@ -494,12 +507,18 @@ public struct Parser {
             }
             report = ReportCall(name: name.text, nameSpan: name.range, arguments: args, options: options)
         }
+        var asOf: Expr? = nil
+        if report == nil, src.kind == .word, tok.isWord("as"), peek().isWord("of") {
+            _ = advance(); _ = advance()
+            guard !atStatementEnd, !tok.isSymbol("|") else { throw error("expected a date after 'as of'", hint: "\(src.text) as of 2026-06-30") }
+            asOf = try addition()
+        }
         var stages: [Stage] = []
         while tok.isSymbol("|") {
             _ = advance()
             stages.append(try stage())
         }
-        return Query(source: src.kind == .variable ? "$" + src.text : src.text, sourceSpan: src.range, stages: stages, report: report)
+        return Query(source: src.kind == .variable ? "$" + src.text : src.text, sourceSpan: src.range, stages: stages, report: report, asOf: asOf)
     }
 
     // stage := where expr | sort key {',' key} | take expr | select item {',' item}
@@ -744,6 +763,7 @@ public struct Parser {
         case .symbol where t.text == "(":
             let open = advance()
             if (tok.kind == .word || tok.kind == .variable) && peek().isSymbol("|") || tok.isWord("report")
+                || (tok.kind == .word && peek().isWord("as") && peek(2).isWord("of"))
                 || (tok.kind == .word && peek().isSymbol(")") && Schema.sales.index(of: tok.text) != nil) {
                 let q = try query()
                 let close = try expectSymbol(")", "')' to close the query")

@@ -27,8 +27,51 @@ struct QueryRunner {
             throw diag("unknown entity '\(q.source)'", q.sourceSpan,
                        hint: Suggest.nearest(q.source, in: names).map { "did you mean '\($0)'?" } ?? "entities: \(ctx.model.schema.entityNames.joined(separator: ", "))")
         }
+        if let when = q.asOf {
+            let cutoff = try moment(when, "as of")
+            let table = ctx.model.detachedTable(entity: e, records: ctx.model.records(of: e, before: cutoff).records)
+            return try stages(q, from: .entity(table, table.liveSlots))
+        }
+        if let when = q.diffSince { return try stages(q, from: diff(e, since: try moment(when, "since"))) }
         let table = ctx.model.tables[e]
         return try stages(q, from: .entity(table, table.liveSlots))
+    }
+
+    /// The moment `as of` / `since` names: the end of a day or period, or a timestamp.
+    func moment(_ e: Expr, _ what: String) throws -> Timestamp {
+        let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(e, expected: .date)
+        guard let v = c.constant, let t = Model.cutoff(v) else {
+            throw diag("\(what) needs a date, a period or a moment, found \(c.type)", e.span, hint: "opportunities as of 2026-06-30")
+        }
+        return t
+    }
+
+    /// What changed in an entity since a moment, net: one row per created or deleted record, one per
+    /// field changed (its value then → now), with who changed it last and when.
+    func diff(_ e: Int, since cutoff: Timestamp) -> Relation {
+        let model = ctx.model, es = model.schema.entities[e]
+        let (before, last) = model.records(of: e, before: cutoff)
+        var then: [String: Record] = [:]
+        for r in before { then[r.id] = r }
+        let cols = [Column("record", .reference(es.name)), Column("action", .text), Column("field", .text), Column("old", .any), Column("new", .any),
+                    Column("by", .reference("staff")), Column("at", .timestamp)]
+        var rows: [[Value]] = []
+        func who(_ key: String) -> [Value] { last[key].map { [.text($0.user), .timestamp($0.at)] } ?? [.null, .null] }
+        var now: Set<String> = []
+        for case let r? in model.tables[e].records {
+            now.insert(r.id)
+            guard let old = then[r.id] else {
+                rows.append([.text(r.id), .text("created"), .null, .null, .text(Model.summary(of: r, entity: es))] + who(r.id + "/"))
+                continue
+            }
+            for (i, f) in es.fields.enumerated() where old.values[i] != r.values[i] {
+                rows.append([.text(r.id), .text("changed"), .text(f.name), old.values[i], r.values[i]] + who(r.id + "/" + f.name))
+            }
+        }
+        for r in before where !now.contains(r.id) {
+            rows.append([.text(r.id), .text("deleted"), .null, .text(Model.summary(of: r, entity: es)), .null] + who(r.id + "/"))
+        }
+        return .rows(cols, RowBox(rows))
     }
 
     /// A report kept by `define report NAME(PARAMS) QUERY`: arguments bound to its parameters, in order

@@ -241,8 +241,16 @@ public final class Model {
     }
 
     /// `title=5G 專網, amount=1,200,000.00, …` — the non-empty fields of a record.
+    /// A text with `, ` in it is quoted, so `summaryFields` can split the summary back into fields.
     public static func summary(of r: Record, entity: EntitySchema) -> String {
-        zip(entity.fields, r.values).filter { !$0.1.isNull }.map { "\($0.0.name)=\($0.1.display)" }.joined(separator: ", ")
+        zip(entity.fields, r.values).filter { !$0.1.isNull }.map { "\($0.0.name)=\(quotedIfNeeded($0.1.display))" }.joined(separator: ", ")
+    }
+
+    static func quotedIfNeeded(_ s: String) -> String {
+        guard s.contains(", ") || s.hasPrefix("\"") else { return s }
+        var out = "\""
+        for c in s { if c == "\"" || c == "\\" { out.append("\\") }; out.append(c) }
+        return out + "\""
     }
 
     /// Inserts a record directly, without history; for loading snapshots and generating demo data.
