@@ -101,14 +101,32 @@ public final class Session {
         }
         for w in folder.warnings { console.err("warning: \(w.message)\n") }
 
+        // Who acts: --user (or $SALESH_USER) names an active staff member. An OS account bound to a staff
+        // member (staff.login) acts as them only. Without either, the OS user reads but changes nothing
+        // once staff exist (an empty store can be set up by anyone).
+        let osUser = Session.osUserName(environment)
         var user = options.user ?? environment["SALESH_USER"].flatMap { $0.isEmpty ? nil : $0 }
         let staff = model.table("staff")
-        if let u = user, staff.count > 0, !staff.contains(u) {
+        func refuse(_ message: String) -> StartupError {
             folder.close()
-            let hint = Suggest.nearest(u, in: staff.ids).map { " (did you mean '\($0)'?)" } ?? ""
-            throw StartupError(description: "unknown user '\(u)': --user names a staff id\(hint)", status: .inputError)
+            return StartupError(description: message, status: .inputError)
         }
-        if user == nil { user = environment["USER"] ?? "unknown" }
+        if let li = staff.schema.fieldIndex("login"), let bound = staff.slots(where: li, is: .text(osUser)).compactMap({ staff.records[$0] }).first {
+            if let u = user, u != bound.id {
+                throw refuse("OS user \(osUser) is bound to staff \(bound.id) (staff.login), so it acts as \(bound.id) only, not as \(u)")
+            }
+            user = bound.id
+        }
+        if let u = user, staff.count > 0 {
+            guard let r = staff.record(u) else {
+                let hint = Suggest.nearest(u, in: staff.ids).map { " (did you mean '\($0)'?)" } ?? ""
+                throw refuse("unknown user '\(u)': --user names a staff id\(hint)")
+            }
+            if let ai = staff.schema.fieldIndex("active"), r.values[ai] == .bool(false) {
+                throw refuse("staff \(u) is not active, so cannot act; an admin may set \(u) active=yes")
+            }
+        }
+        if user == nil { user = osUser }
 
         var ctx = EvalContext(model: model, today: clock.today, now: clock.now, user: user!)
         ctx.environment = environment
@@ -118,12 +136,20 @@ public final class Session {
         let s = Session(model: model, folder: folder, interpreter: interp,
                         renderer: Renderer(format: options.format, width: width, color: color),
                         console: console, options: options, clock: clock, color: color)
+        s.osUser = osUser
         interp.commit = { [unowned s] tx in try s.journal(tx) }
         interp.emit = { [unowned s] out in try s.handle(out) }
         return s
     }
 
     let clock: Clock
+    /// The operating-system account, recorded in the history beside the acting staff member.
+    public private(set) var osUser = ""
+
+    static func osUserName(_ environment: [String: String]) -> String {
+        if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
+        return environment["USER"] ?? "unknown"
+    }
 
     init(model: Model, folder: DataFolder, interpreter: Interpreter, renderer: Renderer, console: Console,
          options: SessionOptions, clock: Clock, color: Bool) {
@@ -134,6 +160,8 @@ public final class Session {
 
     /// Appends a transaction to the journal (flushed to disk) before the model keeps it.
     func journal(_ tx: Transaction) throws {
+        var tx = tx
+        tx.osUser = osUser
         let payload = ModelCodec.encode(tx, schema: model.schema)
         let seq: UInt64
         do { seq = try folder.append(payload) } catch {

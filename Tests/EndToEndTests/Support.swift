@@ -71,6 +71,8 @@ func childEnvironment(_ t: TempDir, _ extra: [String: String] = [:]) -> [String:
     env["LC_ALL"] = "C.UTF-8"
     env["HOME"] = t.path
     env["SALESH_HISTORY"] = t.file("history")
+    // Changes need an acting staff member; the demo's admin unless a test says otherwise.
+    env["SALESH_USER"] = "admin"
     for (k, v) in extra { env[k] = v }
     return env
 }

@@ -24,7 +24,7 @@ struct ManagementRuleTests {
         try act("li.na", #"move A1 to self_assessed self_score=60; add expense staff=li.na category=travel amount=4000 date=2026-11-02 description="差旅""#)
         try act("wang.wei", "move A1 to reviewed superior_score=50; move A1 to closed; approve E1")
         try act("sun.li", #"add expense staff=sun.li category=travel amount=500 date=2026-11-03 description="督導""#)
-        h.interp.ctx.user = "setup"
+        h.interp.ctx.user = "ad.min"
         return h
     }
 

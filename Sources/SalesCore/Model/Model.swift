@@ -123,7 +123,11 @@ public struct Transaction: Sendable {
     public var user: String
     public var time: Timestamp
     public var changes: [Change]
-    public init(user: String, time: Timestamp, changes: [Change]) { self.user = user; self.time = time; self.changes = changes }
+    /// The operating-system account the shell ran under, recorded beside the acting staff member.
+    public var osUser: String?
+    public init(user: String, time: Timestamp, changes: [Change], osUser: String? = nil) {
+        self.user = user; self.time = time; self.changes = changes; self.osUser = osUser
+    }
 }
 
 public struct DomainError: Error, Sendable, CustomStringConvertible {
@@ -236,7 +240,7 @@ public final class Model {
             }
             let id = "H\(h.nextNumber)"
             h.insert(Record(id: id, values: [.timestamp(tx.time), .text(tx.user), .text(action), .text(entity.name),
-                                             .text(c.recordID), field, old, new]))
+                                             .text(c.recordID), field, old, new, tx.osUser.map(Value.text) ?? .null]))
         }
     }
 

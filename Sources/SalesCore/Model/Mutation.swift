@@ -7,8 +7,12 @@ public final class Mutation {
     public private(set) var changes: [Change] = []
     private var savedNumbers: [Int: Int64] = [:]
 
+    /// True while the store has no admin: whoever runs the shell is setting it up (adding its first admin included).
+    public let settingUp: Bool
+
     public init(model: Model, user: String, today: Day) {
         self.model = model; self.user = user; self.today = today
+        settingUp = !model.hasAdmin
     }
 
     public func transaction(at time: Timestamp) -> Transaction { Transaction(user: user, time: time, changes: changes) }
@@ -276,7 +280,7 @@ public final class Mutation {
         for c in changes[mark...] {
             let schema = model.tables[c.entity].schema
             if case .delete(_, let old) = c {
-                if let e = Permissions.check(old, .delete, entity: schema, user: user, model: model) { throw e }
+                if let e = Permissions.check(old, .delete, entity: schema, user: user, model: model, settingUp: settingUp) { throw e }
                 for rule in schema.changeRules { if let e = rule(old, .delete, schema, self) { throw e } }
                 continue
             }
@@ -286,8 +290,8 @@ public final class Mutation {
             try validate(r, entity: c.entity, isNew: isNew)
             // Who may: checked on the record as it was (may they touch it?) and as it is (may they make it so?).
             if !isNew, let before = original(entity: c.entity, id: r.id),
-               let e = Permissions.check(before, .update, entity: schema, user: user, model: model) { throw e }
-            if let e = Permissions.check(r, isNew ? .create : .update, entity: schema, user: user, model: model) { throw e }
+               let e = Permissions.check(before, .update, entity: schema, user: user, model: model, settingUp: settingUp) { throw e }
+            if let e = Permissions.check(r, isNew ? .create : .update, entity: schema, user: user, model: model, settingUp: settingUp) { throw e }
             for rule in schema.changeRules { if let e = rule(r, isNew ? .create : .update, schema, self) { throw e } }
         }
     }

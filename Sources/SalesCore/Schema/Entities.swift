@@ -92,8 +92,9 @@ extension Schema {
                 FieldSchema("phone", .text, zh: "電話"),
                 FieldSchema("hired", .date, zh: "入職日期", listed: true),
                 FieldSchema("active", .bool, zh: "在職", listed: true, default: .value(.bool(true))),
+                FieldSchema("login", .text, zh: "系統帳號", doc: "the operating-system account bound to this staff member: a shell started by it acts as them only"),
             ],
-            rules: [Rules.noReportingCycle],
+            rules: [Rules.noReportingCycle, Rules.uniqueLogin],
             doc: "Sales staff: managers, reps, presales engineers, analysts, trainers and admins."),
         EntitySchema(
             name: "team", plural: "teams", zh: "團隊", zhHans: "团队", chapter: "2", id: .key, title: "name",
@@ -209,6 +210,7 @@ extension Schema {
                 FieldSchema("field", .text, zh: "欄位", listed: true),
                 FieldSchema("old", .any, zh: "原值", listed: true),
                 FieldSchema("new", .any, zh: "新值", listed: true),
+                FieldSchema("os_user", .text, zh: "系統帳號", doc: "the operating-system account the shell ran under"),
             ],
             system: true,
             doc: "Every change ever made: who, when, which record and field, old and new value."),
@@ -216,6 +218,16 @@ extension Schema {
 }
 
 enum Rules {
+    /// One staff member per operating-system account.
+    static let uniqueLogin: RecordRule = { r, e, model in
+        guard let li = e.fieldIndex("login"), case .text(let login) = r.values[li], !login.isEmpty else { return nil }
+        let t = model.table("staff")
+        if let other = t.slots(where: li, is: .text(login)).compactMap({ t.records[$0] }).first(where: { $0.id != r.id }) {
+            return DomainError("login \(login) is already bound to \(other.id)", field: "login")
+        }
+        return nil
+    }
+
     /// A staff member's reporting line never loops back to them.
     static let noReportingCycle: RecordRule = { r, _, model in
         let staff = model.table("staff")

@@ -13,6 +13,15 @@ public struct Permission: Sendable {
     }
 }
 
+extension Model {
+    /// True once a staff member has the admin role: from then on only staff may change anything.
+    public var hasAdmin: Bool {
+        let staff = table("staff")
+        guard let ri = staff.schema.fieldIndex("role") else { return false }
+        return !staff.slots(where: ri, is: .text("admin")).isEmpty
+    }
+}
+
 public enum Permissions {
     static let sales: Set<String> = ["manager", "rep", "presales", "admin"]
 
@@ -54,10 +63,16 @@ public enum Permissions {
     ]
 
     /// Whether `user` may make `change` to `record`; the refusal says which rule and who may.
-    /// Acting as someone who is not a staff member (setting up an empty store) is not restricted.
-    static func check(_ record: Record, _ change: ChangeKind, entity e: EntitySchema, user: String, model: Model) -> DomainError? {
+    /// Someone who is not a staff member changes nothing once the store has an admin; until then the
+    /// organisation is being set up, by whoever runs the shell.
+    static func check(_ record: Record, _ change: ChangeKind, entity e: EntitySchema, user: String, model: Model, settingUp: Bool) -> DomainError? {
         let staff = model.table("staff")
-        guard !e.system, staff.contains(user), let role = model.role(of: user) else { return nil }
+        guard !e.system else { return nil }
+        guard staff.contains(user), let role = model.role(of: user) else {
+            if settingUp { return nil }
+            return DomainError("\(user) is not a staff member, so may change nothing",
+                               hint: "start salesh with --user STAFF_ID, or have an admin bind this account: set STAFF_ID login=\(user)")
+        }
         let verb = change == .create ? "add" : (change == .delete ? "delete" : "change")
         let what = change == .create ? "\(e.plural)" : "\(record.id)"
         guard let p = table[e.name] else {

@@ -134,6 +134,8 @@ enum ModelCodec {
                 write(new, &w)
             }
         }
+        // Added after version 1 shipped: a tagged tail that older journals simply do not have.
+        if let os = tx.osUser { w.write(UInt8(0xA1)); w.writeString(os) }
         return w.bytes
     }
 
@@ -168,6 +170,11 @@ enum ModelCodec {
                 throw Failure(description: "unknown change kind \(kind)")
             }
         }
-        return Transaction(user: user, time: time, changes: changes)
+        var osUser: String? = nil
+        if !r.isAtEnd {
+            guard try r.readUInt8() == 0xA1 else { throw Failure(description: "unknown transaction field at byte \(r.offset - 1)") }
+            osUser = try r.readString()
+        }
+        return Transaction(user: user, time: time, changes: changes, osUser: osUser)
     }
 }
