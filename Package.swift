@@ -34,7 +34,7 @@ let package = Package(
         .testTarget(name: "SalesLanguageTests", dependencies: ["SalesLanguage", "SalesShell"], resources: [.copy("Golden")]),
         .testTarget(name: "SalesStoreTests", dependencies: ["SalesStore"]),
         .testTarget(name: "SalesShellTests", dependencies: ["SalesShell"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["SalesShell"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SalesShell"], exclude: ["Fixtures"]),
     ],
     // The shell is single-threaded by design; the Swift 5 mode spares it global-state ceremony
     // (stdout, signal flags) that strict concurrency checking would demand.

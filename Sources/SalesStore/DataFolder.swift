@@ -64,6 +64,8 @@ public final class DataFolder {
     public private(set) var hasSnapshot = false
 
     public var snapshotPath: String { join(Self.snapshotFileName) }
+    /// The snapshot format this build writes (and the newest it reads).
+    public static let snapshotFormatVersion: UInt32 = SnapshotFormat.version
     public var journalPath: String { join(Self.journalFileName) }
     public var lockPath: String { join(Self.lockFileName) }
     var snapshotTempPath: String { join(Self.snapshotFileName + ".tmp") }

@@ -94,11 +94,13 @@ struct Salesh: ParsableCommand {
         salesh run FILE [k=v …]     run a script; salesh FILE and #!/usr/bin/env salesh work too
         salesh < FILE               run statements from standard input
         salesh demo [--scale N]     fill a store with a demo data set
+        salesh check-store [--repair]   report the store's health; cut a torn journal back
+        salesh backup DIR           write a consistent copy of the store, even while it is in use
 
         Exit status: 0 success, 1 a check failed, 2 an error in the input, 3 the store cannot be opened.
         """,
         version: "0.1.0",
-        subcommands: [Shell.self, Run.self, Demo.self],
+        subcommands: [Shell.self, Run.self, Demo.self, CheckStore.self, Backup.self],
         defaultSubcommand: Shell.self)
 }
 
@@ -160,6 +162,59 @@ struct Run: ParsableCommand {
     }
 }
 
+struct CheckStore: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check-store",
+        abstract: "Report the snapshot's and the journal's health; with --repair, cut a torn journal tail back.")
+
+    @Option(name: .long, help: ArgumentHelp("The data folder (default: $SALESH_DATA, else ./sales.db).", valueName: "dir"))
+    var data: String?
+
+    @Flag(help: "Cut a torn journal tail and rewrite the snapshot (asks first on a terminal).")
+    var repair = false
+
+    @Flag(help: "With --repair: do not ask.")
+    var yes = false
+
+    func run() throws {
+        let path = data ?? SessionOptions.defaultDataDirectory()
+        do {
+            let health = try Maintenance.check(path)
+            for l in health.lines { print(l) }
+            guard health.repairable else { return }
+            guard repair else { throw ExitCode(ExitStatus.checkFailed.rawValue) }
+            if !yes {
+                guard isatty(STDIN_FILENO) == 1 else {
+                    FileHandle.standardError.write(Data("error: --repair changes the store; confirm with --yes when not on a terminal\n".utf8))
+                    throw ExitCode(ExitStatus.inputError.rawValue)
+                }
+                print("cut the torn tail and rewrite the snapshot? [y/N] ", terminator: "")
+                guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else { print("nothing was changed"); throw ExitCode(ExitStatus.checkFailed.rawValue) }
+            }
+            for l in try Maintenance.repair(path) { print(l) }
+        } catch let e as StartupError {
+            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            throw ExitCode(e.status.rawValue)
+        }
+    }
+}
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a consistent copy of the store to a new folder, even while a shell is using it.")
+
+    @Option(name: .long, help: ArgumentHelp("The data folder (default: $SALESH_DATA, else ./sales.db).", valueName: "dir"))
+    var data: String?
+
+    @Argument(help: "The new folder for the copy (open it with --data).")
+    var target: String
+
+    func run() throws {
+        do { print(try Maintenance.backup(data ?? SessionOptions.defaultDataDirectory(), to: target)) } catch let e as StartupError {
+            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            throw ExitCode(e.status.rawValue)
+        }
+    }
+}
+
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Fill a store with a realistic demo data set.")
 
@@ -207,7 +262,7 @@ func normalizedArguments(_ args: [String]) -> [String] {
         let a = args[i]
         if a == "--" { break }
         if a.hasPrefix("-") { i += takesValue.contains(a) ? 2 : 1; continue }
-        if ["demo", "run", "shell"].contains(a) {
+        if ["demo", "run", "shell", "check-store", "backup"].contains(a) {
             if i > 0 { args.remove(at: i); args.insert(a, at: 0) }
             i += 1
             continue

@@ -1,0 +1,94 @@
+import Foundation
+import SalesCore
+import SalesStore
+
+/// `salesh check-store` and `salesh backup`: the store's health, a torn journal cut back on request,
+/// and a consistent copy taken while another shell writes.
+public enum Maintenance {
+    public struct Health {
+        public var lines: [String]
+        /// A torn journal tail that `--repair` would cut.
+        public var repairable: Bool
+        public var healthy: Bool { !repairable }
+    }
+
+    /// Opens the store read-only (no lock, nothing written) and reports what it holds.
+    public static func check(_ path: String) throws -> Health {
+        var lines: [String] = []
+        let folder: DataFolder
+        do { folder = try DataFolder.open(path: path, readOnly: true, create: false, holderInfo: "check-store") } catch {
+            throw StartupError(description: "cannot open store \(path): \(error)", status: .storeError)
+        }
+        defer { folder.close() }
+        let model = Model()
+        do {
+            if let (payload, seq) = try folder.loadSnapshot() {
+                try ModelCodec.decodeSnapshot(payload, into: model)
+                model.lastSeq = seq
+                let size = (try? FileManager.default.attributesOfItem(atPath: folder.snapshotPath)[.size] as? Int) ?? 0
+                lines.append("snapshot: ok — \(size) bytes, format version \(DataFolder.snapshotFormatVersion), changes up to seq \(seq), checksum verified")
+            } else {
+                lines.append("snapshot: none yet (a new store)")
+            }
+            let entries = try folder.readJournal(afterSeq: model.lastSeq)
+            for entry in entries {
+                let tx = try ModelCodec.decodeTransaction(entry.payload, schema: model.schema)
+                do { try model.replay(tx, seq: entry.seq) } catch let e as DomainError {
+                    throw StoreError.corruptJournal(path: folder.journalPath, offset: 0, reason: "seq \(entry.seq) does not apply: \(e.message)")
+                }
+            }
+            let jsize = (try? FileManager.default.attributesOfItem(atPath: folder.journalPath)[.size] as? Int) ?? 0
+            lines.append("journal: ok — \(jsize) bytes, \(entries.count) change\(entries.count == 1 ? "" : "s") after the snapshot"
+                         + (entries.isEmpty ? "" : " (seq \(entries.first!.seq)…\(entries.last!.seq))") + ", every checksum verified")
+        } catch let e as StoreError {
+            throw StartupError(description: "store \(path) is damaged: \(e)\nnothing was changed; restore it from a backup (salesh backup writes one)", status: .storeError)
+        } catch {
+            throw StartupError(description: "store \(path) is damaged: \(error)\nnothing was changed", status: .storeError)
+        }
+        let torn = folder.warnings.map(\.message)
+        for w in torn { lines.append("journal: \(w)") }
+        let counts = model.tables.filter { $0.count > 0 && !$0.schema.system }.map { "\($0.count) \($0.schema.plural)" }
+        lines.append("records: \(counts.isEmpty ? "none" : counts.joined(separator: ", ")); history: \(model.history.count) changes")
+        lines.append(torn.isEmpty ? "healthy" : "a torn journal tail (a change cut off by a crash, never acknowledged): salesh check-store --repair cuts it")
+        return Health(lines: lines, repairable: !torn.isEmpty)
+    }
+
+    /// Cuts a torn journal tail and rewrites the snapshot, under the store's lock.
+    public static func repair(_ path: String) throws -> [String] {
+        var options = SessionOptions(dataDirectory: path)
+        options.user = nil
+        var warnings: [String] = []
+        let console = Console(out: { _ in }, err: { warnings.append($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        let s = try Session.open(options, console: console, environment: ["SALESH_USER": ""])
+        defer { s.folder.close() }
+        try s.save()
+        return warnings + ["repaired: the snapshot now holds every whole change (seq \(s.model.lastSeq)); the journal is empty"]
+    }
+
+    /// Writes a consistent copy of the store to a new folder: the snapshot and the journal are read
+    /// without the lock and checked to follow each other (a rewrite in between is retried).
+    public static func backup(_ path: String, to target: String) throws -> String {
+        if FileManager.default.fileExists(atPath: target) {
+            let contents = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? ["?"]
+            if !contents.isEmpty { throw StartupError(description: "backup: \(target) already exists; choose a new name", status: .inputError) }
+        }
+        var lastError: Error? = nil
+        for _ in 0..<5 {
+            var options = SessionOptions(dataDirectory: path)
+            options.readOnly = true
+            do {
+                let s = try Session.open(options, console: Console(out: { _ in }, err: { _ in }), environment: ["SALESH_USER": ""])
+                defer { s.folder.close() }
+                let out = try DataFolder.open(path: target, readOnly: false, create: true, holderInfo: "backup")
+                defer { out.close() }
+                try out.writeSnapshot(ModelCodec.encodeSnapshot(s.model), lastSeq: s.model.lastSeq)
+                let records = s.model.tables.filter { !$0.schema.system }.reduce(0) { $0 + $1.count }
+                return "backed up \(path) to \(target): \(records) records and \(s.model.history.count) history entries, changes up to seq \(s.model.lastSeq)"
+            } catch {
+                lastError = error
+                usleep(100_000)
+            }
+        }
+        throw StartupError(description: "backup of \(path) failed: \(lastError.map { "\($0)" } ?? "unknown error")", status: .storeError)
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// `salesh check-store`, `--repair`, `salesh backup` while another shell writes, and the snapshot
+/// format: every released version loads (a fixture of each), a newer one is refused by its number.
+@Suite("store care: check-store, repair, backup, format versions")
+struct StoreCareTests {
+    let t = TempDir()
+
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    func copyFixture(_ name: String) throws {
+        _ = try runProgram("/bin/cp", ["-r", Self.fixtures.appendingPathComponent(name).path, t.store], in: t)
+    }
+
+    /// A store written by version 1: a snapshot and four journal entries after it.
+    @Test func aVersion1StoreLoads() throws {
+        try copyFixture("store-v1")
+        let health = try salesh(["check-store", "--data", t.store], in: t)
+        #expect(health.status == 0 && health.stdout.contains("format version 1") && health.stdout.contains("4 changes after the snapshot"), "\(health)")
+        #expect(try ok(t, "opportunities | select id, amount", format: "csv") == "id,amount\nO1,1350000.00\n")
+        #expect(try ok(t, "leads | select id, company", format: "csv") == "id,company\nL1,中華電信\n")
+        #expect(try ok(t, "customers | select name", format: "csv") == "name\n\"台灣大哥大, 台北\"\n")
+        #expect(try count(t, "history | count") == 10)
+    }
+
+    @Test func aNewerSnapshotIsRefusedByItsVersion() throws {
+        try copyFixture("store-v1")
+        var bytes = readBytes(t.store + "/snapshot")
+        bytes[8] = 7   // the format version, UInt32 LE at offset 8
+        writeBytes(t.store + "/snapshot", bytes)
+        let r = try onStore(t, ["-c", "staff | count"])
+        #expect(r.status == 3 && r.stderr.contains("version 7"), "\(r)")
+        let check = try salesh(["check-store", "--data", t.store], in: t)
+        #expect(check.status == 3 && check.stderr.contains("version 7"), "\(check)")
+    }
+
+    @Test func checkStoreReportsAndRepairsATornJournal() throws {
+        try copyFixture("store-v1")
+        let journal = t.store + "/journal"
+        let whole = readBytes(journal)
+        writeBytes(journal, Array(whole.dropLast(5)))   // the last change cut off by a crash
+        let report = try salesh(["check-store", "--data", t.store], in: t)
+        #expect(report.status == 1 && report.stdout.contains("torn") && report.stdout.contains("--repair"), "\(report)")
+        #expect(readBytes(journal).count == whole.count - 5, "check-store alone changes nothing")
+        let refused = try salesh(["check-store", "--data", t.store, "--repair"], in: t, stdin: "")
+        #expect(refused.status == 2 && refused.stderr.contains("--yes"), "not on a terminal, --repair wants --yes: \(refused)")
+        let fixed = try salesh(["check-store", "--data", t.store, "--repair", "--yes"], in: t)
+        #expect(fixed.status == 0 && fixed.stdout.contains("repaired"), "\(fixed)")
+        let after = try salesh(["check-store", "--data", t.store], in: t)
+        #expect(after.status == 0 && after.stdout.contains("healthy"), "\(after)")
+        // The three whole changes are kept; the torn one (deleting L2) is gone, so L2 is back.
+        #expect(try ok(t, "leads | select id", format: "csv") == "id\nL1\nL2\n")
+    }
+
+    @Test func checkStoreRefusesACorruptSnapshot() throws {
+        try copyFixture("store-v1")
+        var bytes = readBytes(t.store + "/snapshot")
+        bytes[bytes.count / 2] ^= 0x10
+        writeBytes(t.store + "/snapshot", bytes)
+        let r = try salesh(["check-store", "--data", t.store], in: t)
+        #expect(r.status == 3 && r.stderr.contains("damaged") && r.stderr.contains("checksum"), "\(r)")
+    }
+
+    /// A backup taken while another shell keeps writing holds at least every change acknowledged before
+    /// it began, and is itself a healthy store.
+    @Test func backupWhileAnotherShellWrites() throws {
+        try makeDemoStore(t, scale: 60)
+        let shell = try PipedShell(t, ["--data", t.store, "--user", "admin"])
+        defer { shell.killHard() }
+        var acknowledged = 0
+        for i in 1...40 {
+            try shell.send("add lead company=\"備份測試 \(i)\" source=online owner=hua.lin")
+            guard let line = try shell.readLine(), line.contains("added L") else { break }
+            acknowledged = i
+            if i == 20 {
+                let b = try salesh(["backup", "--data", t.store, t.file("copy")], in: t)
+                #expect(b.status == 0 && b.stdout.contains("backed up"), "\(b)")
+                let copied = try salesh(["--data", t.file("copy"), "-c", "leads | where company contains \"備份測試\" | count"], in: t)
+                #expect(Int(copied.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1 >= 20, "\(copied)")
+                #expect(try salesh(["check-store", "--data", t.file("copy")], in: t).stdout.contains("healthy"))
+            }
+        }
+        #expect(acknowledged == 40)
+        let again = try salesh(["backup", "--data", t.store, t.file("copy")], in: t)
+        #expect(again.status == 2 && again.stderr.contains("already exists"), "\(again)")
+    }
+}
