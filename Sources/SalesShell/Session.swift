@@ -22,6 +22,8 @@ public struct SessionOptions: Sendable {
     public var quiet = false
     /// Checks' results as one JSON document at the end, and nothing else on standard output.
     public var json = false
+    /// `--sandbox DIR`: statements read and write files in this folder only.
+    public var sandbox: String?
     /// Rewrite the snapshot when the journal grows past this many bytes.
     public var snapshotThreshold = 64 << 20
     public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
@@ -70,7 +72,8 @@ public final class Session {
     public var user: String { interpreter.ctx.user }
 
     public static func open(_ options: SessionOptions, console: Console = .standard,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Session {
+                            environment: [String: String] = ProcessInfo.processInfo.environment,
+                            io: any FileIO = POSIXFileIO()) throws -> Session {
         let isTTY = isatty(STDOUT_FILENO) == 1
         let color = isTTY && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
         let clock = Clock(environment: environment)
@@ -78,7 +81,7 @@ public final class Session {
         let holder = "pid \(getpid()), user \(options.user ?? environment["SALESH_USER"] ?? environment["USER"] ?? "?") on \(ProcessInfo.processInfo.hostName), since \(clock.now)"
         let folder: DataFolder
         do {
-            folder = try DataFolder.open(path: options.dataDirectory, readOnly: options.readOnly, create: !options.readOnly, holderInfo: holder)
+            folder = try DataFolder.open(path: options.dataDirectory, readOnly: options.readOnly, create: !options.readOnly, holderInfo: holder, io: io)
         } catch let e as StoreError {
             var msg = "cannot open store \(options.dataDirectory): \(e)"
             if case .locked = e { msg += "\nhint: open it read-only with --read-only, or wait until the other shell quits" }
@@ -191,10 +194,21 @@ public final class Session {
         folder.close()
     }
 
-    /// A file name as a statement wrote it, resolved against `baseDirectory`.
-    func resolve(_ path: String) -> String {
-        guard let base = baseDirectory, !path.hasPrefix("/") else { return path }
-        return URL(fileURLWithPath: base).appendingPathComponent(path).path
+    /// A file name as a statement wrote it, resolved against `baseDirectory` (or the sandbox), and with
+    /// `--sandbox DIR` refused unless it stays inside DIR once `..` and symbolic links are followed.
+    func resolve(_ path: String, at location: SourceLocation? = nil) throws -> String {
+        let base = options.sandbox ?? baseDirectory
+        let full = path.hasPrefix("/") || base == nil ? path : URL(fileURLWithPath: base!).appendingPathComponent(path).path
+        guard let sandbox = options.sandbox else { return full }
+        let root = URL(fileURLWithPath: sandbox).standardizedFileURL.resolvingSymlinksInPath().path
+        var url = URL(fileURLWithPath: full).standardizedFileURL
+        url = url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(url.lastPathComponent)
+        if (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)) != nil { url = url.resolvingSymlinksInPath() }
+        guard url.path.hasPrefix(root + "/") else {
+            throw Diagnostic("\(path) is outside the sandbox \(sandbox); files are read and written there only", at: location,
+                             hint: "name a file inside it, e.g. \"\(URL(fileURLWithPath: path).lastPathComponent)\"")
+        }
+        return url.path
     }
 
     // MARK: running statements
@@ -247,7 +261,8 @@ public final class Session {
         case .export(let t, let fmt, let path, let location):
             let r = Renderer(format: OutputFormat.parse(fmt) ?? .csv, width: nil, color: false)
             let text = r.render(t)
-            do { try text.write(toFile: resolve(path), atomically: true, encoding: .utf8) } catch {
+            let file = try resolve(path, at: location)
+            do { try text.write(toFile: file, atomically: true, encoding: .utf8) } catch {
                 throw Diagnostic("cannot write \(path): \((error as NSError).localizedDescription)", at: location)
             }
             say("wrote \(t.rows.count) row\(t.rows.count == 1 ? "" : "s") to \(path)\n")
@@ -267,8 +282,9 @@ public final class Session {
             }
         case .source(let path, let location):
             guard sourceDepth < 16 else { throw Diagnostic("source files nested more than 16 deep; does a file source itself?", at: location) }
-            guard let data = FileManager.default.contents(atPath: resolve(path)) else {
-                throw Diagnostic("cannot read \(path): \(FileManager.default.fileExists(atPath: resolve(path)) ? "permission denied" : "no such file")", at: location)
+            let file = try resolve(path, at: location)
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw Diagnostic("cannot read \(path): \(FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file")", at: location)
             }
             guard let text = String(data: data, encoding: .utf8) else { throw Diagnostic("\(path) is not UTF-8 text", at: location) }
             sourceDepth += 1

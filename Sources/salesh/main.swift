@@ -29,6 +29,9 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Write standard output to this file instead.", valueName: "file"))
     var output: String?
 
+    @Option(name: .long, help: ArgumentHelp("Let statements read and write files in this folder only.", valueName: "dir"))
+    var sandbox: String?
+
     func sessionOptions() throws -> SessionOptions {
         var o = SessionOptions(dataDirectory: data ?? SessionOptions.defaultDataDirectory())
         o.user = user
@@ -36,6 +39,13 @@ struct StoreOptions: ParsableArguments {
         o.keepGoing = keepGoing
         o.quiet = quiet
         o.json = json
+        if let dir = sandbox {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+                throw ValidationError("--sandbox \(dir) is not a folder")
+            }
+            o.sandbox = dir
+        }
         if let f = format {
             guard let fmt = OutputFormat.parse(f) else {
                 throw ValidationError("unknown format '\(f)': use table, csv, tsv, json or markdown")
@@ -254,7 +264,7 @@ struct Demo: ParsableCommand {
 /// And `./check.sales --data store` (a script run through its `#!` line) means `salesh --data store check.sales`:
 /// the shell's own options after a script are the shell's, the rest are the script's parameters.
 func normalizedArguments(_ args: [String]) -> [String] {
-    let takesValue: Set<String> = ["--data", "--user", "--format", "-c", "--scale", "--output"]
+    let takesValue: Set<String> = ["--data", "--user", "--format", "-c", "--scale", "--output", "--sandbox"]
     let flags: Set<String> = ["--read-only", "--keep-going", "--quiet", "--json"]
     var i = 0
     var args = args

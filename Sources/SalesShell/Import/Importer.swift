@@ -19,11 +19,12 @@ struct Importer {
         guard let e = model.schema.index(of: request.entity) else { throw Diagnostic("unknown entity '\(request.entity)'", at: request.location) }
         let es = model.schema.entities[e]
         guard !es.system else { throw Diagnostic("\(es.plural) cannot be imported", at: request.location) }
-        guard var reader = CSVReader(path: session.resolve(request.path)) else {
-            let exists = FileManager.default.fileExists(atPath: session.resolve(request.path))
+        let file = try session.resolve(request.path, at: request.location)
+        guard var reader = CSVReader(path: file) else {
+            let exists = FileManager.default.fileExists(atPath: file)
             throw Diagnostic("cannot read \(request.path): \(exists ? "permission denied" : "no such file")", at: request.location)
         }
-        let fileSize = ((try? FileManager.default.attributesOfItem(atPath: session.resolve(request.path)))?[.size] as? NSNumber)?.intValue ?? 0
+        let fileSize = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.intValue ?? 0
         func fatal(_ c: CSVError) -> Diagnostic {
             Diagnostic("\(request.path):\(c.line):\(c.column): \(c.description)", at: request.location,
                        hint: c.kind == .notUTF8 ? "the file is not UTF-8 text; convert it first, e.g. iconv -f BIG5 -t UTF-8 \(request.path)" : nil)
@@ -138,7 +139,9 @@ struct Importer {
         if let rejects = request.rejects, !errors.isEmpty {
             let sepText = String(UnicodeScalar(reader.separator))
             let body = ([header.raw + sepText + "reason"] + errors.map { $0.rawForRejects + sepText + "\"" + $0.message.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }).joined(separator: "\n") + "\n"
-            do { try body.write(toFile: session.resolve(rejects), atomically: true, encoding: .utf8) } catch {
+            let rejectsFile: String
+            do { rejectsFile = try session.resolve(rejects, at: request.location) } catch { m.rollback(); throw error }
+            do { try body.write(toFile: rejectsFile, atomically: true, encoding: .utf8) } catch {
                 m.rollback()
                 throw Diagnostic("cannot write \(rejects): \((error as NSError).localizedDescription)", at: request.location)
             }

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+import SalesCore
+import SalesStore
+@testable import SalesShell
+
+/// A disk that fills up on demand: every write fails with ENOSPC while `full` is set.
+final class FillingDisk: FileIO, @unchecked Sendable {
+    let inner = POSIXFileIO()
+    var full = false
+    func kind(of path: String) throws -> FileKind { try inner.kind(of: path) }
+    func listDirectory(_ path: String) throws -> [String] { try inner.listDirectory(path) }
+    func makeDirectory(_ path: String, mode: UInt32) throws { try inner.makeDirectory(path, mode: mode) }
+    func open(_ path: String, flags: Int32, mode: UInt32) throws -> Int32 { try inner.open(path, flags: flags, mode: mode) }
+    func close(_ fd: Int32) { inner.close(fd) }
+    func size(_ fd: Int32) throws -> Int { try inner.size(fd) }
+    func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int { try inner.read(fd, into: buffer, at: offset) }
+    func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+        if full { throw SystemError(operation: "write", code: ENOSPC) }
+        try inner.write(fd, bytes, at: offset)
+    }
+    func fsync(_ fd: Int32) throws { try inner.fsync(fd) }
+    func ftruncate(_ fd: Int32, to length: Int) throws { try inner.ftruncate(fd, to: length) }
+    func rename(_ from: String, to: String) throws { try inner.rename(from, to: to) }
+    func fsyncDirectory(_ path: String) throws { try inner.fsyncDirectory(path) }
+    func unlink(_ path: String) throws { try inner.unlink(path) }
+    func tryLockExclusive(_ fd: Int32) throws -> Bool { try inner.tryLockExclusive(fd) }
+    func unlock(_ fd: Int32) { inner.unlock(fd) }
+}
+
+/// A change the disk cannot take is refused, and the model in memory is left as the disk has it.
+@Suite("a full disk")
+struct FullDiskTests {
+    @Test func aChangeThatCannotBeJournalledIsNotMade() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("salesh-full-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let disk = FillingDisk()
+        var out = "", err = ""
+        let console = Console(out: { out += $0 }, err: { err += $0 })
+        let s = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: ["SALESH_TODAY": "2026-11-26", "SALESH_USER": "root"], io: disk)
+        #expect(s.run(#"add team north name="北區"; add staff rep1 name="甲" role=rep team=north; add customer name="甲公司" owner=rep1; add opportunity customer=C1 owner=rep1 title="專線" amount=500k"#, name: "setup") == 0, "\(err)")
+        let before = s.model.tables.map { $0.allRecords.map(\.values) }
+        let historyBefore = s.model.history.count
+        disk.full = true
+        err = ""
+        #expect(s.run("set O1 amount=900k", name: "t") == 1)
+        #expect(err.contains("could not be written to the store, so it was not made") && err.contains("space"), "\(err)")
+        #expect(s.run(#"add opportunity customer=C1 owner=rep1 title="新案" amount=1m"#, name: "t") == 1)
+        #expect(s.model.tables.map { $0.allRecords.map(\.values) } == before, "the model is as the disk has it")
+        #expect(s.model.history.count == historyBefore)
+        // Space again: the next change goes through, and a reopened store holds exactly what was acknowledged.
+        disk.full = false
+        #expect(s.run("set O1 amount=700k", name: "t") == 0, "\(err)")
+        s.close()
+        let again = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: ["SALESH_TODAY": "2026-11-26", "SALESH_USER": "rep1"])
+        defer { again.close() }
+        #expect(again.model.table("opportunity").count == 1)
+        #expect(again.model.table("opportunity").record("O1")?.values[again.model.table("opportunity").schema.fieldIndex("amount")!] == .money(Money(minor: 70_000_000)))
+    }
+}
