@@ -77,6 +77,9 @@ public final class Session {
         let isTTY = isatty(STDOUT_FILENO) == 1
         let color = isTTY && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
         let clock = Clock(environment: environment)
+        var options = options
+        // SALESH_SNAPSHOT_BYTES: rewrite the snapshot when the journal passes this size (default 64 MiB).
+        if let n = environment["SALESH_SNAPSHOT_BYTES"].flatMap({ Int($0) }), n > 0 { options.snapshotThreshold = n }
         let model = Model()
         let holder = "pid \(getpid()), user \(options.user ?? environment["SALESH_USER"] ?? environment["USER"] ?? "?") on \(ProcessInfo.processInfo.hostName), since \(clock.now)"
         let folder: DataFolder

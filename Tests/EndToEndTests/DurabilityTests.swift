@@ -199,3 +199,19 @@ import Glibc
         }
     }
 }
+
+/// The crash harness (scripts/crash-test), small: a few trials of changes, imports and snapshot rewrites
+/// killed at random moments; `scripts/crash-test 1000` is the long run.
+@Suite("crash harness")
+struct CrashHarnessTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/crash-test").path
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "python3 is needed for scripts/crash-test"))
+    func randomKillsLoseNothing() throws {
+        let t = TempDir()
+        let r = try runProgram("/usr/bin/python3", [Self.script, "6", "--bin", try saleshBinary()], in: t, timeout: 120)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.contains("0 lost, 0 unloadable stores"), "\(r.stdout)")
+    }
+}
