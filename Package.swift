@@ -30,10 +30,12 @@ let package = Package(
             name: "salesh",
             dependencies: ["SalesShell", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Fuzzing entry points (libFuzzer with scripts/fuzz; a replayer of crash inputs otherwise).
+        .executableTarget(name: "salesh-fuzz", dependencies: ["SalesShell"]),
         .testTarget(name: "SalesCoreTests", dependencies: ["SalesCore"]),
         .testTarget(name: "SalesLanguageTests", dependencies: ["SalesLanguage", "SalesShell"], resources: [.copy("Golden")]),
         .testTarget(name: "SalesStoreTests", dependencies: ["SalesStore"]),
-        .testTarget(name: "SalesShellTests", dependencies: ["SalesShell"]),
+        .testTarget(name: "SalesShellTests", dependencies: ["SalesShell"], exclude: ["FuzzRegressions"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SalesShell"], exclude: ["Fixtures"]),
     ],
     // The shell is single-threaded by design; the Swift 5 mode spares it global-state ceremony
