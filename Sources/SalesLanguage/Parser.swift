@@ -435,6 +435,11 @@ public struct Parser {
             return .format(nil, t.range)
         case "report":
             return .query(try query())
+        case "last" where peek().isSymbol("|") || isStatementEnd(peek()):
+            // `last`: the previous result again, e.g. `last | to csv "x.csv"`.
+            var q = try query()
+            q.source = "$last"
+            return .query(q)
         case "diff":
             // diff ENTITY since DATE { '|' stage }
             _ = advance()

@@ -17,6 +17,7 @@ struct QueryRunner {
         if q.source.hasPrefix("$") {
             let name = String(q.source.dropFirst())
             guard let t = ctx.tables[name] else {
+                if name == "last" { throw diag("there is no previous result yet", q.sourceSpan, hint: "run a query first; last shows its result again") }
                 if ctx.variables[name] != nil { throw diag("$\(name) is a value, not rows", q.sourceSpan, hint: "bind rows with let \(name) = (QUERY)") }
                 throw diag("undefined variable $\(name)", q.sourceSpan, hint: "bind rows first: let \(name) = (opportunities | where …)")
             }

@@ -63,6 +63,11 @@ struct Help {
         guard let topic = words.first?.lowercased() else { return overview() }
         if topic == "warnings" || topic == "warning" { return warnings() }
         if topic == "checks" || topic == "scripts" || topic == "scripting" { return scripting() }
+        if topic == "errors" || topic == "exit" { return errors() }
+        if topic == "search" || topic == "find" {
+            guard words.count > 1 else { return "help search WORD lists every help topic that mentions WORD\n" }
+            return search(words.dropFirst().joined(separator: " "))
+        }
         if let s = Help.statements.first(where: { $0.name == topic }) {
             return "\(s.usage)\n  \(s.text)\n  example: \(s.example)\n"
         }
@@ -77,7 +82,7 @@ struct Help {
         case "dates", "periods", "durations": return dates()
         case "functions": return functions()
         default:
-            let all = Help.statements.map(\.name) + schema.entityNames + ["statements", "entities", "queries", "reports", "warnings", "expressions", "dates", "functions", "scripting", "checks"]
+            let all = Help.statements.map(\.name) + schema.entityNames + ["statements", "entities", "queries", "reports", "warnings", "expressions", "dates", "functions", "scripting", "checks", "errors", "search"]
             return "no help on '\(topic)'" + (Suggest.nearest(topic, in: all).map { "; did you mean '\($0)'?" } ?? "") + "\n"
         }
     }
@@ -146,6 +151,16 @@ struct Help {
                 out += "  \(c.name.padded(12)) \((c.zh ?? "").padded(8)) → \(to.isEmpty ? "(final)" : to.joined(separator: ", "))\(via.isEmpty ? "" : "  [\(via.joined(separator: ", "))]")\n"
             }
             for (state, fields) in sm.requiredOnEnter { out += "  \(state) needs \(fields.joined(separator: ", "))\n" }
+        }
+        if let p = Permissions.table[e.name] {
+            out += "\nwho may change them: \(p.roles.sorted().joined(separator: ", "))"
+            if !p.owners.isEmpty {
+                let any = p.anyRecord.isEmpty ? "" : " (\(p.anyRecord.sorted().joined(separator: ", ")) any)"
+                out += "; only their own (\(p.owners.joined(separator: " or "))) or their reports' records\(any), admins any"
+            }
+            out += "; analysts read only\n"
+        } else if e.system {
+            out += "\nkept by the shell: readable by all, changed by none\n"
         }
         if !e.system {
             let ex = e.prefix != nil ? "\(e.prefix!)1" : "ID"
@@ -237,6 +252,49 @@ struct Help {
             for d in Definitions.all("report", in: model) { out += "  \(d.name)\(d.author.isEmpty ? "" : "  (by \(d.author))")\n    \(d.text)\n" }
         }
         return out + "\n"
+    }
+
+    func errors() -> String {
+        """
+        Every error says where and what, and nothing is changed:
+
+          error: unknown field 'amout' on opportunity
+           --> monthly.sales:3:23
+            |
+          3 | opportunities | where amout > 100k
+            |                       ^^^^^
+            = help: did you mean 'amount'?
+
+        The `-->` line names the script (or -c, <input>, <stdin>), the line and the column; the caret
+        marks the words at fault; help suggests a fix, often the nearest name. A rule that refuses a
+        change names the rule and who may instead. A statement applies whole or not at all.
+
+        Exit status of salesh: 0 success · 1 a check failed · 2 an error in the input (syntax, names,
+        types, a rule, a bad file, bad usage) · 3 the store cannot be opened (not a store, damaged,
+        locked by another shell). A script stops at its first error unless --keep-going.
+        Import errors name file:line:column of the CSV, the row, what is wrong and a suggestion.
+
+        """
+    }
+
+    /// Every topic whose text mentions the words: statements, entities and their fields, functions.
+    func search(_ word: String) -> String {
+        let w = word.lowercased()
+        var hits: [String] = []
+        for st in Help.statements where (st.usage + " " + st.text + " " + st.example).lowercased().contains(w) {
+            hits.append("  help \(st.name.padded(14)) \(st.usage)")
+        }
+        for e in schema.entities {
+            let fields = e.fields.filter { ($0.name + " " + ($0.zh ?? "") + " " + $0.doc).lowercased().contains(w) }.map(\.name)
+            if (e.name + " " + e.plural + " " + e.zh + " " + e.doc).lowercased().contains(w) || !fields.isEmpty {
+                hits.append("  help \(e.name.padded(14)) \(e.zh)\(fields.isEmpty ? "" : " — fields: \(fields.joined(separator: ", "))")")
+            }
+        }
+        for topic in ["queries", "expressions", "dates", "functions", "reports", "warnings", "scripting", "errors"]
+        where text(for: [topic]).lowercased().contains(w) {
+            hits.append("  help \(topic)")
+        }
+        return hits.isEmpty ? "nothing in the help mentions '\(word)'\n" : "'\(word)' is mentioned in:\n" + hits.joined(separator: "\n") + "\n"
     }
 
     func warnings() -> String {

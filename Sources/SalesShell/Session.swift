@@ -251,6 +251,24 @@ public final class Session {
         return failures
     }
 
+    /// Output longer than the terminal goes through `$PAGER` (default `less -FRSX`), in the interactive
+    /// shell only; `PAGER=` (empty) turns it off.
+    public var pagerEnabled = false
+
+    func page(_ text: String) {
+        guard showsResults else { return }
+        guard pagerEnabled, let rows = terminalRows(), text.reduce(0, { $0 + ($1 == "\n" ? 1 : 0) }) >= rows - 1 else { console.out(text); return }
+        let pager = ProcessInfo.processInfo.environment["PAGER"] ?? "less -FRSX"
+        guard !pager.trimmingCharacters(in: .whitespaces).isEmpty else { console.out(text); return }
+        // popen keeps the pager in the shell's process group, so it may read keys from the terminal.
+        fflush(stdout)
+        guard let pipe = popen(pager, "w") else { console.out(text); return }
+        let previous = signal(SIGPIPE, SIG_IGN)
+        fputs(text, pipe)
+        pclose(pipe)
+        signal(SIGPIPE, previous)
+    }
+
     /// Standard output for results; `--quiet` and `--json` keep it for what needs attention.
     var showsResults: Bool { !options.quiet && !options.json }
     func say(_ text: String) { if showsResults { console.out(text) } }
@@ -259,9 +277,12 @@ public final class Session {
         switch output {
         case .none: break
         case .message(let m): say(m + "\n")
-        case .table(let t): say(renderer.render(t))
+        case .table(let t):
+            interpreter.ctx.tables["last"] = t
+            page(renderer.render(t))
         case .chart(let t, let kind): say(renderer.renderChart(t, kind: kind))
         case .export(let t, let fmt, let path, let location):
+            interpreter.ctx.tables["last"] = t
             let r = Renderer(format: OutputFormat.parse(fmt) ?? .csv, width: nil, color: false)
             let text = r.render(t)
             let file = try resolve(path, at: location)
@@ -424,6 +445,12 @@ struct Clock {
         if let p = pinned { return p }
         return Day.from(unixMillis: now.millis, offsetSeconds: TimeZone.current.secondsFromGMT())
     }
+}
+
+func terminalRows() -> Int? {
+    var ws = winsize()
+    if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_row > 0 { return Int(ws.ws_row) }
+    return nil
 }
 
 func terminalWidth() -> Int? {

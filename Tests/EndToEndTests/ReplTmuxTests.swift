@@ -210,4 +210,38 @@ final class Tmux {
         try tmux.press("Enter")
         #expect(try exitStatus() == 0, "salesh should exit 0 on quit")
     }
+
+    @Test("long results page through less on a terminal; wide ones show a record per block; last re-shows",
+          .enabled(if: tmuxPath != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/less"), "tmux and less are needed"),
+          .timeLimit(.minutes(1)))
+    func pagingAndLayout() throws {
+        let t = TempDir()
+        try makeDemoStore(t)
+        let tmux = Tmux(t)
+        defer { tmux.killServer() }
+        let env = childEnvironment(t)
+        let vars = ["HOME", "LANG", "LC_ALL", "NO_COLOR", "SALESH_TODAY", "SALESH_HISTORY", "PATH"].compactMap { k in env[k].map { "\(k)=\($0)" } }
+        try tmux.start(["/usr/bin/env", "-u", "PAGER"] + vars + ["TERM=xterm-256color", try saleshBinary(), "--data", t.store, "--user", "admin"])
+        let prompt = "admin@data>"
+        func onlyPrompt(_ lines: [String]) -> Bool { lines.last?.trimmingCharacters(in: .whitespaces) == prompt }
+        try tmux.waitFor("the prompt") { onlyPrompt($0) }
+        // 50 rows on a 40-row terminal: less shows the first screen and waits.
+        try tmux.type("opportunities | select id, stage")
+        try tmux.press("Enter")
+        try tmux.waitFor("the pager") { $0.last?.hasPrefix(":") == true }
+        try tmux.press("q")
+        try tmux.waitFor("the prompt after the pager") { onlyPrompt($0) }
+        // Far too wide for 120 columns (a created record's whole summary): one record per block.
+        try tmux.type("history | where action = create and entity = opportunity | take 1")
+        try tmux.press("Enter")
+        let screen = try tmux.waitFor("a record block") { l in l.contains { $0.hasPrefix("─[ 1 ]") } && onlyPrompt(l) }
+        #expect(screen.contains { $0.hasPrefix("new") && $0.contains("│ title=") }, "\(screen)")
+        // last: the previous result again, in another format.
+        try tmux.type("last | to csv \"\(t.file("last.csv"))\"")
+        try tmux.press("Enter")
+        try tmux.waitFor("the file written") { l in l.contains { $0.contains("wrote 1 row to") } && onlyPrompt(l) }
+        try tmux.press("C-d")
+        let csv = try String(contentsOfFile: t.file("last.csv"), encoding: .utf8)
+        #expect(csv.hasPrefix("id,at,user,action,entity,record,field,old,new\n"), "\(csv)")
+    }
 }

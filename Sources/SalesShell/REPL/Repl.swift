@@ -18,6 +18,7 @@ public final class Repl {
         sigaddset(&unblock, SIGINT)
         sigprocmask(SIG_UNBLOCK, &unblock, nil)
         let editor = LineEditor(programName: "salesh", historyFile: history)
+        session.pagerEnabled = true
         let completer = Completer(model: session.model)
         editor.completer = { completer.complete($0) }
         defer { editor.close() }

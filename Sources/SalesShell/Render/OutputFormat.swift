@@ -54,6 +54,8 @@ public struct Renderer {
         let cells = t.rows.map { $0.map(cell) }
         var widths = headers.map { DisplayWidth.of($0) }
         for r in cells { for (i, c) in r.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) } }
+        // Far too wide for the terminal: one record per block, as psql's \x auto does.
+        if let width, widths.count > 3, widths.reduce(0, +) + widths.count * 3 - 1 > width * 3 / 2 { return expanded(t, cells, width: width) }
         // Too wide for the terminal: narrow the widest columns first, never below 6 columns.
         if let width, !widths.isEmpty {
             let chrome = widths.count * 3 - 1
@@ -79,6 +81,21 @@ public struct Renderer {
         for r in cells { line(r, header: false) }
         out += dim("(\(t.rows.count) row\(t.rows.count == 1 ? "" : "s"))") + "\n"
         return out
+    }
+
+    /// Each record as a block of `column │ value` lines, values cut to the terminal's width.
+    func expanded(_ t: ResultTable, _ cells: [[String]], width: Int) -> String {
+        let label = t.columns.map { DisplayWidth.of($0.name) }.max() ?? 0
+        let room = max(8, width - label - 3)
+        var out = ""
+        for (n, r) in cells.enumerated() {
+            let title = "─[ \(n + 1) ]"
+            out += dim(title + String(repeating: "─", count: max(0, min(width, label + 3 + room) - DisplayWidth.of(title)))) + "\n"
+            for (i, c) in r.enumerated() {
+                out += (bold(DisplayWidth.pad(t.columns[i].name, to: label, right: false)) + " " + dim("│") + " " + DisplayWidth.truncate(c, to: room)).trimmingTrailingSpaces() + "\n"
+            }
+        }
+        return out + dim("(\(t.rows.count) row\(t.rows.count == 1 ? "" : "s"))") + "\n"
     }
 
     // MARK: machine formats
