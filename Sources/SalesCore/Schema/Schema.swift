@@ -23,6 +23,15 @@ public final class EnumType: Sendable {
             if let z = c.zh { l[z] = i }
             if let z = c.zhHans { l[z] = i }
         }
+        // Shorter Chinese forms people write (展會 for 行業展會, 展会 for 行业展会): any run of two or more
+        // characters at the end of one term only.
+        var counts: [String: Int] = [:], owner: [String: Int] = [:]
+        for (i, c) in cases.enumerated() {
+            for term in Set([c.zh, c.zhHans].compactMap { $0 }) where term.count > 2 {
+                for k in 2..<term.count { let tail = String(term.suffix(k)); counts[tail, default: 0] += owner[tail] == i ? 0 : 1; owner[tail] = i }
+            }
+        }
+        for (tail, n) in counts where n == 1 && l[tail] == nil { l[tail] = owner[tail] }
         lookup = l
     }
 
