@@ -24,6 +24,8 @@ public struct SessionOptions: Sendable {
     public var json = false
     /// `--sandbox DIR`: statements read and write files in this folder only.
     public var sandbox: String?
+    /// `--lang`; nil: from LC_ALL / LC_MESSAGES / LANG.
+    public var language: UILanguage?
     /// Rewrite the snapshot when the journal grows past this many bytes.
     public var snapshotThreshold = 64 << 20
     public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
@@ -67,7 +69,8 @@ public final class Session {
     public var timer = false
     /// Relative file names in statements are taken from here (the current directory when nil).
     public var baseDirectory: String?
-    let diagnostics: DiagnosticRenderer
+    var diagnostics: DiagnosticRenderer
+    public var language: UILanguage { renderer.language }
 
     public var user: String { interpreter.ctx.user }
 
@@ -143,6 +146,9 @@ public final class Session {
                         renderer: Renderer(format: options.format, width: width, color: color),
                         console: console, options: options, clock: clock, color: color)
         s.osUser = osUser
+        let lang = options.language ?? UILanguage.from(environment: environment)
+        s.renderer.language = lang
+        s.diagnostics.language = lang
         interp.commit = { [unowned s] tx in try s.journal(tx) }
         interp.emit = { [unowned s] out in try s.handle(out) }
         return s
@@ -232,7 +238,7 @@ public final class Session {
             defer {
                 if timer {
                     let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
-                    console.err("time: \(ms < 10 ? String(format: "%.3f", ms) : String(format: "%.1f", ms)) ms\n")
+                    console.err(Messages.text("timer", language, ms < 10 ? String(format: "%.3f", ms) : String(format: "%.1f", ms)) + "\n")
                 }
             }
             do {
@@ -289,7 +295,7 @@ public final class Session {
             do { try text.write(toFile: file, atomically: true, encoding: .utf8) } catch {
                 throw Diagnostic("cannot write \(path): \((error as NSError).localizedDescription)", at: location)
             }
-            say("wrote \(t.rows.count) row\(t.rows.count == 1 ? "" : "s") to \(path)\n")
+            say((language == .en && t.rows.count == 1 ? "wrote 1 row to \(path)" : Messages.text("wrote", language, t.rows.count, path)) + "\n")
         case .scalar(let v, let t): say(renderer.render(scalar: v, type: t))
         case .record(let view): say(renderer.render(view))
         case .help(let words): say(Help(schema: model.schema, model: model).text(for: words))
@@ -406,7 +412,7 @@ extension Session {
     public var checkSummary: String? {
         guard !checks.isEmpty else { return nil }
         let failed = checks.filter { !$0.passed }.count
-        return "checks: \(checks.count - failed) passed, \(failed) failed"
+        return Messages.text("checks", language, checks.count - failed, failed)
     }
 
     /// The checks as one JSON document: `{"passed": N, "failed": N, "errors": N, "checks": [...]}`.

@@ -32,6 +32,9 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Let statements read and write files in this folder only.", valueName: "dir"))
     var sandbox: String?
 
+    @Option(name: .long, help: ArgumentHelp("The shell's language: en or zh-Hant (default: from LANG).", valueName: "lang"))
+    var lang: String?
+
     func sessionOptions() throws -> SessionOptions {
         var o = SessionOptions(dataDirectory: data ?? SessionOptions.defaultDataDirectory())
         o.user = user
@@ -39,6 +42,10 @@ struct StoreOptions: ParsableArguments {
         o.keepGoing = keepGoing
         o.quiet = quiet
         o.json = json
+        if let l = lang {
+            guard let parsed = UILanguage.parse(l) else { throw ValidationError("unknown --lang '\(l)': use en or zh-Hant") }
+            o.language = parsed
+        }
         if let dir = sandbox {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
@@ -264,7 +271,7 @@ struct Demo: ParsableCommand {
 /// And `./check.sales --data store` (a script run through its `#!` line) means `salesh --data store check.sales`:
 /// the shell's own options after a script are the shell's, the rest are the script's parameters.
 func normalizedArguments(_ args: [String]) -> [String] {
-    let takesValue: Set<String> = ["--data", "--user", "--format", "-c", "--scale", "--output", "--sandbox"]
+    let takesValue: Set<String> = ["--data", "--user", "--format", "-c", "--scale", "--output", "--sandbox", "--lang"]
     let flags: Set<String> = ["--read-only", "--keep-going", "--quiet", "--json"]
     var i = 0
     var args = args

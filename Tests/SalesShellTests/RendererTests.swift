@@ -27,8 +27,10 @@ struct RendererTests {
             [.text("C7"), .null, .text("한국"), .null, .percent(Percent(whole: 100))],
         ])
 
-    func renderTable(_ t: ResultTable, width: Int? = nil) -> [String] {
-        let out = Renderer(format: .table, width: width, color: false).render(t)
+    func renderTable(_ t: ResultTable, width: Int? = nil, expandWide: Bool = false) -> [String] {
+        var r = Renderer(format: .table, width: width, color: false)
+        r.expandWide = expandWide
+        let out = r.render(t)
         #expect(out.hasSuffix("\n"))
         return out.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
     }
@@ -76,6 +78,14 @@ struct RendererTests {
             #expect(DisplayWidth.of(l) <= max(width, 5 * 6 + 14), "\(l)")
         }
         #expect(lines.contains { $0.contains("…") })
+    }
+
+    @Test func farTooWideShowsARecordPerBlock() {
+        let lines = renderTable(RendererTests.wide, width: 30, expandWide: true)
+        #expect(lines.first?.hasPrefix("─[ 1 ]") == true, "\(lines)")
+        let labelled = lines.filter { $0.contains("│") }
+        #expect(Set(labelled.map { DisplayWidth.of(String($0.prefix { $0 != "│" })) }).count == 1, "the labels line up: \(lines)")
+        #expect(lines.allSatisfy { DisplayWidth.of($0) <= 30 }, "\(lines)")
     }
 
     @Test func emptyTable() {

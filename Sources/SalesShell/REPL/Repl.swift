@@ -24,9 +24,9 @@ public final class Repl {
         defer { editor.close() }
 
         let records = session.model.tables.filter { !$0.schema.system }.reduce(0) { $0 + $1.count }
-        let ro = session.folder.readOnly ? " (read-only)" : ""
-        session.console.out("salesh — store \(session.folder.path)\(ro), \(records) records, acting as \(session.user).\n"
-                            + "Type help for statements, help ENTITY for fields, quit or Ctrl-D to leave.\n")
+        let lang = session.language
+        let ro = session.folder.readOnly ? Messages.text("read-only", lang) : ""
+        session.console.out(Messages.text("banner", lang, session.folder.path, ro, records, session.user) + "\n" + Messages.text("banner-help", lang) + "\n")
         let store = URL(fileURLWithPath: session.folder.path).lastPathComponent
         let color = session.renderer.color
         let promptText = "\(session.user)@\(store)\(session.folder.readOnly ? "[ro]" : "")> "

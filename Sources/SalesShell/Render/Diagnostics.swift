@@ -10,11 +10,12 @@ import SalesLanguage
 ///       = help: did you mean 'amount'?
 public struct DiagnosticRenderer {
     public var color: Bool
+    public var language: UILanguage = .en
     public init(color: Bool) { self.color = color }
 
     public func render(_ d: Diagnostic, source: Source?) -> String {
         let red = color ? "\u{1B}[1;31m" : "", blue = color ? "\u{1B}[1;34m" : "", bold = color ? "\u{1B}[1m" : "", reset = color ? "\u{1B}[0m" : ""
-        var out = "\(red)error\(reset)\(bold): \(d.message)\(reset)\n"
+        var out = "\(red)\(Messages.text("error", language))\(reset)\(bold): \(d.message)\(reset)\n"
         if let loc = d.location, let source {
             let num = String(loc.line)
             let gutter = String(repeating: " ", count: num.count)
@@ -33,7 +34,7 @@ public struct DiagnosticRenderer {
             out += " --> line \(loc.line), column \(loc.column)\n"
         }
         if let h = d.hint {
-            out += (d.location != nil && source != nil ? String(repeating: " ", count: String(d.location!.line).count) + " " : "") + "\(blue)=\(reset) help: \(h)\n"
+            out += (d.location != nil && source != nil ? String(repeating: " ", count: String(d.location!.line).count) + " " : "") + "\(blue)=\(reset) \(Messages.text("help", language)): \(h)\n"
         }
         return out
     }

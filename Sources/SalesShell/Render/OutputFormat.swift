@@ -20,8 +20,15 @@ public struct Renderer {
     /// Terminal width, or nil when output is not a terminal (nothing is truncated then).
     public var width: Int?
     public var color: Bool
+    /// The language of headings and footers in tables (machine formats keep the field names).
+    public var language: UILanguage = .en
+    /// Results far wider than the terminal show one record per block (psql's `\x auto`).
+    public var expandWide = true
 
     public init(format: OutputFormat, width: Int?, color: Bool) { self.format = format; self.width = width; self.color = color }
+
+    func heading(_ name: String) -> String { Messages.heading(name, language, schema: .sales) }
+    func footer(_ n: Int) -> String { n == 1 ? Messages.text("row", language) : Messages.text("rows", language, n) }
 
     public func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
     func dim(_ s: String) -> String { color ? "\u{1B}[2m\(s)\u{1B}[0m" : s }
@@ -49,13 +56,19 @@ public struct Renderer {
         v.display.replacingAll("\n", with: "⏎").replacingAll("\t", with: " ")
     }
 
+    /// A cell as shown: in Chinese, an enumeration's value is its Chinese term.
+    func shown(_ v: Value, _ type: ValueType) -> String {
+        if language == .zhHant, case .enumeration(let e) = type, case .text(let name) = v, let i = e.index(ofCanonical: name), let zh = e.cases[i].zh { return zh }
+        return cell(v)
+    }
+
     func table(_ t: ResultTable) -> String {
-        let headers = t.columns.map(\.name)
-        let cells = t.rows.map { $0.map(cell) }
+        let headers = t.columns.map { heading($0.name) }
+        let cells = t.rows.map { r in r.enumerated().map { shown($0.element, t.columns[$0.offset].type) } }
         var widths = headers.map { DisplayWidth.of($0) }
         for r in cells { for (i, c) in r.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) } }
         // Far too wide for the terminal: one record per block, as psql's \x auto does.
-        if let width, widths.count > 3, widths.reduce(0, +) + widths.count * 3 - 1 > width * 3 / 2 { return expanded(t, cells, width: width) }
+        if let width, expandWide, widths.count > 3, widths.reduce(0, +) + widths.count * 3 - 1 > width * 3 / 2 { return expanded(t, cells, width: width) }
         // Too wide for the terminal: narrow the widest columns first, never below 6 columns.
         if let width, !widths.isEmpty {
             let chrome = widths.count * 3 - 1
@@ -79,23 +92,23 @@ public struct Renderer {
         line(headers, header: true)
         out += dim(widths.map { String(repeating: "─", count: $0 + 2) }.joined(separator: "┼")) + "\n"
         for r in cells { line(r, header: false) }
-        out += dim("(\(t.rows.count) row\(t.rows.count == 1 ? "" : "s"))") + "\n"
+        out += dim(footer(t.rows.count)) + "\n"
         return out
     }
 
     /// Each record as a block of `column │ value` lines, values cut to the terminal's width.
     func expanded(_ t: ResultTable, _ cells: [[String]], width: Int) -> String {
-        let label = t.columns.map { DisplayWidth.of($0.name) }.max() ?? 0
+        let label = t.columns.map { DisplayWidth.of(heading($0.name)) }.max() ?? 0
         let room = max(8, width - label - 3)
         var out = ""
         for (n, r) in cells.enumerated() {
             let title = "─[ \(n + 1) ]"
             out += dim(title + String(repeating: "─", count: max(0, min(width, label + 3 + room) - DisplayWidth.of(title)))) + "\n"
             for (i, c) in r.enumerated() {
-                out += (bold(DisplayWidth.pad(t.columns[i].name, to: label, right: false)) + " " + dim("│") + " " + DisplayWidth.truncate(c, to: room)).trimmingTrailingSpaces() + "\n"
+                out += (bold(DisplayWidth.pad(heading(t.columns[i].name), to: label, right: false)) + " " + dim("│") + " " + DisplayWidth.truncate(c, to: room)).trimmingTrailingSpaces() + "\n"
             }
         }
-        return out + dim("(\(t.rows.count) row\(t.rows.count == 1 ? "" : "s"))") + "\n"
+        return out + dim(footer(t.rows.count)) + "\n"
     }
 
     // MARK: machine formats

@@ -1,0 +1,70 @@
+import Foundation
+import SalesCore
+
+/// The language the shell speaks: `--lang en|zh-Hant`, else from LC_ALL / LC_MESSAGES / LANG
+/// (zh_TW, zh_HK, zh_MO and zh_Hant mean Traditional Chinese). Names in statements are accepted in
+/// every language whatever this is; it decides what the shell writes.
+public enum UILanguage: String, CaseIterable, Sendable {
+    case en
+    case zhHant = "zh-Hant"
+
+    public static func parse(_ s: String) -> UILanguage? {
+        switch s.lowercased().replacingOccurrences(of: "_", with: "-") {
+        case "en", "english", "en-us", "en-gb": return .en
+        case "zh-hant", "zh-tw", "zh-hk", "zh-mo", "zh", "tw", "繁體中文", "中文": return .zhHant
+        default: return nil
+        }
+    }
+
+    public static func from(environment: [String: String]) -> UILanguage {
+        for key in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            guard let v = environment[key], !v.isEmpty else { continue }
+            let base = v.split(separator: ".").first.map(String.init) ?? v
+            if ["zh_TW", "zh_HK", "zh_MO"].contains(base) || base.hasPrefix("zh_Hant") { return .zhHant }
+            return .en
+        }
+        return .en
+    }
+}
+
+/// The shell's own words, in each language. A test checks every key has every language.
+public enum Messages {
+    public static let catalog: [String: [UILanguage: String]] = [
+        "rows": [.en: "(%d rows)", .zhHant: "（共 %d 列）"],
+        "row": [.en: "(1 row)", .zhHant: "（共 1 列）"],
+        "error": [.en: "error", .zhHant: "錯誤"],
+        "help": [.en: "help", .zhHant: "提示"],
+        "warning": [.en: "warning", .zhHant: "警告"],
+        "banner": [.en: "salesh — store %@%@, %d records, acting as %@.", .zhHant: "salesh — 資料庫 %@%@，%d 筆記錄，目前身分 %@。"],
+        "read-only": [.en: " (read-only)", .zhHant: "（唯讀）"],
+        "banner-help": [.en: "Type help for statements, help ENTITY for fields, quit or Ctrl-D to leave.",
+                        .zhHant: "輸入 help 查看指令，help 實體名稱 查看欄位，quit 或 Ctrl-D 離開。"],
+        "checks": [.en: "checks: %d passed, %d failed", .zhHant: "檢查：%d 項通過，%d 項未通過"],
+        "wrote": [.en: "wrote %d rows to %@", .zhHant: "已寫入 %d 列至 %@"],
+        "timer": [.en: "time: %@ ms", .zhHant: "耗時：%@ 毫秒"],
+        "watch": [.en: "every %@s: %@  — %@ — Ctrl-C to stop", .zhHant: "每 %@ 秒：%@  — %@ — 按 Ctrl-C 停止"],
+        "no-previous": [.en: "there is no previous result yet", .zhHant: "還沒有上一個結果"],
+    ]
+
+    public static func text(_ key: String, _ lang: UILanguage, _ args: CVarArg...) -> String {
+        guard let entry = catalog[key], let format = entry[lang] ?? entry[.en] else { return key }
+        return args.isEmpty ? format : String(format: format, arguments: args)
+    }
+
+    /// A column heading in the language: a field's Chinese term where the column is a field of the schema.
+    public static func heading(_ name: String, _ lang: UILanguage, schema: Schema) -> String {
+        guard lang == .zhHant else { return name }
+        return headings(schema)[name] ?? name
+    }
+
+    nonisolated(unsafe) private static var cachedHeadings: [String: String]? = nil
+    private static func headings(_ schema: Schema) -> [String: String] {
+        if let h = cachedHeadings { return h }
+        var h: [String: String] = ["id": "編號", "count": "數量", "n": "數量", "total": "合計", "weighted": "加權金額", "revenue": "銷售額",
+                                   "won": "成交", "lost": "丟單", "win_rate": "贏單率", "share": "占比", "hours": "時數", "courses": "課程數",
+                                   "record": "記錄", "action": "操作", "by": "變更人", "old": "原值", "new": "新值", "at": "時間"]
+        for e in schema.entities { for f in e.fields { if let zh = f.zh, h[f.name] == nil { h[f.name] = zh } } }
+        cachedHeadings = h
+        return h
+    }
+}
