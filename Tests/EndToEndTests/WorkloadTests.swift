@@ -22,6 +22,7 @@ struct WorkloadTests {
     struct Workload {
         let exports: [String]
         let imports: [String]
+        let importUser: String?
         let sqliteLoad: String
         let queries: [Query]
         let exportFiles: [(file: String, aux: Bool)]
@@ -54,6 +55,7 @@ struct WorkloadTests {
         let sqlLoad = root["sql_load"] as? [String: Any]
         return Workload(exports: exports.compactMap { ($0["salesh"] as? String).map(fill) },
                         imports: ((root["salesh_import"] as? [String]) ?? []).map(fill),
+                        importUser: root["import_user"] as? String,
                         sqliteLoad: fill(text(sqlLoad?["sqlite"]) ?? ""),
                         queries: queries,
                         exportFiles: exports.compactMap { e in (e["file"] as? String).map { ($0, (e["aux"] as? Bool) ?? false) } })
@@ -180,7 +182,7 @@ struct WorkloadTests {
         let w = try Self.load(csv: t.file("csv"))
         _ = try prepare(w)
         let store = t.file("imported")
-        let r = try salesh(["--data", store] + w.imports.flatMap { ["-c", $0] }, in: t)
+        let r = try salesh(["--data", store] + (w.importUser.map { ["--user", $0] } ?? []) + w.imports.flatMap { ["-c", $0] }, in: t)
         #expect(r.status == 0, "\(r)")
         let reports = r.stdout.split(separator: "\n").filter { $0.hasPrefix("imported ") }
         #expect(reports.count == w.imports.count, "\(r)")

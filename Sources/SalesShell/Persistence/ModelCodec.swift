@@ -78,18 +78,29 @@ enum ModelCodec {
         return w.bytes
     }
 
+    /// A count of things that follow, each at least one byte: larger than the bytes left is damage,
+    /// refused before anything is allocated for it.
+    static func readCount(_ r: inout BinaryReader, _ what: String) throws -> Int {
+        let at = r.offset
+        let n = try r.readUInt64()
+        guard n <= UInt64(r.remaining) else {
+            throw Failure(description: "\(what) count \(n) at byte \(at) runs past the end of the data (\(r.remaining) bytes left)")
+        }
+        return Int(n)
+    }
+
     static func decodeSnapshot(_ bytes: [UInt8], into model: Model) throws {
         var r = BinaryReader(bytes)
         let v = try r.readUInt64()
         guard v <= version else { throw Failure(description: "snapshot data version \(v) is newer than this salesh understands (\(version))") }
-        let n = try r.readUInt64()
+        let n = try readCount(&r, "table")
         for _ in 0..<n {
             let name = try r.readString()
-            let fieldCount = Int(try r.readUInt64())
+            let fieldCount = try readCount(&r, "field")
             var names: [String] = []
             for _ in 0..<fieldCount { names.append(try r.readString()) }
             let next = try r.readInt64()
-            let count = Int(try r.readUInt64())
+            let count = try readCount(&r, "record")
             let e = model.schema.index(of: name)
             let map = names.map { fname in e.flatMap { model.schema.entities[$0].fieldIndex(fname) } }
             let width = e.map { model.schema.entities[$0].fields.count } ?? 0
@@ -143,7 +154,7 @@ enum ModelCodec {
         var r = BinaryReader(bytes)
         let user = try r.readString()
         let time = Timestamp(millis: try r.readInt64())
-        let n = try r.readUInt64()
+        let n = try readCount(&r, "change")
         var changes: [Change] = []
         for _ in 0..<n {
             let kind = try r.readUInt8()
@@ -154,7 +165,7 @@ enum ModelCodec {
             switch kind {
             case 1, 3:
                 var values = [Value](repeating: .null, count: es.fields.count)
-                let k = try r.readUInt64()
+                let k = try readCount(&r, "field")
                 for _ in 0..<k {
                     let fname = try r.readString()
                     let v = try readValue(&r)
