@@ -125,7 +125,13 @@ struct QueryRunner {
             case .sort(let keys, _):
                 let comp = compiler(rel)
                 let compiled = try keys.map { k -> (Compiled, Bool) in (try comp.compile(k.expr), k.descending) }
-                rel = rel.sorted(by: compiled)
+                // sort | take N: keep the first N in one pass.
+                var limit: Int? = nil
+                if i + 1 < q.stages.count, case .take(let e, _) = q.stages[i + 1],
+                   case .int(let n)? = try? ExprCompiler(source: source, ctx: ctx, scope: .none).compile(e, expected: .int).constant, n >= 0 {
+                    limit = Int(n)
+                }
+                rel = rel.sorted(by: compiled, limit: limit)
             case .take(let expr, let span):
                 let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(expr, expected: .int)
                 guard case .int(let n)? = c.constant, n >= 0 else { throw diag("take needs a whole number", span) }
@@ -331,19 +337,35 @@ extension Relation {
         }
     }
 
-    func sorted(by keys: [(Compiled, Bool)]) -> Relation {
+    /// Sorted by the keys; with `limit` (a `take` right after the sort), only the first rows are kept,
+    /// found in one pass rather than sorting everything.
+    func sorted(by keys: [(Compiled, Bool)], limit: Int? = nil) -> Relation {
         let idx = indices
         // Evaluate each key once per row, then sort positions; ties keep their order.
         let keyValues = keys.map { k in idx.map { k.0.eval($0) } }
         let cmps = keys.map { comparator(for: $0.0.type) }
-        var order = Array(idx.indices)
-        order.sort { a, b in
+        func less(_ a: Int, _ b: Int) -> Bool {
             for (j, k) in keys.enumerated() {
                 var c = cmps[j](keyValues[j][a], keyValues[j][b])
                 if k.1 { c = -c }
                 if c != 0 { return c < 0 }
             }
             return a < b
+        }
+        var order: [Int]
+        if let k = limit, k * 16 < idx.count {
+            order = []
+            order.reserveCapacity(k + 1)
+            for i in idx.indices {
+                if order.count == k, let last = order.last, !less(i, last) { continue }
+                var lo = 0, hi = order.count
+                while lo < hi { let mid = (lo + hi) / 2; if less(order[mid], i) { lo = mid + 1 } else { hi = mid } }
+                order.insert(i, at: lo)
+                if order.count > k { order.removeLast() }
+            }
+        } else {
+            order = Array(idx.indices)
+            order.sort(by: less)
         }
         switch self {
         case .entity(let t, _): return .entity(t, order.map { idx[$0] })

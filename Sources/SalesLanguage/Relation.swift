@@ -80,11 +80,30 @@ public enum Language {
 }
 
 /// `O2` < `O10`: a run of digits at the end compares as a number when the letters before it agree.
+/// Works on the UTF-8 bytes (order-preserving for code points), since it runs for every comparison of a sort.
 func naturalCompare(_ x: String, _ y: String) -> Int {
-    let xd = x.reversed().prefix { $0.isASCII && $0.isNumber }.count, yd = y.reversed().prefix { $0.isASCII && $0.isNumber }.count
-    if xd > 0, yd > 0, xd <= 18, yd <= 18, x.dropLast(xd) == y.dropLast(yd),
-       let a = Int64(x.suffix(xd)), let b = Int64(y.suffix(yd)) {
-        return a < b ? -1 : (a > b ? 1 : 0)
+    var x = x, y = y
+    return x.withUTF8 { a in y.withUTF8 { b in naturalCompare(a, b) } }
+}
+
+func naturalCompare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+    func digits(_ p: UnsafeBufferPointer<UInt8>) -> Int {
+        var n = 0
+        while n < p.count, (48...57).contains(p[p.count - 1 - n]) { n += 1 }
+        return n
     }
-    return x < y ? -1 : (x > y ? 1 : 0)
+    func compareBytes(_ n: Int) -> Int {
+        for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
+        return 0
+    }
+    let ad = digits(a), bd = digits(b)
+    if ad > 0, bd > 0, ad <= 18, bd <= 18, a.count - ad == b.count - bd, compareBytes(a.count - ad) == 0 {
+        var x: Int64 = 0, y: Int64 = 0
+        for i in (a.count - ad)..<a.count { x = x * 10 + Int64(a[i] - 48) }
+        for i in (b.count - bd)..<b.count { y = y * 10 + Int64(b[i] - 48) }
+        return x < y ? -1 : (x > y ? 1 : 0)
+    }
+    let c = compareBytes(min(a.count, b.count))
+    if c != 0 { return c }
+    return a.count < b.count ? -1 : (a.count > b.count ? 1 : 0)
 }
