@@ -32,6 +32,10 @@ class Workload:
     def csv_files(self, csv_dir, aux=False):
         return [os.path.join(csv_dir, e["file"]) for e in self.data["exports"] if aux or not e.get("aux")]
 
+    @property
+    def import_user(self):
+        return self.data.get("import_user")
+
     def salesh_import(self, csv_dir):
         return [s.replace("{csv}", csv_dir) for s in self.data["salesh_import"]]
 

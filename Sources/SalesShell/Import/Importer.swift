@@ -147,7 +147,12 @@ struct Importer {
             }
             report += "\nwrote \(errors.count) rejected row\(errors.count == 1 ? "" : "s") to \(rejects) (with a reason column)"
         }
-        let counts = "\(created) new, \(updated) updated, \(unchanged) unchanged, \(errors.count) rejected"
+        var counts = "\(created) new, \(updated) updated, \(unchanged) unchanged, \(errors.count) rejected"
+        // Columns the file has but an import does not set: the lifecycle, rule-kept and computed fields.
+        let kept = columns.compactMap { $0 }.filter { es.fields[$0].access != .user }.map { es.fields[$0].name }
+        if !kept.isEmpty && (created > 0 || request.dryRun) {
+            counts += "; not loaded from the file, as the shell keeps them: \(kept.joined(separator: ", "))"
+        }
         if request.dryRun {
             m.rollback()
             return (report.isEmpty ? "" : report + "\n") + "dry run of \(request.path): \(counts); nothing was changed"
