@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import SalesCore
 import LineEditor
@@ -117,5 +118,21 @@ struct CompleterTests {
 
     @Test func subqueries() {
         #expect(cands("opportunities | where customer in (customers | where ti") == ["tier"])
+    }
+}
+
+@Suite("Completer: file names")
+struct CompleterFileTests {
+    @Test func fileNamesInsideTheQuotesOfImportSourceAndTo() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("salesh-complete-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for f in ["q3-records.csv", "q3-rejects.csv", "daily.sales"] { FileManager.default.createFile(atPath: dir + "/" + f, contents: Data()) }
+        let c = Completer(model: try makeModel())
+        #expect(c.complete("import training from \"\(dir)/q3").candidates == ["q3-records.csv", "q3-rejects.csv"])
+        #expect(c.complete("import training from \"\(dir)/q3-rec") == Completion(replace: 6, candidates: ["q3-records.csv\""]))
+        #expect(c.complete("source \"\(dir)/d").candidates == ["daily.sales\""])
+        #expect(c.complete("staff | to csv \"\(dir)/s").candidates == ["sub/"])
+        #expect(c.complete("add lead company=\"\(dir)/q").candidates.isEmpty, "not a file name: the text of a field")
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import SalesCore
 import SalesLanguage
 import LineEditor
@@ -10,11 +11,13 @@ public struct Completer {
     var schema: Schema { model.schema }
 
     static let statementWords = ["add", "set", "delete", "move", "win", "lose", "reopen", "convert", "show", "approve", "reject", "open", "import", "export", "let",
+                                 "param", "check", "if", "for", "print", "source", "define", "undefine", "watch", "timer", "diff", "last", "warnings",
                                  "help", "format", "save", "clear", "quit"]
     static let stages = ["where", "sort", "take", "select", "group", "agg", "count"]
     static let exprWords = ["and", "or", "not", "in", "is", "empty", "desc", "asc", "as"] + Period.names
 
     public func complete(_ line: String) -> Completion {
+        if let files = fileNames(line) { return files }
         // The word being typed, and for `field=val` the part after '='.
         let wordChars: (Character) -> Bool = { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" || $0 == "=" || $0 == "$" }
         let word = String(line.reversed().prefix { wordChars($0) }.reversed())
@@ -45,7 +48,8 @@ public struct Completer {
         } else if prev == "to", ["move", "reopen"].contains(first ?? ""), statement.count == 3 {
             cands = states(of: statement[1])
         } else if prev == "help" {
-            cands = Help.statements.map(\.name) + schema.entityNames + ["statements", "entities", "queries", "expressions", "dates", "functions"]
+            cands = Help.statements.map(\.name) + schema.entityNames + ["statements", "entities", "queries", "expressions", "dates", "functions",
+                                                                          "scripting", "checks", "errors", "search", "reports", "warnings"]
         } else if prev == "format" {
             cands = OutputFormat.allCases.map(\.rawValue)
         } else if let field = comparedField(statement) {
@@ -63,6 +67,28 @@ public struct Completer {
             cands = Completer.statementWords + schema.entities.map(\.plural)
         }
         return Completion(replace: word.count, candidates: filter(cands, word))
+    }
+
+    /// Inside the quotes of a file name (`import … from "`, `source "`, `to csv "`, `export … to "`, `--rejects "`):
+    /// the files and folders that start with what is typed; folders end in `/`.
+    func fileNames(_ line: String) -> Completion? {
+        guard line.filter({ $0 == "\"" }).count % 2 == 1, let open = line.lastIndex(of: "\"") else { return nil }
+        let before = line[..<open].trimmingCharacters(in: .whitespaces).lowercased()
+        let fileContexts = ["from", "source", "include", "rejects"] + OutputFormat.allCases.map(\.rawValue) + ["md", "to"]
+        guard let last = before.split(separator: " ").last.map(String.init), fileContexts.contains(last) else { return nil }
+        let typed = String(line[line.index(after: open)...])
+        let slash = typed.lastIndex(of: "/")
+        let dir = slash.map { String(typed[...$0]) } ?? ""
+        let partial = slash.map { String(typed[typed.index(after: $0)...]) } ?? typed
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir) else { return Completion(replace: partial.count, candidates: []) }
+        let cands = names.filter { $0.hasPrefix(partial) && (!$0.hasPrefix(".") || partial.hasPrefix(".")) }.sorted().map { name -> String in
+            var isDir: ObjCBool = false
+            return fm.fileExists(atPath: dir + name, isDirectory: &isDir) && isDir.boolValue ? name + "/" : name
+        }
+        // One file: close the quote too.
+        if cands.count == 1, !cands[0].hasSuffix("/") { return Completion(replace: partial.count, candidates: [cands[0] + "\""]) }
+        return Completion(replace: partial.count, candidates: cands)
     }
 
     /// The field a value is being typed for: `stage = ▮`, `stage in (proposal, ▮`.
