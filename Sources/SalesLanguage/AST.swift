@@ -126,6 +126,8 @@ public indirect enum Statement: Sendable {
     case format(String?, Span)
     /// `timer on|off`: print each statement's time on standard error.
     case timer(Bool?)
+    /// `maxrows N|off`: show at most N rows of a table, and say how many more there are.
+    case maxRows(Int?, Span)
     case query(Query)
     case expression(Expr)
 }

@@ -22,6 +22,7 @@ public enum Output {
     case format(String?, SourceLocation)
     case check(CheckResult)
     case timer(Bool?)
+    case maxRows(Int?)
     /// `source "file.sales"`: the shell reads and runs the file.
     case source(path: String, at: SourceLocation)
     /// `watch N STATEMENT`: the shell reruns the statement every N seconds.
@@ -162,6 +163,7 @@ public final class Interpreter {
         case .clear: return .clear
         case .format(let f, let span): return .format(f, source.location(of: span))
         case .timer(let on): return .timer(on)
+        case .maxRows(let n, _): return .maxRows(n == 0 ? nil : n)
         case .show(let id, let span):
             return .record(try show(try locate(id, span, source)))
         case .add(let entityName, let span, let id, let assigns):

@@ -424,6 +424,12 @@ public struct Parser {
             _ = advance(); return .clear
         case "quit", "exit":
             _ = advance(); return .quit
+        case "maxrows":
+            _ = advance()
+            if tok.isWord("off") { let o = advance(); return .maxRows(0, o.range) }
+            guard tok.kind == .number, let n = Int(tok.text), n > 0 else { throw error("expected a number of rows or off after maxrows, found \(describe(tok))", hint: "maxrows 100") }
+            let t = advance()
+            return .maxRows(n, t.range)
         case "timer":
             _ = advance()
             if atStatementEnd { return .timer(nil) }

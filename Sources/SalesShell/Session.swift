@@ -359,6 +359,9 @@ public final class Session {
             try save()
             say("saved \(folder.path) (\(model.tables.reduce(0) { $0 + $1.count }) records)\n")
         case .quit: quitRequested = true
+        case .maxRows(let n):
+            renderer.maxRows = n
+            say(n.map { "tables show at most \($0) rows\n" } ?? "tables show every row\n")
         case .timer(let on):
             guard let on else { say("timer: \(timer ? "on" : "off")\n"); return }
             timer = on

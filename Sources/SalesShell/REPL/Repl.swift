@@ -19,6 +19,8 @@ public final class Repl {
         sigprocmask(SIG_UNBLOCK, &unblock, nil)
         let editor = LineEditor(programName: "salesh", historyFile: history)
         session.pagerEnabled = true
+        // On a terminal a table stops at 1,000 rows (maxrows N or off to change it); scripts print everything.
+        session.renderer.maxRows = 1000
         let completer = Completer(model: session.model)
         editor.completer = { completer.complete($0) }
         defer { editor.close() }

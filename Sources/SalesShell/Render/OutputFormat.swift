@@ -24,6 +24,8 @@ public struct Renderer {
     public var language: UILanguage = .en
     /// Results far wider than the terminal show one record per block (psql's `\x auto`).
     public var expandWide = true
+    /// `maxrows N`: tables show the first N rows and say how many more there are (the result is whole in `last`).
+    public var maxRows: Int? = nil
 
     public init(format: OutputFormat, width: Int?, color: Bool) { self.format = format; self.width = width; self.color = color }
 
@@ -62,13 +64,21 @@ public struct Renderer {
         return cell(v)
     }
 
-    func table(_ t: ResultTable) -> String {
+    func table(_ whole: ResultTable) -> String {
+        var t = whole
+        var more = 0
+        if let m = maxRows, t.rows.count > m { more = t.rows.count - m; t.rows = Array(t.rows.prefix(m)) }
+        let elided = more == 0 ? "" : dim("… \(more) more row\(more == 1 ? "" : "s") (maxrows \(maxRows!); last | to csv \"FILE\" writes them all)") + "\n"
+        return tableBody(t, total: whole.rows.count) + elided
+    }
+
+    func tableBody(_ t: ResultTable, total: Int) -> String {
         let headers = t.columns.map { heading($0.name) }
         let cells = t.rows.map { r in r.enumerated().map { shown($0.element, t.columns[$0.offset].type) } }
         var widths = headers.map { DisplayWidth.of($0) }
         for r in cells { for (i, c) in r.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) } }
         // Far too wide for the terminal: one record per block, as psql's \x auto does.
-        if let width, expandWide, widths.count > 3, widths.reduce(0, +) + widths.count * 3 - 1 > width * 3 / 2 { return expanded(t, cells, width: width) }
+        if let width, expandWide, widths.count > 3, widths.reduce(0, +) + widths.count * 3 - 1 > width * 3 / 2 { return expanded(t, cells, width: width, total: total) }
         // Too wide for the terminal: narrow the widest columns first, never below 6 columns.
         if let width, !widths.isEmpty {
             let chrome = widths.count * 3 - 1
@@ -92,12 +102,12 @@ public struct Renderer {
         line(headers, header: true)
         out += dim(widths.map { String(repeating: "─", count: $0 + 2) }.joined(separator: "┼")) + "\n"
         for r in cells { line(r, header: false) }
-        out += dim(footer(t.rows.count)) + "\n"
+        out += dim(footer(total)) + "\n"
         return out
     }
 
     /// Each record as a block of `column │ value` lines, values cut to the terminal's width.
-    func expanded(_ t: ResultTable, _ cells: [[String]], width: Int) -> String {
+    func expanded(_ t: ResultTable, _ cells: [[String]], width: Int, total: Int) -> String {
         let label = t.columns.map { DisplayWidth.of(heading($0.name)) }.max() ?? 0
         let room = max(8, width - label - 3)
         var out = ""
@@ -108,7 +118,7 @@ public struct Renderer {
                 out += (bold(DisplayWidth.pad(heading(t.columns[i].name), to: label, right: false)) + " " + dim("│") + " " + DisplayWidth.truncate(c, to: room)).trimmingTrailingSpaces() + "\n"
             }
         }
-        return out + dim(footer(t.rows.count)) + "\n"
+        return out + dim(footer(total)) + "\n"
     }
 
     // MARK: machine formats
