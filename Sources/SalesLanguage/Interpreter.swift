@@ -152,7 +152,7 @@ public final class Interpreter {
             }
             try requireAuthorOrAdmin(r, name, span, source)
             let e = schema.index(of: "definition")!
-            return try mutate(stmt, source, []) { m in try m.delete(entity: e, id: name, allowSystem: true); return "removed \(r.values[0].display) \(name)" }
+            return try mutate(stmt, source, []) { m in try m.delete(entity: e, id: name, systemEntity: true); return "removed \(r.values[0].display) \(name)" }
         case .watch(let secs, let inner):
             let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(secs)
             guard let n = c.constant?.numeric, n >= 1, n <= 86_400 else { throw d("watch takes a number of seconds from 1 to 86400", secs.span, nil) }
@@ -478,6 +478,11 @@ public final class Interpreter {
         throw Diagnostic("parameter \(name) is \(type), and '\(given.display)' is not", at: source.location(of: span), hint: comp.example(for: type))
     }
 
+    /// A check written over several lines, as one line for its label.
+    func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { String($0).trimmingCharacters() }.joined(separator: " ")
+    }
+
     func runCheck(_ c: Check, _ source: Source) throws -> CheckResult {
         let location = source.location(of: c.span)
         func message(_ fallback: String, count: Int? = nil) throws -> String {
@@ -495,7 +500,7 @@ public final class Interpreter {
                                  hint: "for example: check (expenses | where status = submitted | count) = 0")
             }
             let passed = comp.eval(0).truth == true
-            let written = source.text(e.span).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { String($0).trimmingCharacters() }.joined(separator: " ")
+            let written = oneLine(source.text(e.span))
             return CheckResult(name: c.name, label: c.name ?? written, message: try message(source.text(e.span)), passed: passed, rows: nil,
                                location: location, sourceName: source.name)
         case .none(let q):
@@ -503,7 +508,7 @@ public final class Interpreter {
             if case .scalar = rel { throw Diagnostic("check none needs rows; this query gives one value", at: location, hint: "drop the count: check none (QUERY)") }
             let table = rel.materialize(model, today: ctx.today)
             let written = source.text(q.sourceSpan.lowerBound..<(q.stages.last?.span.upperBound ?? q.sourceSpan.upperBound))
-            let label = "none (" + written.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { String($0).trimmingCharacters() }.joined(separator: " ") + ")"
+            let label = "none (" + oneLine(written) + ")"
             return CheckResult(name: c.name, label: c.name ?? label, message: try message(label, count: table.rows.count), passed: table.rows.isEmpty,
                                rows: table, location: location, sourceName: source.name)
         case .named(let n):
@@ -547,7 +552,7 @@ public final class Interpreter {
                 try m.update(entity: e, id: name, values: [(1, .text(text)), (2, author)], allowSystem: true, systemEntity: true)
                 return "redefined \(kind) \(name)"
             }
-            _ = try m.create(entity: e, id: name, values: [(0, .text(kind)), (1, .text(text)), (2, author)], allowSystem: true)
+            _ = try m.create(entity: e, id: name, values: [(0, .text(kind)), (1, .text(text)), (2, author)], systemEntity: true)
             return "defined \(kind) \(name): run it with \(kind) \(name)"
         }
     }

@@ -41,6 +41,7 @@ public enum Messages {
                         .zhHant: "輸入 help 查看指令，help 實體名稱 查看欄位，quit 或 Ctrl-D 離開。"],
         "checks": [.en: "checks: %d passed, %d failed", .zhHant: "檢查：%d 項通過，%d 項未通過"],
         "wrote": [.en: "wrote %d rows to %@", .zhHant: "已寫入 %d 列至 %@"],
+        "wrote-one": [.en: "wrote 1 row to %@", .zhHant: "已寫入 1 列至 %@"],
         "timer": [.en: "time: %@ ms", .zhHant: "耗時：%@ 毫秒"],
         "watch": [.en: "every %@s: %@  — %@ — Ctrl-C to stop", .zhHant: "每 %@ 秒：%@  — %@ — 按 Ctrl-C 停止"],
         "no-previous": [.en: "there is no previous result yet", .zhHant: "還沒有上一個結果"],
@@ -52,19 +53,17 @@ public enum Messages {
     }
 
     /// A column heading in the language: a field's Chinese term where the column is a field of the schema.
-    public static func heading(_ name: String, _ lang: UILanguage, schema: Schema) -> String {
+    public static func heading(_ name: String, _ lang: UILanguage) -> String {
         guard lang == .zhHant else { return name }
-        return headings(schema)[name] ?? name
+        return headings[name] ?? name
     }
 
-    nonisolated(unsafe) private static var cachedHeadings: [String: String]? = nil
-    private static func headings(_ schema: Schema) -> [String: String] {
-        if let h = cachedHeadings { return h }
+    /// Column names to Chinese headings: report columns, then every field's term (the first declared wins).
+    private static let headings: [String: String] = {
         var h: [String: String] = ["id": "編號", "count": "數量", "n": "數量", "total": "合計", "weighted": "加權金額", "revenue": "銷售額",
                                    "won": "成交", "lost": "丟單", "win_rate": "贏單率", "share": "占比", "hours": "時數", "courses": "課程數",
                                    "record": "記錄", "action": "操作", "by": "變更人", "old": "原值", "new": "新值", "at": "時間"]
-        for e in schema.entities { for f in e.fields { if let zh = f.zh, h[f.name] == nil { h[f.name] = zh } } }
-        cachedHeadings = h
+        for e in Schema.sales.entities { for f in e.fields { if let zh = f.zh, h[f.name] == nil { h[f.name] = zh } } }
         return h
-    }
+    }()
 }

@@ -295,7 +295,7 @@ public final class Session {
             do { try text.write(toFile: file, atomically: true, encoding: .utf8) } catch {
                 throw Diagnostic("cannot write \(path): \((error as NSError).localizedDescription)", at: location)
             }
-            say((language == .en && t.rows.count == 1 ? "wrote 1 row to \(path)" : Messages.text("wrote", language, t.rows.count, path)) + "\n")
+            say((t.rows.count == 1 ? Messages.text("wrote-one", language, path) : Messages.text("wrote", language, t.rows.count, path)) + "\n")
         case .scalar(let v, let t): say(renderer.render(scalar: v, type: t))
         case .record(let view): say(renderer.render(view))
         case .help(let words): say(Help(schema: model.schema, model: model).text(for: words))

@@ -69,9 +69,9 @@ public final class Mutation {
 
     /// Creates a record from the given field values; fills defaults and the initial state. Returns its id.
     @discardableResult
-    public func create(entity e: Int, id givenID: String?, values given: [(field: Int, value: Value)], allowSystem: Bool = false) throws -> String {
+    public func create(entity e: Int, id givenID: String?, values given: [(field: Int, value: Value)], systemEntity: Bool = false) throws -> String {
         let table = model.tables[e], schema = table.schema
-        guard !schema.system || allowSystem else { throw DomainError("\(schema.name) is kept by the shell and cannot be added to") }
+        guard !schema.system || systemEntity else { throw DomainError("\(schema.name) is kept by the shell and cannot be added to") }
         let id: String
         switch schema.idScheme {
         case .key:
@@ -143,9 +143,9 @@ public final class Mutation {
         }
     }
 
-    public func delete(entity e: Int, id: String, allowSystem: Bool = false) throws {
+    public func delete(entity e: Int, id: String, systemEntity: Bool = false) throws {
         let table = model.tables[e], schema = table.schema
-        guard !schema.system || allowSystem else { throw DomainError("\(schema.name) cannot be deleted") }
+        guard !schema.system || systemEntity else { throw DomainError("\(schema.name) cannot be deleted") }
         guard let r = table.record(id) else { throw DomainError("no \(schema.name) \(id)") }
         let refs = model.referrers(to: id, entity: e, limit: 6).filter { !($0.table.entityIndex == e && $0.table.records[$0.slot]?.id == id) }
         if !refs.isEmpty {

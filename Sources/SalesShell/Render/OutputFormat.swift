@@ -29,7 +29,7 @@ public struct Renderer {
 
     public init(format: OutputFormat, width: Int?, color: Bool) { self.format = format; self.width = width; self.color = color }
 
-    func heading(_ name: String) -> String { Messages.heading(name, language, schema: .sales) }
+    func heading(_ name: String) -> String { Messages.heading(name, language) }
     func footer(_ n: Int) -> String { n == 1 ? Messages.text("row", language) : Messages.text("rows", language, n) }
 
     public func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
