@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "SalesCoreTests", dependencies: ["SalesCore"]),
         .testTarget(name: "SalesLanguageTests", dependencies: ["SalesLanguage", "SalesShell"], resources: [.copy("Golden")]),
         .testTarget(name: "SalesStoreTests", dependencies: ["SalesStore"]),
-        .testTarget(name: "SalesShellTests", dependencies: ["SalesShell"], exclude: ["FuzzRegressions"]),
+        .testTarget(name: "SalesShellTests", dependencies: ["SalesShell"], exclude: ["FuzzRegressions", "HelpGolden"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SalesShell"], exclude: ["Fixtures"]),
     ],
     // The shell is single-threaded by design; the Swift 5 mode spares it global-state ceremony

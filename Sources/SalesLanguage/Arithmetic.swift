@@ -5,8 +5,12 @@ enum Arithmetic {
     /// The result type of `l op r`, or a message when the operation makes no sense.
     static func type(_ op: String, _ l: ValueType, _ r: ValueType) -> Result<ValueType, Diagnostic> {
         func bad() -> Result<ValueType, Diagnostic> {
-            let verb = ["+": "add", "-": "subtract", "*": "multiply", "/": "divide"][op] ?? op
-            return .failure(Diagnostic("cannot \(verb) \(l) and \(r)"))
+            switch op {
+            case "+": return .failure(Diagnostic("cannot add \(l) and \(r)"))
+            case "-": return .failure(Diagnostic("cannot subtract \(r) from \(l)"))
+            case "*": return .failure(Diagnostic("cannot multiply \(l) by \(r)"))
+            default: return .failure(Diagnostic("cannot divide \(l) by \(r)"))
+            }
         }
         if l == .any || r == .any { return .success(.any) }
         switch (op, l, r) {

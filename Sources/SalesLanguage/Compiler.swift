@@ -169,12 +169,12 @@ struct ExprCompiler {
 
     func example(for t: ValueType) -> String? {
         switch t {
-        case .money: "money is written 1200, 1.2m, 500k or 12,000.50"
-        case .percent: "percentages are written 30%"
-        case .date: "dates are written 2026-10-01"
-        case .int: "for example 42"
-        case .bool: "yes or no"
-        case .period: "periods: 2026-10, 2026Q3, 2026, this_month"
+        case .money: phrase("money is written 1200, 1.2m, 500k or 12,000.50")
+        case .percent: phrase("percentages are written 30%")
+        case .date: phrase("dates are written 2026-10-01")
+        case .int: phrase("for example 42")
+        case .bool: phrase("yes or no")
+        case .period: phrase("periods: 2026-10, 2026Q3, 2026, this_month")
         default: nil
         }
     }

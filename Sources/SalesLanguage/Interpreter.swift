@@ -62,7 +62,7 @@ public final class Interpreter {
         func id(_ written: String, _ span: Span) throws -> String {
             guard written.hasPrefix("$") else { return written }
             let v = try ExprCompiler(source: source, ctx: ctx, scope: .none).variable(String(written.dropFirst()), span)
-            guard case .text(let t) = v, !t.isEmpty else { throw d("\(written) holds \(v.isNull ? "nothing" : v.display), not a record id", span, nil) }
+            guard case .text(let t) = v, !t.isEmpty else { throw d("\(written) holds \(v.isNull ? phrase("nothing") : v.display), not a record id", span, nil) }
             return t
         }
         var stmt = stmt
@@ -152,7 +152,7 @@ public final class Interpreter {
             }
             try requireAuthorOrAdmin(r, name, span, source)
             let e = schema.index(of: "definition")!
-            return try mutate(stmt, source, []) { m in try m.delete(entity: e, id: name, systemEntity: true); return "removed \(r.values[0].display) \(name)" }
+            return try mutate(stmt, source, []) { m in try m.delete(entity: e, id: name, systemEntity: true); return phrase("removed \(r.values[0].display) \(name)") }
         case .watch(let secs, let inner):
             let c = try ExprCompiler(source: source, ctx: ctx, scope: .none).compile(secs)
             guard let n = c.constant?.numeric, n >= 1, n <= 86_400 else { throw d("watch takes a number of seconds from 1 to 86400", secs.span, nil) }
@@ -188,9 +188,9 @@ public final class Interpreter {
                 var note = ""
                 if es.approve != nil, let ai = es.fieldIndex("approval"),
                    self.model.value(r, ai, of: es, today: self.ctx.today) == .text("pending") {
-                    note = " — over the limit, pending approval: approve \(newID)"
+                    note = " — " + phrase("over the limit, pending approval: approve \(newID)")
                 }
-                return "added \(newID)\(self.titleSuffix(r, es))\(note)"
+                return self.added(r, es) + note
             }
         case .set(let id, let span, let assigns):
             let (t, _) = try locate(id, span, source)
@@ -201,13 +201,13 @@ public final class Interpreter {
                     guard case .update(_, _, let f, let old, let new) = c else { return nil }
                     return "\(t.schema.fields[f].name) \(old.isNull ? "∅" : old.display) → \(new.isNull ? "∅" : new.display)"
                 }
-                return changes.isEmpty ? "\(id) unchanged" : "\(id): \(changes.joined(separator: ", "))"
+                return changes.isEmpty ? phrase("\(id) unchanged") : "\(id): \(changes.joined(separator: ", "))"
             }
         case .delete(let ids):
             let targets = try ids.map { (try locate($0.0, $0.1, source).table, $0.0) }
             return try mutate(stmt, source, []) { m in
                 for (t, id) in targets { try m.delete(entity: t.entityIndex, id: id) }
-                return "deleted \(targets.map(\.1).joined(separator: ", "))"
+                return phrase("deleted \(targets.map(\.1).joined(separator: ", "))")
             }
         case .move(let id, let span, let to, let toSpan, let assigns):
             let (t, _) = try locate(id, span, source)
@@ -235,7 +235,7 @@ public final class Interpreter {
             return try mutate(stmt, source, assigns) { m in
                 try m.reopen(entity: t.entityIndex, id: id, to: state, values: values)
                 let after = si.flatMap { t.record(id)?.values[$0].display } ?? ""
-                return "\(id) reopened: \(before) → \(after)"
+                return phrase("\(id) reopened: \(before) → \(after)")
             }
         case .approve(let id, let span):
             let (t, _) = try locate(id, span, source)
@@ -270,9 +270,9 @@ public final class Interpreter {
             return try mutate(stmt, source, [], at: span) { m in
                 let ids = try Management.openAppraisals(m, period: p)
                 switch ids.count {
-                case 0: return "every appraisal for \(p) is already open"
-                case 1: return "opened 1 appraisal for \(p): \(ids[0])"
-                default: return "opened \(ids.count) appraisals for \(p): \(ids.first!)…\(ids.last!)"
+                case 0: return phrase("every appraisal for \(p) is already open")
+                case 1: return phrase("opened 1 appraisal for \(p): \(ids[0])")
+                default: return phrase("opened \(ids.count) appraisals for \(p): \(ids.first!)…\(ids.last!)")
                 }
             }
         case .convert(let id, let span, let assigns):
@@ -282,16 +282,18 @@ public final class Interpreter {
             let values = try resolve(assigns, entity: oe, source: source, verb: "convert")
             return try mutate(stmt, source, assigns) { m in
                 let r = try m.convertLead(id, opportunity: values)
-                return "\(id) converted: \(r.createdCustomer ? "new customer" : "customer") \(r.customer), opportunity \(r.opportunity)"
+                return r.createdCustomer ? phrase("\(id) converted: new customer \(r.customer), opportunity \(r.opportunity)")
+                    : phrase("\(id) converted: customer \(r.customer), opportunity \(r.opportunity)")
             }
         }
     }
 
     // MARK: helpers
 
-    func titleSuffix(_ r: Record, _ e: EntitySchema) -> String {
+    /// "added O12 (5G private network)": a new record and its title.
+    func added(_ r: Record, _ e: EntitySchema) -> String {
         let t = r.values[e.titleIndex]
-        return t.isNull ? "" : " (\(t.display))"
+        return t.isNull ? phrase("added \(r.id)") : phrase("added \(r.id) (\(t.display))")
     }
 
     /// Finds a record by id, with a suggestion when there is none.
@@ -300,7 +302,7 @@ public final class Interpreter {
         var hint: String? = nil
         if let (e, _) = schema.parsePrefixedID(id) {
             let t = model.tables[e]
-            hint = t.count == 0 ? "there are no \(t.schema.plural) yet" : "\(t.schema.plural) run from \(t.ids.first!) to \(t.ids.last!)"
+            hint = t.count == 0 ? phrase("there are no \(t.schema.plural) yet") : phrase("\(t.schema.plural) run from \(t.ids.first!) to \(t.ids.last!)")
         } else {
             let keys = model.tables.filter { $0.schema.idScheme == .key }.flatMap(\.ids)
             hint = Suggest.nearest(id, in: keys).map { "did you mean '\($0)'?" }
@@ -335,7 +337,8 @@ public final class Interpreter {
                 throw Diagnostic("\(f.name) is given twice", at: source.location(of: a.fieldSpan))
             }
             if f.access == .system || f.access == .derived {
-                throw Diagnostic("\(f.name) is \(f.access == .derived ? "computed" : "kept by the rules") and cannot be set", at: source.location(of: a.fieldSpan))
+                throw Diagnostic(f.access == .derived ? "\(f.name) is computed and cannot be set" : "\(f.name) is kept by the rules and cannot be set",
+                                 at: source.location(of: a.fieldSpan))
             }
             if f.access == .state {
                 throw Diagnostic("\(f.name) changes only through the lifecycle", at: source.location(of: a.fieldSpan),
@@ -406,7 +409,8 @@ public final class Interpreter {
             try m.move(entity: t.entityIndex, id: id, to: state, values: values, verb: verb)
             let r = t.record(id)!
             var extra = ""
-            if let pi = t.schema.fieldIndex("probability"), !r.values[pi].isNull { extra = " (probability \(r.values[pi].display))" }
+            var moved = phrase("\(id) \(before) → \(state)")
+            if let pi = t.schema.fieldIndex("probability"), !r.values[pi].isNull { moved = phrase("\(id) \(before) → \(state) (probability \(r.values[pi].display))") }
             // What the move did to other records: signing a contract wins its opportunity.
             for c in m.changes {
                 guard case .update(let e, let other, let f, let old, let new) = c, other != id,
@@ -415,9 +419,9 @@ public final class Interpreter {
             }
             for c in m.changes {
                 guard case .create(let e, let rec) = c else { continue }
-                extra += "; added \(rec.id)\(self.titleSuffix(rec, self.schema.entities[e]))"
+                extra += "; " + self.added(rec, self.schema.entities[e])
             }
-            return "\(id) \(before) → \(state)\(extra)"
+            return moved + extra
         }
     }
 
@@ -446,7 +450,7 @@ public final class Interpreter {
     /// A relation as a table; records whole (id and every field), so files and `for` see all of them.
     func wholeRecords(_ rel: Relation) -> ResultTable {
         guard case .entity(let t, let slots) = rel else { return rel.materialize(model, today: ctx.today) }
-        let cols = [Column("id", .reference(t.schema.name))] + t.schema.fields.map { Column($0.name, $0.type) }
+        let cols = [Column("id", .reference(t.schema.name))] + t.schema.fields.map { Column($0.name, $0.type, zh: $0.zh) }
         return ResultTable(columns: cols, rows: slots.map { s in
             let r = t.records[s]!
             return [.text(r.id)] + t.schema.fields.indices.map { model.value(r, $0, of: t.schema, today: ctx.today) }
@@ -550,10 +554,10 @@ public final class Interpreter {
         return try mutate(stmt, source, []) { m in
             if table.contains(name) {
                 try m.update(entity: e, id: name, values: [(1, .text(text)), (2, author)], allowSystem: true, systemEntity: true)
-                return "redefined \(kind) \(name)"
+                return phrase("redefined \(kind) \(name)")
             }
             _ = try m.create(entity: e, id: name, values: [(0, .text(kind)), (1, .text(text)), (2, author)], systemEntity: true)
-            return "defined \(kind) \(name): run it with \(kind) \(name)"
+            return phrase("defined \(kind) \(name): run it with \(kind) \(name)")
         }
     }
 

@@ -31,9 +31,9 @@ public struct Parser {
 
     func describe(_ t: Token) -> String {
         switch t.kind {
-        case .eof: return "end of input"
-        case .newline: return "end of line"
-        case .string: return "string \"\(t.text)\""
+        case .eof: return phrase("end of input")
+        case .newline: return phrase("end of line")
+        case .string: return phrase("string \"\(t.text)\"")
         default: return "'\(t.text)'"
         }
     }
@@ -115,7 +115,7 @@ public struct Parser {
             _ = advance(); _ = advance()
             guard tok.kind == .word || tok.kind == .variable else { throw error("expected a query after 'check none ('", hint: "check none (expenses | where status = submitted and age(date) > 7d) else \"…\"") }
             let q = try query()
-            _ = try expectSymbol(")", "')' to close the query")
+            _ = try expectSymbol(")", phrase("')' to close the query"))
             kind = .none(q)
         } else if tok.kind == .word, isStatementEnd(peek()) || peek().isWord("else"), !["true", "false", "yes", "no"].contains(tok.text.lowercased()) {
             kind = .named(advance().text)
@@ -411,7 +411,7 @@ public struct Parser {
             _ = advance()
             guard tok.kind == .word || tok.kind == .variable else { throw error("expected a name after let, found \(describe(tok))", hint: "let big = 500k") }
             let name = advance().text
-            _ = try expectSymbol("=", "'=' after the name")
+            _ = try expectSymbol("=", phrase("'=' after the name"))
             return .letBinding(name: name, try expr())
         case "help", "?":
             _ = advance()
@@ -777,7 +777,7 @@ public struct Parser {
                 || (tok.kind == .word && peek().isWord("as") && peek(2).isWord("of"))
                 || (tok.kind == .word && peek().isSymbol(")") && Schema.sales.index(of: tok.text) != nil) {
                 let q = try query()
-                let close = try expectSymbol(")", "')' to close the query")
+                let close = try expectSymbol(")", phrase("')' to close the query"))
                 return .subquery(q, open.range.lowerBound..<close.range.upperBound)
             }
             let e = try expr()

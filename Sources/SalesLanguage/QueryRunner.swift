@@ -81,12 +81,12 @@ struct QueryRunner {
         let defSource = Source(name: "report \(call.name)", text: text)
         let at = source.location(of: call.nameSpan)
         func inside(_ d: Diagnostic) -> Diagnostic {
-            Diagnostic("in report \(call.name) (\(d.location.map { "column \($0.column)" } ?? "its text")): \(d.message)", at: at, hint: d.hint)
+            Diagnostic("in report \(call.name) (\(d.location.map { phrase("column \($0.column)") } ?? phrase("its text"))): \(d.message)", at: at, hint: d.hint)
         }
         let def: (parameters: [(name: String, value: Expr?)], query: Query)
         do { def = try Parser.parseDefinedReport(defSource) } catch let d as Diagnostic { throw inside(d) }
         if call.arguments.count > def.parameters.count {
-            throw diag("report \(call.name) takes \(def.parameters.isEmpty ? "no arguments" : "\(def.parameters.count): \(def.parameters.map(\.name).joined(separator: ", "))")",
+            throw diag("report \(call.name) takes \(def.parameters.isEmpty ? phrase("no arguments") : "\(def.parameters.count): \(def.parameters.map(\.name).joined(separator: ", "))")",
                        call.arguments[def.parameters.count].span)
         }
         for o in call.options where !def.parameters.contains(where: { $0.name == o.field }) {
@@ -140,7 +140,8 @@ struct QueryRunner {
                 let comp = compiler(rel)
                 let cols = try items.map { item -> (Column, (Int) -> Value) in
                     let c = try comp.compile(item.expr)
-                    return (Column(item.alias ?? source.text(item.expr.span), c.type), c.eval)
+                    let name = item.alias ?? source.text(item.expr.span)
+                    return (Column(name, c.type, zh: item.alias == nil ? rel.entitySchema?.field(name)?.zh : nil), c.eval)
                 }
                 let idx = rel.indices
                 let rows = idx.map { r in cols.map { $0.1(r) } }
@@ -321,6 +322,9 @@ struct Accumulator {
 }
 
 extension Relation {
+    /// The entity whose records these are, for a query straight over records.
+    var entitySchema: EntitySchema? { if case .entity(let t, _) = self { t.schema } else { nil } }
+
     var indices: [Int] {
         switch self {
         case .entity(_, let s): s
@@ -387,7 +391,7 @@ extension Relation {
         switch self {
         case .entity(let t, let slots):
             let fields = t.schema.listedFields
-            let cols = [Column("id", .reference(t.schema.name))] + fields.map { Column(t.schema.fields[$0].name, t.schema.fields[$0].type) }
+            let cols = [Column("id", .reference(t.schema.name))] + fields.map { Column(t.schema.fields[$0].name, t.schema.fields[$0].type, zh: t.schema.fields[$0].zh) }
             let rows = slots.map { s -> [Value] in
                 let r = t.records[s]!
                 return [.text(r.id)] + fields.map { model.value(r, $0, of: t.schema, today: today) }

@@ -3,7 +3,10 @@ import SalesCore
 public struct Column: Sendable {
     public var name: String
     public var type: ValueType
-    public init(_ name: String, _ type: ValueType) { self.name = name; self.type = type }
+    /// The regulations' term for the column when it is a field of a record (the same name may mean
+    /// different people in different entities: a visit's staff is its visitor, a claim's its claimant).
+    public var zh: String?
+    public init(_ name: String, _ type: ValueType, zh: String? = nil) { self.name = name; self.type = type; self.zh = zh }
 }
 
 /// A query result ready to render: named, typed columns and rows of values.

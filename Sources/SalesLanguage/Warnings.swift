@@ -46,8 +46,8 @@ public enum Warnings {
         return try QueryRunner(source: source, ctx: c).run(q).materialize(ctx.model, today: ctx.today)
     }
 
-    public static func describe(_ w: Warning, _ model: Model) -> String {
-        var text = w.why
+    public static func describe(_ w: Warning, _ model: Model, text why: String? = nil) -> String {
+        var text = why ?? w.why
         for (k, v) in thresholds(model) { text = text.replacingAll("$" + k, with: v.display) }
         return text
     }

@@ -83,14 +83,15 @@ public final class Session {
         var options = options
         // SALESH_SNAPSHOT_BYTES: rewrite the snapshot when the journal passes this size (default 64 MiB).
         if let n = environment["SALESH_SNAPSHOT_BYTES"].flatMap({ Int($0) }), n > 0 { options.snapshotThreshold = n }
+        let lang = options.language ?? UILanguage.from(environment: environment)
         let model = Model()
         let holder = "pid \(getpid()), user \(options.user ?? environment["SALESH_USER"] ?? environment["USER"] ?? "?") on \(ProcessInfo.processInfo.hostName), since \(clock.now)"
         let folder: DataFolder
         do {
             folder = try DataFolder.open(path: options.dataDirectory, readOnly: options.readOnly, create: !options.readOnly, holderInfo: holder, io: io)
         } catch let e as StoreError {
-            var msg = "cannot open store \(options.dataDirectory): \(e)"
-            if case .locked = e { msg += "\nhint: open it read-only with --read-only, or wait until the other shell quits" }
+            var msg = phrase("cannot open store \(options.dataDirectory): \(e)")
+            if case .locked = e { msg += "\n" + phrase("hint: open it read-only with --read-only, or wait until the other shell quits") }
             throw StartupError(description: msg, status: .storeError)
         }
         do {
@@ -106,9 +107,9 @@ public final class Session {
             }
         } catch {
             folder.close()
-            throw StartupError(description: "cannot open store \(options.dataDirectory): \(error)\nnothing was loaded; the files are left as they are", status: .storeError)
+            throw StartupError(description: phrase("cannot open store \(options.dataDirectory): \(error)") + "\n" + phrase("nothing was loaded; the files are left as they are"), status: .storeError)
         }
-        for w in folder.warnings { console.err("warning: \(w.message)\n") }
+        for w in folder.warnings { console.err(Messages.text("warning", lang) + ": " + Phrasebook.translate(w.message, to: lang) + "\n") }
 
         // Who acts: --user (or $SALESH_USER) names an active staff member. An OS account bound to a staff
         // member (staff.login) acts as them only. Without either, the OS user reads but changes nothing
@@ -128,7 +129,7 @@ public final class Session {
         }
         if let u = user, staff.count > 0 {
             guard let r = staff.record(u) else {
-                let hint = Suggest.nearest(u, in: staff.ids).map { " (did you mean '\($0)'?)" } ?? ""
+                let hint = Suggest.nearest(u, in: staff.ids).map { phrase(" (did you mean '\($0)'?)") } ?? ""
                 throw refuse("unknown user '\(u)': --user names a staff id\(hint)")
             }
             if let ai = staff.schema.fieldIndex("active"), r.values[ai] == .bool(false) {
@@ -146,7 +147,6 @@ public final class Session {
                         renderer: Renderer(format: options.format, width: width, color: color),
                         console: console, options: options, clock: clock, color: color)
         s.osUser = osUser
-        let lang = options.language ?? UILanguage.from(environment: environment)
         s.renderer.language = lang
         s.diagnostics.language = lang
         interp.commit = { [unowned s] tx in try s.journal(tx) }
@@ -182,7 +182,7 @@ public final class Session {
         model.recordHistory(tx)
         model.lastSeq = seq
         if folder.journalBytes > options.snapshotThreshold {
-            do { try save() } catch { console.err("warning: snapshot rewrite failed: \(error)\n") }
+            do { try save() } catch { console.err(Messages.text("warning", language) + ": " + Phrasebook.translate(phrase("snapshot rewrite failed: \(error)"), to: language) + "\n") }
         }
     }
 
@@ -198,7 +198,7 @@ public final class Session {
     /// Saves when there are changes and releases the store.
     public func close() {
         if hasUnsnapshottedChanges {
-            do { try save() } catch { console.err("warning: could not rewrite the snapshot (the journal keeps every change): \(error)\n") }
+            do { try save() } catch { console.err(Messages.text("warning", language) + ": " + Phrasebook.translate(phrase("could not rewrite the snapshot (the journal keeps every change): \(error)"), to: language) + "\n") }
         }
         folder.close()
     }
@@ -278,11 +278,13 @@ public final class Session {
     /// Standard output for results; `--quiet` and `--json` keep it for what needs attention.
     var showsResults: Bool { !options.quiet && !options.json }
     func say(_ text: String) { if showsResults { console.out(text) } }
+    /// Says a message of the shell's own, in the session's language.
+    func tell(_ text: String) { say(Phrasebook.translate(text, to: language) + "\n") }
 
     func handle(_ output: Output) throws {
         switch output {
         case .none: break
-        case .message(let m): say(m + "\n")
+        case .message(let m): tell(m)
         case .table(let t):
             interpreter.ctx.tables["last"] = t
             page(renderer.render(t))
@@ -298,15 +300,15 @@ public final class Session {
             say((t.rows.count == 1 ? Messages.text("wrote-one", language, path) : Messages.text("wrote", language, t.rows.count, path)) + "\n")
         case .scalar(let v, let t): say(renderer.render(scalar: v, type: t))
         case .record(let view): say(renderer.render(view))
-        case .help(let words): say(Help(schema: model.schema, model: model).text(for: words))
-        case .importFile(let request): say(try Importer(session: self, request: request).run() + "\n")
+        case .help(let words): say(Help(schema: model.schema, model: model, language: language).text(for: words))
+        case .importFile(let request): tell(try Importer(session: self, request: request).run())
         case .check(let result):
             checks.append(result)
             if options.json { break }
             if result.passed {
                 say(renderer.bold("✓") + " " + result.label + "\n")
             } else {
-                let count = result.rows.map { " (\($0.rows.count) row\($0.rows.count == 1 ? "" : "s"))" } ?? ""
+                let count = result.rows.map { Phrasebook.translate($0.rows.count == 1 ? phrase(" (1 row)") : phrase(" (\($0.rows.count) rows)"), to: language) } ?? ""
                 console.out(renderer.bold("✗ " + result.message) + count + "  [\(result.sourceName):\(result.location.line)]\n")
                 if let rows = result.rows, !rows.rows.isEmpty { console.out(renderer.render(rows)) }
             }
@@ -314,7 +316,7 @@ public final class Session {
             guard sourceDepth < 16 else { throw Diagnostic("source files nested more than 16 deep; does a file source itself?", at: location) }
             let file = try resolve(path, at: location)
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw Diagnostic("cannot read \(path): \(FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file")", at: location)
+                throw Diagnostic("cannot read \(path): \(FileManager.default.fileExists(atPath: file) ? phrase("permission denied") : phrase("no such file"))", at: location)
             }
             guard let text = String(data: data, encoding: .utf8) else { throw Diagnostic("\(path) is not UTF-8 text", at: location) }
             sourceDepth += 1
@@ -330,7 +332,7 @@ public final class Session {
             LineEditor.untilInterrupted { interrupted in
                 while failure == nil && !interrupted() {
                     console.out("\u{1B}[H\u{1B}[2J")
-                    console.out(renderer.bold("every \(Value.formatReal(seconds))s: \(what)") + "  — \(clock.now) — Ctrl-C to stop\n\n")
+                    console.out(renderer.bold(Messages.text("watch", language, Value.formatReal(seconds), what, "\(clock.now)")) + "\n\n")
                     interpreter.ctx.now = clock.now
                     interpreter.ctx.today = clock.today
                     do { try handle(try interpreter.run(statement, in: source)) } catch { failure = error }
@@ -344,10 +346,11 @@ public final class Session {
             if renderer.format == .table {
                 let tripped = list.filter { !$0.rows.rows.isEmpty }
                 for (w, why, rows) in list where !rows.rows.isEmpty {
-                    say(renderer.bold("\(w.name): \(rows.rows.count) — \(why)") + "\n" + renderer.render(rows) + "\n")
+                    let text = language == .en ? why : Warnings.describe(w, model, text: HelpText.text(w.why, language))
+                    say(renderer.bold("\(w.name): \(rows.rows.count) — \(text)") + "\n" + renderer.render(rows) + "\n")
                 }
                 let clear = list.filter { $0.rows.rows.isEmpty }.map(\.warning.name)
-                say("\(tripped.count) of \(list.count) warnings tripped" + (clear.isEmpty ? "" : "; clear: \(clear.joined(separator: ", "))") + "\n")
+                tell(clear.isEmpty ? phrase("\(tripped.count) of \(list.count) warnings tripped") : phrase("\(tripped.count) of \(list.count) warnings tripped; clear: \(clear.joined(separator: ", "))"))
             } else {
                 for (w, _, rows) in list {
                     let tagged = ResultTable(columns: [Column("warning", .text)] + rows.columns, rows: rows.rows.map { [.text(w.name)] + $0 })
@@ -357,13 +360,13 @@ public final class Session {
         case .save:
             guard !folder.readOnly else { throw Diagnostic("the store is open read-only") }
             try save()
-            say("saved \(folder.path) (\(model.tables.reduce(0) { $0 + $1.count }) records)\n")
+            tell(phrase("saved \(folder.path) (\(model.tables.reduce(0) { $0 + $1.count }) records)"))
         case .quit: quitRequested = true
         case .maxRows(let n):
             renderer.maxRows = n
-            say(n.map { "tables show at most \($0) rows\n" } ?? "tables show every row\n")
+            tell(n.map { phrase("tables show at most \($0) rows") } ?? phrase("tables show every row"))
         case .timer(let on):
-            guard let on else { say("timer: \(timer ? "on" : "off")\n"); return }
+            guard let on else { tell(timer ? phrase("timer: on") : phrase("timer: off")); return }
             timer = on
         case .clear: if isatty(STDOUT_FILENO) == 1 { console.out("\u{1B}[H\u{1B}[2J") }
         case .format(let f, let location):
@@ -392,7 +395,7 @@ extension Session {
             guard let p = declared.first(where: { $0.name == k }) else {
                 let names = declared.map(\.name)
                 throw Diagnostic("\(source.name) has no parameter '\(k)'", hint: Suggest.nearest(k, in: names).map { "did you mean '\($0)'?" }
-                                 ?? (names.isEmpty ? "it declares none; declare one with: param \(k) = DEFAULT" : "its parameters: \(names.joined(separator: ", "))"))
+                                 ?? (names.isEmpty ? phrase("it declares none; declare one with: param \(k) = DEFAULT") : phrase("its parameters: \(names.joined(separator: ", "))")))
             }
             overrides[k] = try interpreter.parameterValue(Repl.parameterValue(v), as: p.type, name: k, at: p.span, source)
         }

@@ -23,20 +23,20 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case .notAStore(let path):
-            return "\(path) is not a salesh data folder: it holds neither a snapshot nor a journal."
+            return phrase("\(path) is not a salesh data folder: it holds neither a snapshot nor a journal.")
         case .corruptSnapshot(let path, let reason):
-            return "The snapshot \(path) is damaged and was not loaded: \(reason)."
+            return phrase("The snapshot \(path) is damaged and was not loaded: \(reason).")
         case .corruptJournal(let path, let offset, let reason):
-            return "The journal \(path) is damaged at byte \(offset) and was not loaded: \(reason)."
+            return phrase("The journal \(path) is damaged at byte \(offset) and was not loaded: \(reason).")
         case .newerVersion(let path, let found, let supported):
-            return "\(path) was written by a newer salesh (format version \(found)); this salesh reads format versions up to \(supported)."
+            return phrase("\(path) was written by a newer salesh (format version \(found)); this salesh reads format versions up to \(supported).")
         case .locked(let path, let holder):
             let who = holder.isEmpty ? "holder unknown" : holder
-            return "The data folder \(path) is in use by another salesh (\(who))."
+            return phrase("The data folder \(path) is in use by another salesh (\(who)).")
         case .readOnly(let path):
-            return "The data folder \(path) is open read-only, so changes cannot be saved."
+            return phrase("The data folder \(path) is open read-only, so changes cannot be saved.")
         case .io(let path, let operation, let message):
-            return "Could not \(operation) \(path): \(message)."
+            return phrase("Could not \(operation) \(path): \(message).")
         }
     }
 }
@@ -47,3 +47,7 @@ public struct StoreWarning: Equatable, CustomStringConvertible, Sendable {
     public init(message: String) { self.message = message }
     public var description: String { message }
 }
+
+/// Marks an English message for the shell's phrasebook (see SalesCore's `phrase`).
+@inline(__always)
+func phrase(_ text: String) -> String { text }

@@ -72,8 +72,10 @@ func openSession(_ options: StoreOptions) throws -> Session {
         }
         console = Console(out: { handle.write(Data($0.utf8)) }, err: Console.standard.err)
     }
-    do { return try Session.open(try options.sessionOptions(), console: console) } catch let e as StartupError {
-        FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+    let sessionOptions = try options.sessionOptions()
+    do { return try Session.open(sessionOptions, console: console) } catch let e as StartupError {
+        let lang = sessionOptions.language ?? UILanguage.from(environment: ProcessInfo.processInfo.environment)
+        FileHandle.standardError.write(Data("\(Messages.text("error", lang)): \(Phrasebook.translate(e.description, to: lang))\n".utf8))
         throw ExitCode(e.status.rawValue)
     }
 }

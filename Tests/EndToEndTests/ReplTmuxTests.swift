@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SalesShell
 
 /// The tmux binary, when installed (scripts/test installs it).
 let tmuxPath: String? = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/opt/homebrew/bin/tmux", "/bin/tmux"]
@@ -243,5 +244,161 @@ final class Tmux {
         try tmux.press("C-d")
         let csv = try String(contentsOfFile: t.file("last.csv"), encoding: .utf8)
         #expect(csv.hasPrefix("id,at,user,action,entity,record,field,old,new\n"), "\(csv)")
+    }
+
+    @Test("completion in each context, in English and Chinese; Ctrl-R searches the history; short results do not page",
+          .enabled(if: tmuxPath != nil, "tmux is not installed (scripts/test installs it)"),
+          .timeLimit(.minutes(1)))
+    func completionAndSearch() throws {
+        let t = TempDir()
+        try makeDemoStore(t)
+        t.write("q4 訓練.csv", "staff,course,date,hours\n")
+        let tmux = Tmux(t)
+        defer { tmux.killServer() }
+        let env = childEnvironment(t)
+        let vars = ["HOME", "LANG", "LC_ALL", "NO_COLOR", "SALESH_TODAY", "SALESH_HISTORY", "PATH"].compactMap { k in env[k].map { "\(k)=\($0)" } }
+        // Started in the temporary folder, so file names complete from there.
+        try tmux.start(["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", t.path, "/usr/bin/env", "-u", "PAGER"] + vars
+                       + ["TERM=xterm-256color", try saleshBinary(), "--data", t.store, "--user", "admin"])
+        let prompt = "admin@data>"
+        func onlyPrompt(_ lines: [String]) -> Bool { lines.last?.trimmingCharacters(in: .whitespaces) == prompt }
+        try tmux.waitFor("the prompt") { onlyPrompt($0) }
+
+        /// Types `text`, presses Tab, and waits until the line reads `expected` (the prompt, a space, then it).
+        func completes(_ text: String, to expected: String, _ context: String) throws {
+            try tmux.press("C-u")
+            try tmux.type(text)
+            try tmux.press("Tab")
+            try tmux.waitFor("\(context): '\(text)' to complete to '\(expected)'") { l in
+                l.last.map { $0.hasPrefix(prompt) && $0.dropFirst(prompt.count).trimmingCharacters(in: .whitespaces) == expected.trimmingCharacters(in: .whitespaces) } == true
+            }
+        }
+        /// Types `text`, presses Tab twice, and waits for a list (in columns) holding every one of `items`.
+        func lists(_ text: String, _ items: [String], _ context: String) throws -> [String] {
+            try tmux.press("C-u")
+            try tmux.press("C-l")
+            try tmux.type(text)
+            try tmux.press("Tab")
+            usleep(150_000)
+            try tmux.press("Tab")
+            return try tmux.waitFor("\(context): the list after '\(text)' to show \(items)") { l in
+                let words = Set(l.dropLast().flatMap { $0.split(separator: " ").map(String.init) })
+                return items.allSatisfy(words.contains)
+            }
+        }
+
+        try completes("ad", to: "add", "a statement")
+        var screen = try lists("add ", ["lead", "客戶線索", "opportunity", "商機", "expense"], "entities after add, English and Chinese")
+        #expect(screen.contains { $0.split(separator: " ").count >= 4 }, "candidates are laid out in columns: \(screen)")
+        try completes("add 員", to: "add 員工", "a Chinese entity name")
+        try completes("opportunities | where stag", to: "opportunities | where stage", "a field after where")
+        _ = try lists("opportunities | where ", ["amount", "金額", "stage", "階段", "owner"], "fields after where")
+        try completes("leads | where 來", to: "leads | where 來源", "a Chinese field name")
+        try completes("opportunities | where stage = neg", to: "opportunities | where stage = negotiation", "a stage")
+        _ = try lists("opportunities | where stage = ", ["negotiation", "商務談判", "won"], "stages, English and Chinese")
+        try completes("leads | where source = exh", to: "leads | where source = exhibition", "an enumeration value")
+        try completes("add lead owner=hua.l", to: "add lead owner=hua.lin", "a staff id after owner=")
+        screen = try lists("show O1", ["O10", "O11", "O12"], "ids after show")
+        try completes("import training from \"q4", to: "import training from \"q4 訓練.csv\"", "a file name in quotes")
+        try completes("help opp", to: "help opportunity", "a help topic")
+        try completes("report fun", to: "report funnel", "a report")
+
+        // Ctrl-R: an incremental search back through the history; Enter runs the line found.
+        try tmux.press("C-u")
+        try tmux.type("leads | where source = 展會 | count")
+        try tmux.press("Enter")
+        try tmux.waitFor("the count") { onlyPrompt($0) && $0.count >= 2 && Int($0[$0.count - 2].trimmingCharacters(in: .whitespaces)) != nil }
+        let count = try tmux.lines().dropLast().last!.trimmingCharacters(in: .whitespaces)
+        try tmux.type("customers | count")
+        try tmux.press("Enter")
+        try tmux.waitFor("the customer count") { onlyPrompt($0) }
+        // (A search for 展會 would stop at 會: libedit looks a typed key up in its key map by the low byte
+        // of the character, and U+6703's is ^C. Characters whose low byte is printable search fine.)
+        try tmux.press("C-r")
+        try tmux.type("source = 展")
+        screen = try tmux.waitFor("the search to find the line") { l in
+            l.contains { $0.hasPrefix("bck:") } && l.contains { $0.contains("leads | where source = ") && $0.contains("| count") }
+        }
+        try tmux.press("Enter")
+        screen = try tmux.waitFor("the found line's answer") { l in
+            onlyPrompt(l) && l.count >= 2 && l[l.count - 2].trimmingCharacters(in: .whitespaces) == count
+        }
+
+        // Paging off: a result that fits the screen is printed, not paged.
+        try tmux.type("opportunities | take 5 | select id, stage")
+        try tmux.press("Enter")
+        screen = try tmux.waitFor("the short table") { l in l.contains { $0.contains("(5 rows)") } && onlyPrompt(l) }
+        #expect(!screen.contains { $0.hasPrefix(":") || $0.contains("(END)") }, "a short result must not page: \(screen)")
+        try tmux.press("C-d")
+    }
+
+    @Test("a new user's session in Traditional Chinese (LANG=zh_TW.UTF-8), then the same in English",
+          .enabled(if: tmuxPath != nil, "tmux is not installed (scripts/test installs it)"),
+          .timeLimit(.minutes(1)))
+    func chineseWalkThrough() throws {
+        let t = TempDir()
+        try makeDemoStore(t)
+        let tmux = Tmux(t)
+        defer { tmux.killServer() }
+        let env = childEnvironment(t)
+        let vars = ["HOME", "NO_COLOR", "SALESH_TODAY", "SALESH_HISTORY", "PATH"].compactMap { k in env[k].map { "\(k)=\($0)" } }
+        let prompt = "hua.lin@data>"
+        func onlyPrompt(_ lines: [String]) -> Bool { lines.last?.trimmingCharacters(in: .whitespaces) == prompt }
+        func run(_ line: String, _ what: String, _ done: @escaping ([String]) -> Bool) throws -> [String] {
+            try tmux.press("C-l")
+            try tmux.type(line)
+            try tmux.press("Enter")
+            return try tmux.waitFor(what) { done($0) && onlyPrompt($0) }
+        }
+        /// Every row of a table has its column bars at the same display columns.
+        func aligned(_ lines: [String]) -> Bool {
+            let rows = lines.filter { $0.contains("│") || $0.contains("┼") }
+            let bars = rows.map { row -> [Int] in
+                var col = 0, at: [Int] = []
+                for ch in row { if ch == "│" || ch == "┼" { at.append(col) }; col += DisplayWidth.of(ch) }
+                return at
+            }
+            return rows.count >= 3 && Set(bars.map { $0.description }).count == 1
+        }
+
+        for lang in ["zh_TW.UTF-8", "en_US.UTF-8"] {
+            let zh = lang.hasPrefix("zh")
+            try tmux.start(["/usr/bin/env", "-u", "LC_ALL", "-u", "LC_MESSAGES", "LANG=\(lang)"] + vars
+                           + ["TERM=xterm-256color", try saleshBinary(), "--data", t.store, "--user", "hua.lin"])
+            var screen = try tmux.waitFor("the banner and prompt") { onlyPrompt($0) }
+            #expect(screen.contains { $0.contains(zh ? "輸入 help 查看指令" : "Type help for statements") }, "\(screen)")
+
+            // 展会 (Simplified) is the source 行業展會; the confirmation is in the session's language.
+            let company = zh ? "遠傳電信" : "中華電信"
+            screen = try run("add lead company=\"\(company)\" source=展会 owner=hua.lin", "the lead added") { l in
+                l.contains { $0.contains(zh ? "已新增 L" : "added L") && $0.contains(company) }
+            }
+            // A table with Chinese customer names and headings, aligned.
+            screen = try run("leads | where source = 展會 | sort id desc | take 5 | select id, company, source, status", "the leads") { l in
+                l.contains { $0.contains(zh ? "（共 5 列）" : "(5 rows)") }
+            }
+            #expect(screen.contains { zh ? ($0.contains("編號") && $0.contains("公司") && $0.contains("來源") && $0.contains("狀態"))
+                                         : ($0.contains("id") && $0.contains("company") && $0.contains("source")) }, "\(screen)")
+            #expect(screen.contains { $0.contains(company) && $0.contains(zh ? "行業展會" : "exhibition") }, "\(screen)")
+            #expect(aligned(screen), "the table's columns must line up: \(screen)")
+            // An error: the message, the caret and the suggestion in the session's language.
+            screen = try run("opportunities | where amout > 100k", "the error") { l in l.contains { $0.contains("^^^^^") } }
+            #expect(screen.contains { $0.contains(zh ? "錯誤: 商機沒有欄位「amout」" : "error: unknown field 'amout' on opportunity") }, "\(screen)")
+            #expect(screen.contains { $0.contains(zh ? "提示: 是不是要找「amount」？" : "help: did you mean 'amount'?") }, "\(screen)")
+            // A rule refusing a change, in the session's language.
+            screen = try run("set O1 probability=150%", "the refusal") { l in l.contains { $0.contains("^") } }
+            #expect(screen.contains { $0.contains(zh ? "probability 必須介於" : "probability must be between") }, "\(screen)")
+            // Completion offers the fields after where.
+            try tmux.press("C-l")
+            try tmux.type("leads | where sour")
+            try tmux.press("Tab")
+            try tmux.waitFor("source completed") { $0.last?.hasSuffix("leads | where source") == true }
+            try tmux.press("C-u")
+            // Help in the session's language.
+            screen = try run("help lead", "the help page") { l in l.contains { $0.contains(zh ? "欄位" : "fields:") } }
+            #expect(screen.contains { $0.hasPrefix("lead (客戶線索)") || $0.contains("客戶線索") }, "\(screen)")
+            try tmux.press("C-d")
+            try tmux.waitExit()
+        }
     }
 }

@@ -375,7 +375,7 @@ struct QueryTests {
         #expect(try h.column("opportunities | where id = O6 | select amount * 3 * 1000") == ["300.00"])
         #expect(try h.column("opportunities | where id = O6 | select amount * 15%") == ["0.02"])
         #expect(try h.column("opportunities | where id = O6 | select amount * 5%") == ["0.01"])
-        #expect(h.error("opportunities | select amount * title")?.message == "cannot multiply money and text")
+        #expect(h.error("opportunities | select amount * title")?.message == "cannot multiply money by text")
     }
 
     @Test func didYouMean() throws {

@@ -12,7 +12,7 @@ extension Mutation {
         guard lv("status") == .text("qualified") else {
             let st = lv("status").display
             throw DomainError("\(leadID) is \(st); only a qualified lead can be converted",
-                              hint: st == "new" ? "move \(leadID) to screening, then to qualified" : (st == "screening" ? "move \(leadID) to qualified" : nil))
+                              hint: st == "new" ? "move \(leadID) to screening, then to qualified" : (st == "screening" ? phrase("move \(leadID) to qualified") : nil))
         }
         let os = opps.schema
         let customerField = os.fieldIndex("customer")!

@@ -76,7 +76,7 @@ public final class Mutation {
         switch schema.idScheme {
         case .key:
             guard let k = givenID, !k.isEmpty else {
-                throw DomainError("a \(schema.name) needs an id: add \(schema.name) ID …", hint: "for example: add \(schema.name) \(Mutation.exampleKey(schema.name)) \(schema.titleField)=\"…\"")
+                throw DomainError("a \(schema.name) needs an id: add \(schema.name) ID …", hint: phrase("for example: add \(schema.name) \(Mutation.exampleKey(schema.name)) \(schema.titleField)=\"…\""))
             }
             guard Mutation.isValidKey(k) else {
                 throw DomainError("'\(k)' is not a valid \(schema.name) id: use letters, digits, '.', '-' and '_'")
@@ -150,8 +150,10 @@ public final class Mutation {
         let refs = model.referrers(to: id, entity: e, limit: 6).filter { !($0.table.entityIndex == e && $0.table.records[$0.slot]?.id == id) }
         if !refs.isEmpty {
             let names = refs.prefix(5).map { "\($0.table.records[$0.slot]!.id) (\($0.table.schema.name).\($0.table.schema.fields[$0.field].name))" }
-            throw DomainError("\(id) cannot be deleted: it is referred to by \(names.joined(separator: ", "))\(refs.count > 5 ? " and more" : "")",
-                              hint: "change or delete those records first")
+            let list = names.joined(separator: ", ")
+            throw refs.count > 5
+                ? DomainError("\(id) cannot be deleted: it is referred to by \(list) and more", hint: "change or delete those records first")
+                : DomainError("\(id) cannot be deleted: it is referred to by \(list)", hint: "change or delete those records first")
         }
         record(.delete(entity: e, record: r))
     }
@@ -175,12 +177,11 @@ public final class Mutation {
         guard allowed.contains(target) else {
             let order = (schema.fields[si].type.enumType?.names ?? [])
             let backwards = (order.firstIndex(of: target) ?? 0) < (order.firstIndex(of: current) ?? 0)
-            var msg = "\(id) cannot move from \(current) to \(target)"
-            if allowed.isEmpty { msg += ": \(current) is final" }
-            else { msg += "; from \(current) it can move to \(allowed.joined(separator: " or "))" }
+            let msg = allowed.isEmpty ? phrase("\(id) cannot move from \(current) to \(target): \(current) is final")
+                : phrase("\(id) cannot move from \(current) to \(target); from \(current) it can move to \(allowed.joined(separator: " or "))")
             let hint: String? = sm.verbOnly[current] != nil ? nil
-                : backwards && !sm.isTerminal(target) ? "to go back, reopen it: reopen \(id) to \(target)"
-                : (sm.isTerminal(current) && sm.verbOnly[current] == nil ? "reopen \(id) first" : nil)
+                : backwards && !sm.isTerminal(target) ? phrase("to go back, reopen it: reopen \(id) to \(target)")
+                : (sm.isTerminal(current) && sm.verbOnly[current] == nil ? phrase("reopen \(id) first") : nil)
             throw DomainError(msg, field: sm.field, hint: hint)
         }
         for need in sm.requiredOnEnter[target] ?? [] {
@@ -188,7 +189,7 @@ public final class Mutation {
             let has = given.first(where: { $0.field == fi }).map { !$0.value.isBlank } ?? !rec.values[fi].isBlank
             if !has {
                 throw DomainError("\(id) needs \(need) to become \(target)", field: need,
-                                  hint: verb == "lose" || verb == "reject" ? "\(verb) \(id) reason=\"…\"" : "move \(id) to \(target) \(need)=\"…\"  (or set \(id) \(need)=… first)")
+                                  hint: verb == "lose" || verb == "reject" ? "\(verb) \(id) reason=\"…\"" : phrase("move \(id) to \(target) \(need)=\"…\"  (or set \(id) \(need)=… first)"))
             }
         }
         try update(entity: e, id: id, values: given)

@@ -84,14 +84,14 @@ public enum Management {
         let superior = m.model.superior(of: staff) ?? (m.actsAsAdmin ? m.user : nil)
         if change == .delete {
             if r.values[2] != .text("open") { return DomainError("\(r.id) is \(r.values[2].display); only an open appraisal can be deleted") }
-            return m.user == superior || m.actsAsAdmin ? nil : DomainError("only \(superior ?? "the superior") or an admin deletes \(r.id)")
+            return m.user == superior || m.actsAsAdmin ? nil : DomainError("only \(superior ?? phrase("the superior")) or an admin deletes \(r.id)")
         }
         let changed = m.changedFields(entity: ae, id: r.id)
         let before = m.original(entity: ae, id: r.id)?.values[2].textValue ?? "open"
         if changed.contains(2), let st = r.values[2].textValue {
             if st == "self_assessed", m.user != staff { return DomainError("\(staff) assesses themselves; you are \(m.user)", field: "status") }
             if st == "reviewed" || st == "closed", m.user != superior {
-                return DomainError("the review is by \(superior ?? "the superior") (the superior of \(staff)); you are \(m.user)", field: "status")
+                return DomainError("the review is by \(superior ?? phrase("the superior")) (the superior of \(staff)); you are \(m.user)", field: "status")
             }
         }
         if change == .update, before == "closed", !changed.subtracting([14, 15]).isEmpty {
@@ -104,13 +104,13 @@ public enum Management {
             return DomainError("\(r.id) is \(before); the self score is fixed after the review", field: "self_score")
         }
         if changed.contains(10), m.user != superior {
-            return DomainError("only \(superior ?? "the superior") (the superior of \(staff)) records the outcome", field: "outcome")
+            return DomainError("only \(superior ?? phrase("the superior")) (the superior of \(staff)) records the outcome", field: "outcome")
         }
         if changed.contains(3), m.user != staff {
             return DomainError("only \(staff) gives their own self score; you are \(m.user)", field: "self_score")
         }
         for f in [4, 5] where changed.contains(f) && m.user != superior {
-            return DomainError("only \(superior ?? "the superior") (the superior of \(staff)) gives the \(e.fields[f].name.replacingUnderscores)", field: e.fields[f].name)
+            return DomainError("only \(superior ?? phrase("the superior")) (the superior of \(staff)) gives the \(e.fields[f].name.replacingUnderscores)", field: e.fields[f].name)
         }
         return nil
     }
@@ -205,7 +205,7 @@ public enum Management {
         if m.actsAsAdmin { return nil }
         let teamManager = m.model.table("team").record(r.values[1].textValue ?? "")?.values[1].textValue
         if m.user == teamManager { return nil }
-        return DomainError("budgets are set by \(teamManager ?? "the team's manager") (manager of \(r.values[1].display)) or an admin; you are \(m.user)")
+        return DomainError("budgets are set by \(teamManager ?? phrase("the team's manager")) (manager of \(r.values[1].display)) or an admin; you are \(m.user)")
     }
 
     static let oneTargetPerPeriod: RecordRule = { r, _, model in
@@ -222,9 +222,9 @@ public enum Management {
         let model = m.model
         if m.actsAsAdmin { return nil }
         if case .text(let s) = r.values[0] {
-            if s == m.user { return DomainError("nobody sets their own target; \(model.superior(of: s) ?? "your superior") sets it", field: "staff") }
+            if s == m.user { return DomainError("nobody sets their own target; \(model.superior(of: s) ?? phrase("your superior")) sets it", field: "staff") }
             if model.superior(of: s) != m.user {
-                return DomainError("only \(model.superior(of: s) ?? "the superior") (the superior of \(s)) sets their targets; you are \(m.user)", field: "staff")
+                return DomainError("only \(model.superior(of: s) ?? phrase("the superior")) (the superior of \(s)) sets their targets; you are \(m.user)", field: "staff")
             }
         }
         if case .text(let t) = r.values[1], model.table("team").record(t)?.values[1].textValue != m.user {
@@ -252,8 +252,8 @@ public enum Management {
         }
         if changed.contains(5), r.values[5] == .text("rejected") {
             let superior = m.model.superior(of: claimant) ?? (isAdmin ? m.user : nil)
-            if m.user == claimant { return DomainError("nobody decides their own claim; \(superior ?? "your superior") does") }
-            if m.user != superior { return DomainError("only \(superior ?? "the superior") (the superior of \(claimant)) decides \(r.id); you are \(m.user)") }
+            if m.user == claimant { return DomainError("nobody decides their own claim; \(superior ?? phrase("your superior")) does") }
+            if m.user != superior { return DomainError("only \(superior ?? phrase("the superior")) (the superior of \(claimant)) decides \(r.id); you are \(m.user)") }
         }
         if changed.contains(5), r.values[5] == .text("reimbursed"), !isAdmin, m.model.role(of: m.user) != "manager" {
             return DomainError("reimbursement is recorded by a manager or an admin; you are \(m.user)")
@@ -278,7 +278,7 @@ public enum Management {
         // Whoever has no superior (the head of sales) has their claims decided by an admin.
         let superior = model.superior(of: claimant) ?? (m.actsAsAdmin ? m.user : nil)
         guard m.user == superior else {
-            throw DomainError("only \(superior ?? "the superior") (the superior of \(claimant)) approves \(id); you are \(m.user)")
+            throw DomainError("only \(superior ?? phrase("the superior")) (the superior of \(claimant)) approves \(id); you are \(m.user)")
         }
         guard case .text(let team) = model.staffField(claimant, "team") else {
             throw DomainError("\(claimant) is in no team, so no budget covers \(id)", hint: "set \(claimant) team=…")
@@ -294,7 +294,7 @@ public enum Management {
             throw DomainError("\(id) would take \(team)'s \(cat) spending in \(date.year) past its budget: budget \(limit), spent \(spent), this claim \(amount), short by \(spent + amount - limit)")
         }
         try m.move(entity: ee, id: id, to: "approved", values: [], verb: "approve")
-        return "\(id) approved by \(m.user): \(cat) \(amount); \(team)'s \(cat) budget for \(date.year) has \(limit - spent - amount) left"
+        return phrase("\(id) approved by \(m.user): \(cat) \(amount); \(team)'s \(cat) budget for \(date.year) has \(limit - spent - amount) left")
     }
 
     // MARK: risks

@@ -73,22 +73,24 @@ public enum Permissions {
             return DomainError("\(user) is not a staff member, so may change nothing",
                                hint: "start salesh with --user STAFF_ID, or have an admin bind this account: set STAFF_ID login=\(user)")
         }
-        let verb = change == .create ? "add" : (change == .delete ? "delete" : "change")
+        let verb = change == .create ? phrase("add") : (change == .delete ? phrase("delete") : phrase("change"))
         let what = change == .create ? "\(e.plural)" : "\(record.id)"
         guard let p = table[e.name] else {
             return role == "admin" ? nil : DomainError("only an admin may \(verb) \(e.plural)")
         }
         if !p.roles.contains(role) {
             let who = p.roles.sorted().joined(separator: ", ")
-            let reason = role == "analyst" ? "analysts read and change nothing" : (role == "trainer" ? "trainers change only training data" : "\(e.plural) are changed by \(who)")
+            let reason = role == "analyst" ? phrase("analysts read and change nothing")
+                : (role == "trainer" ? phrase("trainers change only training data") : phrase("\(e.plural) are changed by \(who)"))
             // Who may instead: the record's owners and their managers, else the roles that may.
             let owners = Set(p.owners.compactMap { owner(record, path: $0, entity: e, model: model) }).sorted()
             var hint: String? = nil
             if !owners.isEmpty {
                 let managers = Set(owners.compactMap { model.superior(of: $0) }).sorted()
-                hint = "\(owners.joined(separator: " or "))\(managers.isEmpty ? "" : " or their manager \(managers.joined(separator: ", "))") may"
+                let who = owners.joined(separator: " or ")
+                hint = managers.isEmpty ? phrase("\(who) may") : phrase("\(who) or their manager \(managers.joined(separator: ", ")) may")
             } else if role == "analyst" || role == "trainer" {
-                hint = "\(e.plural) are changed by \(who)"
+                hint = phrase("\(e.plural) are changed by \(who)")
             }
             return DomainError("\(user) (\(role)) may not \(verb) \(what): \(reason)", hint: hint)
         }
@@ -99,7 +101,8 @@ public enum Permissions {
         let names = owners.sorted().joined(separator: " or ")
         let managers = Set(owners.compactMap { model.superior(of: $0) }).sorted().joined(separator: ", ")
         return DomainError("\(user) (\(role)) may not \(verb) \(what): it belongs to \(names)",
-                           hint: "\(role == "manager" ? "managers change the records of their own reports; " : "reps change their own records; ")\(names)\(managers.isEmpty ? "" : " or their manager \(managers)") may")
+                           hint: (role == "manager" ? phrase("managers change the records of their own reports") : phrase("reps change their own records")) + "; "
+                               + (managers.isEmpty ? phrase("\(names) may") : phrase("\(names) or their manager \(managers) may")))
     }
 
     /// The staff member at the end of a path of references from the record.

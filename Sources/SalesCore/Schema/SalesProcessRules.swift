@@ -104,7 +104,7 @@ extension Rules {
         }
         for n in model.records("negotiation", where: "opportunity", is: o) where approvalState(n, model) == "pending" {
             let owner = opp.value("owner", in: oe).textValue ?? ""
-            let manager = model.table("staff").record(owner)?.values[3].textValue ?? "the owner's manager"
+            let manager = model.table("staff").record(owner)?.values[3].textValue ?? phrase("the owner's manager")
             return DomainError("\(n.id) gives a discount of \(n.values[3].display), over the \(model.discountLimit) limit, and is not approved",
                                hint: "\(manager) approves it: approve \(n.id)")
         }
@@ -135,9 +135,9 @@ extension Rules {
         default:
             let parts = v.split(separator: "/").map { Double($0) }
             ok = parts.count == 3 && parts.allSatisfy { ($0 ?? -1) >= 0 } && parts.reduce(0) { $0 + ($1 ?? 0) } == 100
-            example = "20/50/30 (self/superior/customer, summing to 100)"
+            example = phrase("20/50/30 (self/superior/customer, summing to 100)")
         }
-        return ok ? nil : DomainError("\(r.id) must be \(kind == "days" ? "a number of days" : (kind == "weights" ? "three weights" : "a \(kind == "money" ? "sum of money" : "percentage")")) such as \(example), not '\(v)'", field: "value")
+        return ok ? nil : DomainError("\(r.id) must be \(kind == "days" ? phrase("a number of days") : (kind == "weights" ? phrase("three weights") : (kind == "money" ? phrase("a sum of money") : phrase("a percentage")))) such as \(example), not '\(v)'", field: "value")
     }
 
     static let lineEditableOnlyInDraft: ChangeRule = { r, _, e, m in
@@ -222,9 +222,9 @@ enum Hooks {
         let manager = model.table("staff").record(owner)?.values[3].textValue
         if m.user == owner { throw DomainError("\(m.user) owns \(o) and cannot approve its discount", hint: manager.map { "\($0) approves it" }) }
         guard m.user == manager else {
-            throw DomainError("only \(manager ?? "the owner's manager") (the manager of \(owner)) can approve \(id); you are \(m.user)")
+            throw DomainError("only \(manager ?? phrase("the owner's manager")) (the manager of \(owner)) can approve \(id); you are \(m.user)")
         }
         try m.update(entity: ne, id: id, values: [(ns.fieldIndex("approved_by")!, .text(m.user)), (ns.fieldIndex("approved_discount")!, n.values[3])])
-        return "\(id) approved: discount \(n.values[3].display) by \(m.user)"
+        return phrase("\(id) approved: discount \(n.values[3].display) by \(m.user)")
     }
 }

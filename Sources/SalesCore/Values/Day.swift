@@ -103,10 +103,10 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static func whyNot(_ s: String) -> String? {
         let parts = s.split(omittingEmptySubsequences: false) { $0 == "-" || $0 == "/" || $0 == "." }
         guard parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
-        guard (1...12).contains(m) else { return "there is no month \(m)" }
+        guard (1...12).contains(m) else { return phrase("there is no month \(m)") }
         let names = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
         let days = (1...31).last { Day(year: y, month: m, day: $0) != nil } ?? 31
-        return d < 1 || d > days ? "\(names[m - 1]) \(y) has \(days) days" : nil
+        return d < 1 || d > days ? phrase("\(names[m - 1]) \(y) has \(days) days") : nil
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SalesCore
 
 /// A CSV reader for files other systems export: UTF-8 with or without BOM, comma, semicolon or tab
 /// (guessed from the header), quoted fields with doubled quotes and embedded newlines, CRLF, LF or CR
@@ -96,7 +97,7 @@ public struct CSVReader {
                 }
                 guard let text = String(validating: bytes, as: UTF8.self) else {
                     let bad = bytes.firstIndex { $0 >= 0x80 } ?? bytes.startIndex
-                    throw CSVError(kind: .notUTF8, line: fieldLine, column: fieldColumn, description: String(format: "not UTF-8 text (byte 0x%02X)", bytes[bad]),
+                    throw CSVError(kind: .notUTF8, line: fieldLine, column: fieldColumn, description: phrase("not UTF-8 text (byte \(String(format: "0x%02X", bytes[bad])))"),
                                    raw: String(decoding: raw, as: UTF8.self))
                 }
                 fields.append(CSVField(text: text, line: fieldLine, column: fieldColumn))
@@ -132,7 +133,7 @@ public struct CSVReader {
                 if counts { column += 1 }
             }
             if inQuotes {
-                throw CSVError(kind: .unclosedQuote, line: rowLine, column: quotedAt, description: "a quoted field opened at column \(quotedAt) is never closed",
+                throw CSVError(kind: .unclosedQuote, line: rowLine, column: quotedAt, description: phrase("a quoted field opened at column \(quotedAt) is never closed"),
                                raw: String(decoding: raw.prefix { $0 != lf }, as: UTF8.self))
             }
             try finishField()

@@ -22,7 +22,7 @@ struct Importer {
         let file = try session.resolve(request.path, at: request.location)
         guard var reader = CSVReader(path: file) else {
             let exists = FileManager.default.fileExists(atPath: file)
-            throw Diagnostic("cannot read \(request.path): \(exists ? "permission denied" : "no such file")", at: request.location)
+            throw Diagnostic("cannot read \(request.path): \(exists ? phrase("permission denied") : phrase("no such file"))", at: request.location)
         }
         let fileSize = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.intValue ?? 0
         func fatal(_ c: CSVError) -> Diagnostic {
@@ -47,8 +47,8 @@ struct Importer {
                 columns.append(fi)
             } else {
                 let column = h.text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } ? h.text : "\"\(h.text)\""
-                let hint = Suggest.nearest(h.text, in: es.fields.map(\.name)).map { "did you mean '\($0)'? or map \(column)=FIELD" }
-                    ?? "map it to a field: map \(column)=FIELD (fields: \(es.fields.filter { $0.access == .user }.map(\.name).joined(separator: ", ")))"
+                let hint = Suggest.nearest(h.text, in: es.fields.map(\.name)).map { phrase("did you mean '\($0)'? or map \(column)=FIELD") }
+                    ?? phrase("map it to a field: map \(column)=FIELD (fields: \(es.fields.filter { $0.access == .user }.map(\.name).joined(separator: ", ")))")
                 throw Diagnostic("\(request.path):\(h.line):\(h.column): column '\(h.text)' is not a field of \(es.name)", at: request.location, hint: hint)
             }
         }
@@ -84,7 +84,7 @@ struct Importer {
                 session.console.err("\r\(String(repeating: "█", count: done))\(String(repeating: "░", count: width - done)) \(n) rows, \(reader.bytesRead * 100 / max(1, fileSize))%")
             }
             if row.fields.count != header.fields.count {
-                errors.append(RowError(line: row.line, column: 1, raw: row.raw, message: "\(row.fields.count) columns, the header has \(header.fields.count)"))
+                errors.append(RowError(line: row.line, column: 1, raw: row.raw, message: phrase("\(row.fields.count) columns, the header has \(header.fields.count)")))
                 continue
             }
             let mark = m.changes.count
@@ -108,7 +108,7 @@ struct Importer {
                 if let ic = idColumn { let id = row.fields[ic].text.trimmingCharacters(in: .whitespaces); if !id.isEmpty, model.tables[e].contains(id) { existing = id } }
                 if existing == nil, !keyFields.isEmpty {
                     let key = keyOf(keyFields.map { k in values.first { $0.field == k }?.value ?? .null })
-                    if let earlier = seenKeys[key] { throw RowFailure(column: 1, message: "the same \(es.naturalKey.joined(separator: ", ")) as line \(earlier)") }
+                    if let earlier = seenKeys[key] { throw RowFailure(column: 1, message: phrase("the same \(es.naturalKey.joined(separator: ", ")) as line \(earlier)")) }
                     seenKeys[key] = row.line
                     existing = byKey[key]
                 }
@@ -145,17 +145,17 @@ struct Importer {
                 m.rollback()
                 throw Diagnostic("cannot write \(rejects): \((error as NSError).localizedDescription)", at: request.location)
             }
-            report += "\nwrote \(errors.count) rejected row\(errors.count == 1 ? "" : "s") to \(rejects) (with a reason column)"
+            report += "\n" + phrase("wrote \(errors.count) rejected row\(errors.count == 1 ? "" : "s") to \(rejects) (with a reason column)")
         }
-        var counts = "\(created) new, \(updated) updated, \(unchanged) unchanged, \(errors.count) rejected"
+        var counts = phrase("\(created) new, \(updated) updated, \(unchanged) unchanged, \(errors.count) rejected")
         // Columns the file has but an import does not set: the lifecycle, rule-kept and computed fields.
         let kept = columns.compactMap { $0 }.filter { es.fields[$0].access != .user }.map { es.fields[$0].name }
         if !kept.isEmpty && (created > 0 || request.dryRun) {
-            counts += "; not loaded from the file, as the shell keeps them: \(kept.joined(separator: ", "))"
+            counts += phrase("; not loaded from the file, as the shell keeps them: \(kept.joined(separator: ", "))")
         }
         if request.dryRun {
             m.rollback()
-            return (report.isEmpty ? "" : report + "\n") + "dry run of \(request.path): \(counts); nothing was changed"
+            return (report.isEmpty ? "" : report + "\n") + phrase("dry run of \(request.path): \(counts); nothing was changed")
         }
         if !errors.isEmpty && !request.skipBad {
             m.rollback()
@@ -165,7 +165,7 @@ struct Importer {
         if !m.changes.isEmpty {
             do { try interp.commit(m.transaction(at: interp.ctx.now)) } catch { m.rollback(); throw error }
         }
-        return (report.isEmpty ? "" : report + "\n") + "imported \(request.path) into \(es.plural): \(counts)"
+        return (report.isEmpty ? "" : report + "\n") + phrase("imported \(request.path) into \(es.plural): \(counts)")
     }
 
     struct RowFailure: Error { var column: Int; var message: String }

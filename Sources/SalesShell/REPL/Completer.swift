@@ -27,14 +27,15 @@ public struct Completer {
 
         if let eq = word.firstIndex(of: "=") {
             let field = String(word[..<eq]), partial = String(word[word.index(after: eq)...])
-            let values = valueCandidates(field: field, statement: statement)
-            return Completion(replace: partial.count, candidates: filter(values, partial))
+            var values = filter(valueCandidates(field: field, statement: statement), partial)
+            if values.isEmpty { values = filter(valueCandidates(field: field, statement: statement, simplified: true), partial) }
+            return Completion(replace: partial.count, candidates: values)
         }
         var cands: [String]
         let prev = statement.last?.lowercased()
         let first = statement.first?.lowercased()
         if statement.isEmpty {
-            cands = Completer.statementWords + ["report"] + schema.entities.map(\.plural)
+            cands = Completer.statementWords + ["report"] + schema.entities.map(\.plural) + schema.entities.map(\.zh)
         } else if prev == "|" {
             cands = Completer.stages + ["chart"]
         } else if prev == "report" {
@@ -42,29 +43,30 @@ public struct Completer {
         } else if prev == "chart" {
             cands = ["bar", "funnel"]
         } else if prev == "add" && statement.count == 1 {
-            cands = schema.entities.filter { !$0.system }.map(\.name)
+            cands = schema.entities.filter { !$0.system }.flatMap { [$0.name, $0.zh] }
         } else if ["set", "show", "delete", "move", "win", "lose", "reopen", "convert", "approve", "reject"].contains(first ?? "") && statement.count == 1 {
             cands = ids(for: first!, prefix: word)
         } else if prev == "to", ["move", "reopen"].contains(first ?? ""), statement.count == 3 {
             cands = states(of: statement[1])
         } else if prev == "help" {
-            cands = Help.statements.map(\.name) + schema.entityNames + ["statements", "entities", "queries", "expressions", "dates", "functions",
+            cands = Help.statements.map(\.name) + schema.entityNames + schema.entities.map(\.zh) + ["statements", "entities", "queries", "expressions", "dates", "functions",
                                                                           "scripting", "checks", "errors", "search", "reports", "warnings"]
         } else if prev == "format" {
             cands = OutputFormat.allCases.map(\.rawValue)
         } else if let field = comparedField(statement) {
             // A value for the field before the operator or the `in (` list.
             cands = valueCandidates(field: field, statement: statement)
+            if filter(cands, word).isEmpty { cands = valueCandidates(field: field, statement: statement, simplified: true) }
         } else if let e = entity(of: statement) {
             let es = schema.entities[e]
             if ["add", "set", "move", "win", "lose", "reopen", "convert"].contains(first ?? "") {
-                cands = es.fields.filter { $0.access == .user }.map { $0.name + "=" }
+                cands = es.fields.filter { $0.access == .user }.flatMap { f in [f.name + "="] + (f.zh.map { [$0 + "="] } ?? []) }
             } else {
-                cands = (["id"] + es.fields.map(\.name)) + pathCandidates(word, entity: es)
+                cands = (["id"] + es.fields.map(\.name)) + es.fields.compactMap(\.zh) + pathCandidates(word, entity: es)
                     + Completer.exprWords + Language.functions.map { $0 + "(" }
             }
         } else {
-            cands = Completer.statementWords + schema.entities.map(\.plural)
+            cands = Completer.statementWords + schema.entities.map(\.plural) + schema.entities.map(\.zh)
         }
         return Completion(replace: word.count, candidates: filter(cands, word))
     }
@@ -145,7 +147,9 @@ public struct Completer {
         }
     }
 
-    func valueCandidates(field: String, statement: [String]) -> [String] {
+    /// Values for a field: enumerations in English and Traditional Chinese, or with `simplified` (when
+    /// nothing else matches what is typed) in Simplified Chinese too.
+    func valueCandidates(field: String, statement: [String], simplified: Bool = false) -> [String] {
         let fieldName = field.split(separator: ".").last.map(String.init) ?? field
         var es: EntitySchema? = entity(of: statement).map { schema.entities[$0] }
         // A path such as owner.team: follow references to the last entity.
@@ -158,7 +162,7 @@ public struct Completer {
         }
         guard let f = es?.field(fieldName) ?? (fieldName.lowercased() == "reason" ? nil : nil) else { return [] }
         switch f.type {
-        case .enumeration(let e): return e.spellings
+        case .enumeration(let e): return simplified ? e.spellings : e.offered
         case .reference(let target):
             let t = model.table(target)
             let titleIdx = t.schema.titleIndex
@@ -191,7 +195,7 @@ public struct Completer {
 
     func states(of id: String) -> [String] {
         guard let (t, _) = model.find(id), let si = t.schema.stateIndex, let e = t.schema.fields[si].type.enumType else { return [] }
-        return e.spellings
+        return e.offered
     }
 
     /// Splits typed text into words and symbols, keeping quoted strings whole.
@@ -216,3 +220,9 @@ public struct Completer {
     }
 }
 
+
+extension EnumType {
+    /// What completion offers for a value: the English name and the Traditional Chinese term (Simplified
+    /// spellings are accepted when typed, but would double the list).
+    var offered: [String] { cases.flatMap { [$0.name] + ($0.zh.map { [$0] } ?? []) } }
+}

@@ -109,12 +109,12 @@ public struct ScriptRunner {
     public func run(path: String, parameters: [String: String]) -> ExitStatus {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDir: ObjCBool = false
-            let why = FileManager.default.fileExists(atPath: path, isDirectory: &isDir) ? (isDir.boolValue ? "it is a folder" : "it cannot be read") : "no such file"
-            session.console.err("error: cannot run script \(path): \(why)\n")
+            let why = FileManager.default.fileExists(atPath: path, isDirectory: &isDir) ? (isDir.boolValue ? phrase("it is a folder") : phrase("it cannot be read")) : phrase("no such file")
+            session.console.err(Messages.text("error", session.language) + ": " + Phrasebook.translate(phrase("cannot run script \(path): \(why)"), to: session.language) + "\n")
             return .inputError
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            session.console.err("error: script \(path) is not UTF-8 text\n")
+            session.console.err(Messages.text("error", session.language) + ": " + Phrasebook.translate(phrase("script \(path) is not UTF-8 text"), to: session.language) + "\n")
             return .inputError
         }
         // Parameters are checked against the script's `param` declarations before anything runs.

@@ -15,7 +15,7 @@ public struct DiagnosticRenderer {
 
     public func render(_ d: Diagnostic, source: Source?) -> String {
         let red = color ? "\u{1B}[1;31m" : "", blue = color ? "\u{1B}[1;34m" : "", bold = color ? "\u{1B}[1m" : "", reset = color ? "\u{1B}[0m" : ""
-        var out = "\(red)\(Messages.text("error", language))\(reset)\(bold): \(d.message)\(reset)\n"
+        var out = "\(red)\(Messages.text("error", language))\(reset)\(bold): \(Phrasebook.translate(d.message, to: language))\(reset)\n"
         if let loc = d.location, let source {
             let num = String(loc.line)
             let gutter = String(repeating: " ", count: num.count)
@@ -34,7 +34,7 @@ public struct DiagnosticRenderer {
             out += " --> line \(loc.line), column \(loc.column)\n"
         }
         if let h = d.hint {
-            out += (d.location != nil && source != nil ? String(repeating: " ", count: String(d.location!.line).count) + " " : "") + "\(blue)=\(reset) \(Messages.text("help", language)): \(h)\n"
+            out += (d.location != nil && source != nil ? String(repeating: " ", count: String(d.location!.line).count) + " " : "") + "\(blue)=\(reset) \(Messages.text("help", language)): \(Phrasebook.translate(h, to: language))\n"
         }
         return out
     }

@@ -30,6 +30,7 @@ public struct Renderer {
     public init(format: OutputFormat, width: Int?, color: Bool) { self.format = format; self.width = width; self.color = color }
 
     func heading(_ name: String) -> String { Messages.heading(name, language) }
+    func heading(_ c: Column) -> String { language == .zhHant ? c.zh ?? heading(c.name) : c.name }
     func footer(_ n: Int) -> String { n == 1 ? Messages.text("row", language) : Messages.text("rows", language, n) }
 
     public func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
@@ -68,12 +69,12 @@ public struct Renderer {
         var t = whole
         var more = 0
         if let m = maxRows, t.rows.count > m { more = t.rows.count - m; t.rows = Array(t.rows.prefix(m)) }
-        let elided = more == 0 ? "" : dim("… \(more) more row\(more == 1 ? "" : "s") (maxrows \(maxRows!); last | to csv \"FILE\" writes them all)") + "\n"
+        let elided = more == 0 ? "" : dim(Phrasebook.translate(phrase("… \(more) more row\(more == 1 ? "" : "s") (maxrows \(maxRows!); last | to csv \"FILE\" writes them all)"), to: language)) + "\n"
         return tableBody(t, total: whole.rows.count) + elided
     }
 
     func tableBody(_ t: ResultTable, total: Int) -> String {
-        let headers = t.columns.map { heading($0.name) }
+        let headers = t.columns.map { heading($0) }
         let cells = t.rows.map { r in r.enumerated().map { shown($0.element, t.columns[$0.offset].type) } }
         var widths = headers.map { DisplayWidth.of($0) }
         for r in cells { for (i, c) in r.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(c)) } }
@@ -108,14 +109,14 @@ public struct Renderer {
 
     /// Each record as a block of `column │ value` lines, values cut to the terminal's width.
     func expanded(_ t: ResultTable, _ cells: [[String]], width: Int, total: Int) -> String {
-        let label = t.columns.map { DisplayWidth.of(heading($0.name)) }.max() ?? 0
+        let label = t.columns.map { DisplayWidth.of(heading($0)) }.max() ?? 0
         let room = max(8, width - label - 3)
         var out = ""
         for (n, r) in cells.enumerated() {
             let title = "─[ \(n + 1) ]"
             out += dim(title + String(repeating: "─", count: max(0, min(width, label + 3 + room) - DisplayWidth.of(title)))) + "\n"
             for (i, c) in r.enumerated() {
-                out += (bold(DisplayWidth.pad(heading(t.columns[i].name), to: label, right: false)) + " " + dim("│") + " " + DisplayWidth.truncate(c, to: room)).trimmingTrailingSpaces() + "\n"
+                out += (bold(DisplayWidth.pad(heading(t.columns[i]), to: label, right: false)) + " " + dim("│") + " " + DisplayWidth.truncate(c, to: room)).trimmingTrailingSpaces() + "\n"
             }
         }
         return out + dim(footer(total)) + "\n"

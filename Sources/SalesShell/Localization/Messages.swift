@@ -62,7 +62,10 @@ public enum Messages {
     private static let headings: [String: String] = {
         var h: [String: String] = ["id": "編號", "count": "數量", "n": "數量", "total": "合計", "weighted": "加權金額", "revenue": "銷售額",
                                    "won": "成交", "lost": "丟單", "win_rate": "贏單率", "share": "占比", "hours": "時數", "courses": "課程數",
-                                   "record": "記錄", "action": "操作", "by": "變更人", "old": "原值", "new": "新值", "at": "時間"]
+                                   "record": "記錄", "action": "操作", "by": "變更人", "old": "原值", "new": "新值", "at": "時間",
+                                   // Names whose term differs between entities, in a word that fits them all.
+                                   "staff": "人員", "name": "名稱", "title": "標題", "description": "說明", "due": "到期日",
+                                   "response": "處理結果", "amount": "金額"]
         for e in Schema.sales.entities { for f in e.fields { if let zh = f.zh, h[f.name] == nil { h[f.name] = zh } } }
         return h
     }()

@@ -1,0 +1,103 @@
+import SalesCore
+
+/// Translates the shell's English messages. Every message is made from phrases: English literals
+/// with values interpolated. The phrasebook pairs each phrase's shape (the literal with `%@` where a
+/// value goes) with its Traditional Chinese, in which `%1`, `%2` … place the values in any order (or
+/// leave one out, such as an English plural's "s"). A value is itself translated when it is a phrase,
+/// an entity's name or a lifecycle state, so composed messages translate whole. A test reads the
+/// sources and fails on a phrase without a translation.
+public enum Phrasebook {
+    struct Entry {
+        let shape: String
+        let pieces: [String]
+        let zh: String
+    }
+
+    /// Every phrase, the most specific (longest fixed text) first, so a general shape never hides a
+    /// particular one.
+    static let entries: [Entry] = (core + language + queries).map { en, zh in
+        Entry(shape: en, pieces: en.components(separatedBy: "%@"), zh: zh)
+    }.sorted { a, b in
+        let la = a.pieces.reduce(0) { $0 + $1.count }, lb = b.pieces.reduce(0) { $0 + $1.count }
+        return la != lb ? la > lb : a.shape < b.shape
+    }
+
+    /// The shapes the phrasebook knows, for the coverage test.
+    public static var shapes: Set<String> { Set(entries.map(\.shape)) }
+
+    public static func translate(_ text: String, to language: UILanguage) -> String {
+        guard language == .zhHant, !text.isEmpty else { return text }
+        return translate(text, depth: 0)
+    }
+
+    /// A message whole, else line by line, else its parts joined by "; " or " — " (a confirmation with
+    /// what else the change did, a message with a note).
+    static func translate(_ text: String, depth: Int) -> String {
+        if let whole = translateOne(text, depth: depth) { return whole }
+        for (separator, zh) in [("\n", "\n"), ("; ", "；"), (" — ", " — ")] where text.contains(separator) {
+            return text.components(separatedBy: separator).map { translate($0, depth: depth) }.joined(separator: zh)
+        }
+        return text
+    }
+
+    static func translateOne(_ text: String, depth: Int) -> String? {
+        if let t = terms[text] { return t }
+        guard depth < 4, !text.isEmpty else { return nil }
+        for e in entries {
+            guard let values = match(e.pieces, text) else { continue }
+            return fill(e.zh, values.map { translate($0, depth: depth + 1) })
+        }
+        return nil
+    }
+
+    /// The values of `text` where it has the shape `pieces` (fixed text between the values), or nil.
+    static func match(_ pieces: [String], _ text: String) -> [String]? {
+        guard let first = pieces.first, text.hasPrefix(first) else { return nil }
+        if pieces.count == 1 { return text == first ? [] : nil }
+        var values: [String] = []
+        var rest = text[text.index(text.startIndex, offsetBy: first.count)...]
+        for (k, piece) in pieces.enumerated().dropFirst() {
+            if k == pieces.count - 1 {
+                guard rest.hasSuffix(piece), rest.count >= piece.count else { return nil }
+                values.append(String(rest.dropLast(piece.count)))
+            } else if piece.isEmpty {
+                // Two values side by side ("0" and "%" in "between 0%…"): the later one takes the text.
+                values.append("")
+            } else {
+                guard let r = rest.range(of: piece) else { return nil }
+                values.append(String(rest[..<r.lowerBound]))
+                rest = rest[r.upperBound...]
+            }
+        }
+        return values
+    }
+
+    /// Puts the values into a Chinese template at `%1` … `%9`.
+    static func fill(_ template: String, _ values: [String]) -> String {
+        var out = ""
+        var chars = template.makeIterator()
+        while let c = chars.next() {
+            guard c == "%" else { out.append(c); continue }
+            guard let d = chars.next() else { out.append(c); break }
+            if let n = d.wholeNumberValue, n >= 1, n <= values.count { out += values[n - 1] } else { out.append(c); out.append(d) }
+        }
+        return out
+    }
+
+    /// Words that appear as values: entity names, lifecycle states, month names, a few words.
+    static let terms: [String: String] = {
+        var t: [String: String] = [
+            "January": "1 月", "February": "2 月", "March": "3 月", "April": "4 月", "May": "5 月", "June": "6 月", "July": "7 月",
+            "August": "8 月", "September": "9 月", "October": "10 月", "November": "11 月", "December": "12 月",
+            "check": "檢查", "report": "報表", "warning": "預警",
+        ]
+        for e in Schema.sales.entities {
+            t[e.name] = e.zh
+            t[e.plural] = e.zh
+            if let sm = e.stateMachine, let en = e.field(sm.field)?.type.enumType {
+                for c in en.cases { if let zh = c.zh { t[c.name] = zh } }
+            }
+        }
+        return t
+    }()
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+@testable import SalesShell
+
+/// The phrasebook against the sources: every message the shell can show has a Traditional Chinese
+/// translation, found by reading the literals passed to the calls that make messages.
+@Suite("phrasebook")
+struct PhrasebookTests {
+    static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Sources")
+
+    /// The calls whose string arguments are messages.
+    static let markers = ["DomainError(", "Diagnostic(", "diag(", "error(", "refuse(", "phrase(", "throw d(", "hint: "]
+
+    @Test func everyPhraseHasATranslation() throws {
+        let known = Phrasebook.shapes
+        var missing: [String] = []
+        var count = 0
+        let files = FileManager.default.enumerator(at: Self.sources, includingPropertiesForKeys: nil)!
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" && !$0.path.contains("/Localization/") }
+        for file in files {
+            let text = Array(try String(contentsOf: file, encoding: .utf8).unicodeScalars)
+            for shape in Self.phrases(in: text) {
+                count += 1
+                if !known.contains(shape) { missing.append("\(file.lastPathComponent): \(shape)") }
+            }
+        }
+        #expect(count > 300, "the scan found \(count) phrases; has the way messages are written changed?")
+        #expect(missing.isEmpty, "phrases without a Traditional Chinese translation:\n\(missing.sorted().joined(separator: "\n"))")
+    }
+
+    @Test func translationsUseOnlyTheirPhrasesValues() {
+        for e in Phrasebook.entries {
+            let n = e.pieces.count - 1
+            var chars = Array(e.zh)
+            var k = 0
+            while k < chars.count - 1 {
+                if chars[k] == "%", let d = chars[k + 1].wholeNumberValue {
+                    #expect(d >= 1 && d <= n, "'\(e.shape)' → '\(e.zh)' names %\(d), but the phrase has \(n) values")
+                }
+                k += 1
+            }
+            chars = []
+            #expect(!e.zh.isEmpty && e.zh != e.shape, "'\(e.shape)' is not translated")
+        }
+        let shapes = (Phrasebook.core + Phrasebook.language + Phrasebook.queries).map(\.0)
+        #expect(Set(shapes).count == shapes.count, "a phrase is translated twice: \(Dictionary(grouping: shapes, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted())")
+    }
+
+    @Test func composedMessagesTranslateWhole() {
+        #expect(Phrasebook.translate("anything unknown stays as it is", to: .zhHant) == "anything unknown stays as it is")
+        #expect(Phrasebook.translate("no opportunity O12", to: .en) == "no opportunity O12")
+        #expect(Phrasebook.match(["no ", " ", ""], "no opportunity O12") == ["opportunity", "O12"])
+        #expect(Phrasebook.match(["", " is ", ""], "O1 is won") == ["O1", "won"])
+        #expect(Phrasebook.match(["a", "b"], "ab c") == nil)
+        #expect(Phrasebook.fill("%2 的 %1", ["a", "b"]) == "b 的 a")
+    }
+
+    // MARK: reading Swift source
+
+    /// Message shapes in a Swift file: each string literal (with `%@` for its interpolations) that is an
+    /// argument of a marker call, or follows `hint: `; nested literals inside interpolations are not
+    /// messages of their own. Only literals with words count.
+    static func phrases(in s: [Unicode.Scalar]) -> [String] {
+        var out: [String] = []
+        for marker in markers {
+            let m = Array(marker.unicodeScalars)
+            var i = 0
+            while i + m.count <= s.count {
+                guard Array(s[i..<(i + m.count)]) == m, i == 0 || !isIdentifier(s[i - 1]) || marker.hasPrefix("hint") else { i += 1; continue }
+                var j = i + m.count
+                while j < s.count, s[j] == " " { j += 1 }
+                if marker == "hint: " {
+                    if j < s.count, s[j] == "\"", let (shape, _) = literal(s, j) { out.append(shape) }
+                } else {
+                    var depth = 1
+                    while j < s.count, depth > 0 {
+                        if s[j] == "\"" {
+                            guard let (shape, end) = literal(s, j) else { break }
+                            if depth == 1, !comparedTo(s, before: j) { out.append(shape) }
+                            j = end
+                            continue
+                        }
+                        if s[j] == "(" { depth += 1 } else if s[j] == ")" { depth -= 1 }
+                        j += 1
+                    }
+                }
+                i += m.count
+            }
+        }
+        return out.filter { shape in
+            var letters = 0
+            for c in shape.unicodeScalars { letters = c.properties.isAlphabetic && c.isASCII ? letters + 1 : 0; if letters >= 2 { return true } }
+            return false
+        }
+    }
+
+    /// True when the literal at `j` is the right side of `==` or `!=` (a comparison, not a message).
+    static func comparedTo(_ s: [Unicode.Scalar], before j: Int) -> Bool {
+        var k = j - 1
+        while k > 0, s[k] == " " { k -= 1 }
+        return k > 0 && s[k] == "=" && (s[k - 1] == "=" || s[k - 1] == "!")
+    }
+
+    static func isIdentifier(_ c: Unicode.Scalar) -> Bool { c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_" }
+
+    /// The literal starting at `s[i] == "\""`: its shape and the index after it (nil for a multi-line literal).
+    static func literal(_ s: [Unicode.Scalar], _ start: Int) -> (String, Int)? {
+        if start + 2 < s.count, s[start + 1] == "\"", s[start + 2] == "\"" { return nil }
+        var j = start + 1
+        var out = ""
+        while j < s.count {
+            let c = s[j]
+            if c == "\\", j + 1 < s.count {
+                if s[j + 1] == "(" {
+                    var depth = 1
+                    j += 2
+                    while j < s.count, depth > 0 {
+                        if s[j] == "\"" { guard let (_, end) = literal(s, j) else { return nil }; j = end; continue }
+                        if s[j] == "(" { depth += 1 } else if s[j] == ")" { depth -= 1 }
+                        j += 1
+                    }
+                    out += "%@"
+                    continue
+                }
+                switch s[j + 1] {
+                case "n": out += "\n"
+                case "t": out += "\t"
+                case "\"": out += "\""
+                case "\\": out += "\\"
+                default: out.unicodeScalars.append(s[j + 1])
+                }
+                j += 2
+                continue
+            }
+            if c == "\"" { return (out, j + 1) }
+            out.unicodeScalars.append(c)
+            j += 1
+        }
+        return (out, j)
+    }
+}
