@@ -358,8 +358,11 @@ public final class Interpreter {
     /// A field's value from text (an import's cell): the same readings as in statements — enum values
     /// in English or Chinese, `2026/10/3`, `12,000.50`, references by id or by a unique name.
     public func importValue(_ text: String, field: FieldSchema) throws -> Value {
-        let trimmed = text.trimmingCharacters()
+        let trimmed = text.first?.isWhitespace == true || text.last?.isWhitespace == true ? text.trimmingCharacters() : text
         if trimmed.isEmpty { return .null }
+        // Well-formed cells convert straight by type; only a cell that does not is read the slow way,
+        // which knows every spelling and says what is wrong.
+        if let v = quickValue(trimmed, field.type) { return v }
         let source = Source(name: "cell", text: trimmed)
         let comp = ExprCompiler(source: source, ctx: ctx, scope: .none)
         var v: Value
@@ -377,6 +380,27 @@ public final class Interpreter {
         }
         if case .reference(let target) = field.type, case .text(let given) = v { v = .text(try referenceID(given, target, 0..<trimmed.count, source)) }
         return v
+    }
+
+    /// A cell's value when it is written the usual way for its type (`2026-10-01`, `1200.50`, `yes`, an
+    /// enumeration's name, an existing id), else nil. The same values the general reading gives.
+    func quickValue(_ s: String, _ type: ValueType) -> Value? {
+        switch type {
+        case .text: return .text(s)
+        case .date: return Day.parse(s).map { .date($0) }
+        case .money: return Money.parse(s).map { .money($0) }
+        case .percent: return Percent.parse(s).map { .percent($0) }
+        case .int: return Int64(s).map { .int($0) }
+        case .enumeration(let e): return e.index(of: s).map { .text(e.cases[$0].name) }
+        case .reference(let target): return model.table(target).contains(s) ? .text(s) : nil
+        case .bool:
+            switch s {
+            case "yes", "true", "是": return .bool(true)
+            case "no", "false", "否": return .bool(false)
+            default: return nil
+            }
+        default: return nil
+        }
     }
 
     /// `3/11/2026`: day and month first, in an order a file does not say.
@@ -487,6 +511,9 @@ public final class Interpreter {
         text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { String($0).trimmingCharacters() }.joined(separator: " ")
     }
 
+    /// What a built-in warning checks, in the shell's language (English when unset).
+    public var describeWarning: ((Warning) -> String)?
+
     func runCheck(_ c: Check, _ source: Source) throws -> CheckResult {
         let location = source.location(of: c.span)
         func message(_ fallback: String, count: Int? = nil) throws -> String {
@@ -530,7 +557,8 @@ public final class Interpreter {
             }
             if let w = Warnings.all.first(where: { $0.name == n }) {
                 let rows = try Warnings.run(w, ctx: ctx)
-                return CheckResult(name: n, label: n, message: try message(Warnings.describe(w, model), count: rows.rows.count), passed: rows.rows.isEmpty,
+                return CheckResult(name: n, label: n, message: try message(describeWarning?(w) ?? Warnings.describe(w, model), count: rows.rows.count),
+                                   passed: rows.rows.isEmpty,
                                    rows: rows, location: location, sourceName: source.name)
             }
             let names = Definitions.all("check", in: model).map(\.name) + Warnings.all.map(\.name)
@@ -620,7 +648,7 @@ public final class Interpreter {
                     if slots.isEmpty { continue }
                     for s in slots { listed.insert("\(other.entityIndex)/\(other.records[s]!.id)") }
                     let label = refFields.count > 1 || other.schema.fields[f].name != target
-                        ? "\(other.schema.plural) (\(other.schema.fields[f].name))" : other.schema.plural
+                        ? phrase("\(other.schema.plural) (\(other.schema.fields[f].name))") : other.schema.plural
                     out.append((other, slots, label))
                 }
             }
@@ -632,7 +660,7 @@ public final class Interpreter {
         }
         for (table, ids) in direct {
             for (other, slots, label) in referrers(to: table.schema.name, ids: ids) {
-                related.append(("\(label) of these \(table.schema.plural)", Relation.entity(other, slots).materialize(model, today: ctx.today)))
+                related.append((phrase("\(label) of these \(table.schema.plural)"), Relation.entity(other, slots).materialize(model, today: ctx.today)))
             }
         }
         let h = model.history

@@ -151,6 +151,7 @@ public final class Session {
         s.diagnostics.language = lang
         interp.commit = { [unowned s] tx in try s.journal(tx) }
         interp.emit = { [unowned s] out in try s.handle(out) }
+        if lang != .en { interp.describeWarning = { w in Warnings.describe(w, model, text: HelpText.text(w.why, lang)) } }
         return s
     }
 
@@ -346,7 +347,7 @@ public final class Session {
             if renderer.format == .table {
                 let tripped = list.filter { !$0.rows.rows.isEmpty }
                 for (w, why, rows) in list where !rows.rows.isEmpty {
-                    let text = language == .en ? why : Warnings.describe(w, model, text: HelpText.text(w.why, language))
+                    let text = interpreter.describeWarning?(w) ?? why
                     say(renderer.bold("\(w.name): \(rows.rows.count) — \(text)") + "\n" + renderer.render(rows) + "\n")
                 }
                 let clear = list.filter { $0.rows.rows.isEmpty }.map(\.warning.name)

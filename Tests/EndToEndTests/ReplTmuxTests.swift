@@ -387,7 +387,7 @@ final class Tmux {
             #expect(screen.contains { $0.contains(zh ? "提示: 是不是要找「amount」？" : "help: did you mean 'amount'?") }, "\(screen)")
             // A rule refusing a change, in the session's language.
             screen = try run("set O1 probability=150%", "the refusal") { l in l.contains { $0.contains("^") } }
-            #expect(screen.contains { $0.contains(zh ? "probability 必須介於" : "probability must be between") }, "\(screen)")
+            #expect(screen.contains { $0.contains(zh ? "贏率 必須介於 0% 和 100% 之間" : "probability must be between") }, "\(screen)")
             // Completion offers the fields after where.
             try tmux.press("C-l")
             try tmux.type("leads | where sour")

@@ -54,6 +54,12 @@ struct PhrasebookTests {
         #expect(Phrasebook.match(["", " is ", ""], "O1 is won") == ["O1", "won"])
         #expect(Phrasebook.match(["a", "b"], "ab c") == nil)
         #expect(Phrasebook.fill("%2 的 %1", ["a", "b"]) == "b 的 a")
+        // Values are translated (an entity, a state, a field), except a name quoted as typed.
+        #expect(Phrasebook.translate("no opportunity O12", to: .zhHant) == "沒有商機 O12")
+        #expect(Phrasebook.translate("did you mean 'amount'?", to: .zhHant) == "是不是要找「amount」？")
+        #expect(Phrasebook.translate("O1 is already won", to: .zhHant).contains("成交"))
+        // A composed confirmation: the parts joined by "; " each translate.
+        #expect(Phrasebook.translate("added O7 (5G 專網); added C3 (遠傳)", to: .zhHant) == "已新增 O7（5G 專網）；已新增 C3（遠傳）")
     }
 
     // MARK: reading Swift source
@@ -95,10 +101,12 @@ struct PhrasebookTests {
         }
     }
 
-    /// True when the literal at `j` is the right side of `==` or `!=` (a comparison, not a message).
+    /// True when the literal at `j` is not a message: the right side of `==` or `!=`, or the `field:`
+    /// an error is about.
     static func comparedTo(_ s: [Unicode.Scalar], before j: Int) -> Bool {
         var k = j - 1
         while k > 0, s[k] == " " { k -= 1 }
+        if k >= 5, String(String.UnicodeScalarView(s[(k - 5)...k])) == "field:" { return true }
         return k > 0 && s[k] == "=" && (s[k - 1] == "=" || s[k - 1] == "!")
     }
 

@@ -14,6 +14,9 @@ struct Importer {
         var rawForRejects: String { raw.filter { $0 == "\"" }.count % 2 == 1 ? raw + "\"" : raw }
     }
 
+    /// A row's message in the session's language, for the report and the rejects file's reason column.
+    func tr(_ message: String) -> String { Phrasebook.translate(message, to: session.language) }
+
     func run() throws -> String {
         let model = session.model
         guard let e = model.schema.index(of: request.entity) else { throw Diagnostic("unknown entity '\(request.entity)'", at: request.location) }
@@ -84,7 +87,7 @@ struct Importer {
                 session.console.err("\r\(String(repeating: "█", count: done))\(String(repeating: "░", count: width - done)) \(n) rows, \(reader.bytesRead * 100 / max(1, fileSize))%")
             }
             if row.fields.count != header.fields.count {
-                errors.append(RowError(line: row.line, column: 1, raw: row.raw, message: phrase("\(row.fields.count) columns, the header has \(header.fields.count)")))
+                errors.append(RowError(line: row.line, column: 1, raw: row.raw, message: tr(phrase("\(row.fields.count) columns, the header has \(header.fields.count)"))))
                 continue
             }
             let mark = m.changes.count
@@ -98,9 +101,9 @@ struct Importer {
                         let v = try interp.importValue(f.text, field: field)
                         if !v.isNull { values.append((fi, v)) }
                     } catch let d as Diagnostic {
-                        throw RowFailure(column: f.column, message: "\(field.name): \(d.message)\(d.hint.map { " — \($0)" } ?? "")")
+                        throw RowFailure(column: f.column, message: "\(field.name): \(tr(d.message))\(d.hint.map { " — \(tr($0))" } ?? "")")
                     } catch let d as DomainError {
-                        throw RowFailure(column: f.column, message: "\(field.name): \(d.message)")
+                        throw RowFailure(column: f.column, message: "\(field.name): \(tr(d.message))")
                     }
                 }
                 // Find the record this row is: by id, or by the natural key.
@@ -108,7 +111,7 @@ struct Importer {
                 if let ic = idColumn { let id = row.fields[ic].text.trimmingCharacters(in: .whitespaces); if !id.isEmpty, model.tables[e].contains(id) { existing = id } }
                 if existing == nil, !keyFields.isEmpty {
                     let key = keyOf(keyFields.map { k in values.first { $0.field == k }?.value ?? .null })
-                    if let earlier = seenKeys[key] { throw RowFailure(column: 1, message: phrase("the same \(es.naturalKey.joined(separator: ", ")) as line \(earlier)")) }
+                    if let earlier = seenKeys[key] { throw RowFailure(column: 1, message: tr(phrase("the same \(es.naturalKey.joined(separator: ", ")) as line \(earlier)"))) }
                     seenKeys[key] = row.line
                     existing = byKey[key]
                 }
@@ -130,10 +133,10 @@ struct Importer {
             } catch let d as DomainError {
                 m.rollback(to: mark)
                 let col = d.field.flatMap { name in columns.firstIndex { $0 == es.fieldIndex(name) } }.map { row.fields[$0].column } ?? 1
-                errors.append(RowError(line: row.line, column: col, raw: row.raw, message: d.message + (d.hint.map { " — \($0)" } ?? "")))
+                errors.append(RowError(line: row.line, column: col, raw: row.raw, message: tr(d.message) + (d.hint.map { " — " + tr($0) } ?? "")))
             }
         }
-        if let err = broken { errors.append(RowError(line: err.line, column: err.column, raw: err.raw, message: err.description)) }
+        if let err = broken { errors.append(RowError(line: err.line, column: err.column, raw: err.raw, message: tr(err.description))) }
         if showProgress { session.console.err("\r\(String(repeating: " ", count: 60))\r") }
         var report = errors.map { "\(request.path):\($0.line):\($0.column): \($0.message)\n    \($0.raw)" }.joined(separator: "\n")
         if let rejects = request.rejects, !errors.isEmpty {

@@ -158,5 +158,7 @@ extension Phrasebook {
         ("periods: 2026-10, 2026Q3, 2026, this_month", "期間寫法：2026-10、2026Q3、2026、this_month"),
         ("there are no %@ yet", "還沒有任何%1"),
         ("%@ run from %@ to %@", "%1的編號從 %2 到 %3"),
+        ("%@ (%@)", "%1（%2）"),
+        ("%@ of these %@", "這些%2的%1"),
     ]
 }

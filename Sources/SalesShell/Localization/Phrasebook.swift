@@ -30,11 +30,13 @@ public enum Phrasebook {
         return translate(text, depth: 0)
     }
 
+    static let separators = [("\n", "\n"), ("; ", "；"), (" — ", " — ")]
+
     /// A message whole, else line by line, else its parts joined by "; " or " — " (a confirmation with
     /// what else the change did, a message with a note).
     static func translate(_ text: String, depth: Int) -> String {
         if let whole = translateOne(text, depth: depth) { return whole }
-        for (separator, zh) in [("\n", "\n"), ("; ", "；"), (" — ", " — ")] where text.contains(separator) {
+        for (separator, zh) in separators where text.contains(separator) {
             return text.components(separatedBy: separator).map { translate($0, depth: depth) }.joined(separator: zh)
         }
         return text
@@ -43,9 +45,13 @@ public enum Phrasebook {
     static func translateOne(_ text: String, depth: Int) -> String? {
         if let t = terms[text] { return t }
         guard depth < 4, !text.isEmpty else { return nil }
+        // A value may not span a line break, "; " or " — " the shape does not have: such a text is
+        // several messages composed, translated part by part.
+        let separators = Phrasebook.separators.map(\.0).filter { text.contains($0) }
         for e in entries {
-            guard let values = match(e.pieces, text) else { continue }
-            return fill(e.zh, values.map { translate($0, depth: depth + 1) })
+            guard let values = match(e.pieces, text),
+                  !separators.contains(where: { sep in !e.shape.contains(sep) && values.contains { $0.contains(sep) } }) else { continue }
+            return fill(e.zh, values, values.map { translate($0, depth: depth + 1) })
         }
         return nil
     }
@@ -72,14 +78,18 @@ public enum Phrasebook {
         return values
     }
 
-    /// Puts the values into a Chinese template at `%1` … `%9`.
-    static func fill(_ template: String, _ values: [String]) -> String {
+    /// Puts the values into a Chinese template at `%1` … `%9`: translated, except inside 「」, where a
+    /// name stands as it was typed (`did you mean 'amount'?` → 是不是要找「amount」？).
+    static func fill(_ template: String, _ raw: [String], _ translated: [String]? = nil) -> String {
+        let translated = translated ?? raw
         var out = ""
+        var quoted = false
         var chars = template.makeIterator()
         while let c = chars.next() {
+            if c == "「" { quoted = true } else if c == "」" { quoted = false }
             guard c == "%" else { out.append(c); continue }
             guard let d = chars.next() else { out.append(c); break }
-            if let n = d.wholeNumberValue, n >= 1, n <= values.count { out += values[n - 1] } else { out.append(c); out.append(d) }
+            if let n = d.wholeNumberValue, n >= 1, n <= raw.count { out += quoted ? raw[n - 1] : translated[n - 1] } else { out.append(c); out.append(d) }
         }
         return out
     }
@@ -91,6 +101,8 @@ public enum Phrasebook {
             "August": "8 月", "September": "9 月", "October": "10 月", "November": "11 月", "December": "12 月",
             "check": "檢查", "report": "報表", "warning": "預警",
         ]
+        // Field names, by the regulations' term (a neutral word where entities differ: staff 人員).
+        for e in Schema.sales.entities { for f in e.fields where f.zh != nil { t[f.name] = Messages.heading(f.name, .zhHant) } }
         for e in Schema.sales.entities {
             t[e.name] = e.zh
             t[e.plural] = e.zh

@@ -196,7 +196,7 @@ public struct Renderer {
         }
         let labels = ["id"] + e.fields.map { f in f.zh.map { "\(f.name) \($0)" } ?? f.name }
         let lw = labels.map { DisplayWidth.of($0) }.max() ?? 0
-        var out = bold("\(e.name) \(view.record.id)") + "\n"
+        var out = bold("\(Phrasebook.translate(e.name, to: language)) \(view.record.id)") + "\n"
         out += " " + DisplayWidth.pad(labels[0], to: lw, right: false) + "  " + view.record.id + "\n"
         for (i, f) in e.fields.enumerated() {
             let v = view.record.values[i]
@@ -206,10 +206,10 @@ public struct Renderer {
             out += " " + dim(DisplayWidth.pad(labels[i + 1], to: lw, right: false)) + "  " + text.replacingAll("\n", with: "\n" + String(repeating: " ", count: lw + 3)) + "\n"
         }
         for (title, t) in view.related {
-            out += "\n" + bold(title) + "\n" + table(t)
+            out += "\n" + bold(Phrasebook.translate(title, to: language)) + "\n" + table(t)
         }
         if !view.history.rows.isEmpty {
-            out += "\n" + bold("history") + "\n" + table(view.history)
+            out += "\n" + bold(Phrasebook.translate("history", to: language)) + "\n" + table(view.history)
         }
         return out
     }
