@@ -222,7 +222,7 @@ struct ExprCompiler {
             let compute = target.schema.fields[k].compute
             let model = self.model, today = ctx.today
             current = Compiled(type: target.schema.fields[k].type, eval: { i in
-                guard case .text(let id) = prev(i), let s = target.index[id], let r = target.records[s] else { return .null }
+                guard case .text(let id) = prev(i), let s = target.slot(of: id), let r = target.records[s] else { return .null }
                 return compute?(r, model, today) ?? r.values[k]
             })
         }

@@ -11,16 +11,64 @@ public final class Table {
     public let schema: EntitySchema
     public let entityIndex: Int
     public private(set) var records: ContiguousArray<Record?> = []
-    public private(set) var index: [String: Int] = [:]
+    /// Slots by id. A numbered id (O1024) is found through its number in `slotByNumber`, with no
+    /// hashing; chosen ids (wang.wei), and numbers far past the others, through `index`.
+    private var index: [String: Int] = [:]
+    private var slotByNumber: ContiguousArray<Int32> = []
+    private let prefix: [UInt8]?
     public private(set) var count = 0
     /// The next number for prefixed ids (O1024 …).
     public var nextNumber: Int64 = 1
 
-    init(schema: EntitySchema, entityIndex: Int) { self.schema = schema; self.entityIndex = entityIndex }
+    init(schema: EntitySchema, entityIndex: Int) {
+        self.schema = schema; self.entityIndex = entityIndex
+        prefix = schema.prefix.map { Array($0.utf8) }
+    }
 
-    public func slot(of id: String) -> Int? { index[id] }
-    public func record(_ id: String) -> Record? { index[id].flatMap { records[$0] } }
-    public func contains(_ id: String) -> Bool { index[id] != nil }
+    public func slot(of id: String) -> Int? {
+        if let n = number(of: id), n < slotByNumber.count, slotByNumber[n] >= 0 { return Int(slotByNumber[n]) }
+        return index.isEmpty ? nil : index[id]
+    }
+    public func record(_ id: String) -> Record? { slot(of: id).flatMap { records[$0] } }
+    public func contains(_ id: String) -> Bool { slot(of: id) != nil }
+
+    /// The number of an id written the way the table numbers them (prefix, digits, no leading zero).
+    @inline(__always)
+    func number(of id: String) -> Int? {
+        guard let prefix else { return nil }
+        var id = id
+        return id.withUTF8 { b -> Int? in
+            let p = prefix.count
+            guard b.count > p, b.count <= p + 9, b[p] != UInt8(ascii: "0") else { return nil }
+            for i in 0..<p where b[i] != prefix[i] { return nil }
+            var n = 0
+            for i in p..<b.count {
+                let d = Int(b[i]) &- 48
+                guard d >= 0, d <= 9 else { return nil }
+                n = n &* 10 &+ d
+            }
+            return n
+        }
+    }
+
+    private func mapID(_ id: String, to slot: Int) {
+        if let n = number(of: id), slot <= Int(Int32.max), n < max(1 << 16, 2 * (count + records.count) + 1024) {
+            if n >= slotByNumber.count {
+                slotByNumber.append(contentsOf: repeatElement(-1, count: n + 1 - slotByNumber.count))
+            }
+            slotByNumber[n] = Int32(slot)
+        } else {
+            index[id] = slot
+        }
+    }
+
+    private func unmapID(_ id: String) -> Int? {
+        if let n = number(of: id), n < slotByNumber.count, slotByNumber[n] >= 0 {
+            defer { slotByNumber[n] = -1 }
+            return Int(slotByNumber[n])
+        }
+        return index.removeValue(forKey: id)
+    }
 
     /// Slots of live records, in insertion order.
     public var liveSlots: [Int] {
@@ -32,7 +80,10 @@ public final class Table {
     public var allRecords: [Record] { records.compactMap { $0 } }
     public var ids: [String] { records.compactMap { $0?.id } }
 
-    public func reserve(_ n: Int) { records.reserveCapacity(n); index.reserveCapacity(n) }
+    public func reserve(_ n: Int) {
+        records.reserveCapacity(n)
+        if prefix == nil { index.reserveCapacity(n) } else { slotByNumber.reserveCapacity(n + 1) }
+    }
 
     /// Slots by the value of one field, built on first use and kept up to date after, so rules that look
     /// up "the trainings of this staff member" cost a dictionary lookup rather than a scan.
@@ -49,6 +100,7 @@ public final class Table {
     }
 
     private func indexAdd(_ r: Record, slot: Int) {
+        guard !valueIndexes.isEmpty else { return }
         for (f, idx) in valueIndexes { idx.slots[r.values[f], default: []].append(slot) }
     }
 
@@ -59,11 +111,13 @@ public final class Table {
     }
 
     func insert(_ r: Record) {
-        index[r.id] = records.count
+        mapID(r.id, to: records.count)
         indexAdd(r, slot: records.count)
         records.append(r)
         count += 1
-        if let p = schema.prefix, r.id.hasPrefix(p), let n = Int64(r.id.dropFirst(p.count)), n >= nextNumber {
+        if let n = number(of: r.id) {
+            if n >= nextNumber { nextNumber = Int64(n) + 1 }
+        } else if let p = schema.prefix, r.id.hasPrefix(p), let n = Int64(r.id.dropFirst(p.count)), n >= nextNumber {
             nextNumber = n + 1
         }
     }
@@ -85,14 +139,14 @@ public final class Table {
         } else {
             insert(r); return
         }
-        index[r.id] = slot
+        mapID(r.id, to: slot)
         indexAdd(r, slot: slot)
         count += 1
     }
 
     @discardableResult
     func remove(_ id: String) -> Record? {
-        guard let s = index.removeValue(forKey: id), let r = records[s] else { return nil }
+        guard let s = unmapID(id), let r = records[s] else { return nil }
         for f in valueIndexes.keys { indexRemove(field: f, value: r.values[f], slot: s) }
         records[s] = nil
         count -= 1
@@ -247,14 +301,37 @@ public final class Model {
     /// `title=5G 專網, amount=1,200,000.00, …` — the non-empty fields of a record.
     /// A text with `, ` in it is quoted, so `summaryFields` can split the summary back into fields.
     public static func summary(of r: Record, entity: EntitySchema) -> String {
-        zip(entity.fields, r.values).filter { !$0.1.isNull }.map { "\($0.0.name)=\(quotedIfNeeded($0.1.display))" }.joined(separator: ", ")
+        var out = ""
+        for (f, v) in zip(entity.fields, r.values) where !v.isNull {
+            if !out.isEmpty { out += ", " }
+            out += f.name
+            out += "="
+            out += quotedIfNeeded(v.display)
+        }
+        return out
     }
 
     static func quotedIfNeeded(_ s: String) -> String {
-        guard s.contains(", ") || s.hasPrefix("\"") else { return s }
+        guard needsQuotes(s) else { return s }
         var out = "\""
         for c in s { if c == "\"" || c == "\\" { out.append("\\") }; out.append(c) }
         return out + "\""
+    }
+
+    /// True when the text holds ", " or starts with a quote (scanned as bytes: this runs for every field
+    /// of every record an import creates).
+    static func needsQuotes(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { b in
+            guard let first = b.first else { return false }
+            if first == UInt8(ascii: "\"") { return true }
+            var i = 0
+            while i + 1 < b.count {
+                if b[i] == UInt8(ascii: ","), b[i + 1] == UInt8(ascii: " ") { return true }
+                i += 1
+            }
+            return false
+        }
     }
 
     /// Inserts a record directly, without history; for loading snapshots and generating demo data.

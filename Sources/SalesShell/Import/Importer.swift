@@ -108,7 +108,7 @@ struct Importer {
                 }
                 // Find the record this row is: by id, or by the natural key.
                 var existing: String? = nil
-                if let ic = idColumn { let id = row.fields[ic].text.trimmingCharacters(in: .whitespaces); if !id.isEmpty, model.tables[e].contains(id) { existing = id } }
+                if let ic = idColumn { let id = row.fields[ic].text.trimmedCell; if !id.isEmpty, model.tables[e].contains(id) { existing = id } }
                 if existing == nil, !keyFields.isEmpty {
                     let key = keyOf(keyFields.map { k in values.first { $0.field == k }?.value ?? .null })
                     if let earlier = seenKeys[key] { throw RowFailure(column: 1, message: tr(phrase("the same \(es.naturalKey.joined(separator: ", ")) as line \(earlier)"))) }
@@ -121,7 +121,7 @@ struct Importer {
                     try m.update(entity: e, id: id, values: settable, allowSystem: false)
                     outcome = m.changes.count == mark ? 2 : 1
                 } else {
-                    let givenID = idColumn.map { row.fields[$0].text.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+                    let givenID = idColumn.map { row.fields[$0].text.trimmedCell }.flatMap { $0.isEmpty ? nil : $0 }
                     _ = try m.create(entity: e, id: es.idScheme == .key ? givenID : nil, values: values)
                     outcome = 0
                 }
@@ -174,3 +174,11 @@ struct Importer {
     struct RowFailure: Error { var column: Int; var message: String }
 }
 
+
+extension String {
+    /// The cell without surrounding blanks; the cell itself (no copy) in the usual case of none.
+    var trimmedCell: String {
+        guard first?.isWhitespace == true || last?.isWhitespace == true else { return self }
+        return trimmingCharacters(in: .whitespaces)
+    }
+}
