@@ -216,14 +216,14 @@ public final class DataFolder {
                 try io.fsync(journalFD)
             }
             journalSize = JournalFormat.headerSize
-            warn("journal header torn: rewrote the \(JournalFormat.headerSize)-byte header over \(cut) bytes (\(reason))")
+            warn(phrase("journal header torn: rewrote the \(JournalFormat.headerSize)-byte header over \(cut) bytes (\(reason))"))
         } else {
             try sys(journalPath) {
                 try io.ftruncate(journalFD, to: scan.validEnd)
                 try io.fsync(journalFD)
             }
             journalSize = scan.validEnd
-            warn("journal tail torn at byte \(scan.validEnd): cut \(cut) bytes (\(reason))")
+            warn(phrase("journal tail torn at byte \(scan.validEnd): cut \(cut) bytes (\(reason))"))
         }
     }
 

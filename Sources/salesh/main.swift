@@ -204,22 +204,24 @@ struct CheckStore: ParsableCommand {
 
     func run() throws {
         let path = data ?? SessionOptions.defaultDataDirectory()
+        let lang = UILanguage.from(environment: ProcessInfo.processInfo.environment)
+        func say(_ line: String) { print(Phrasebook.translate(line, to: lang)) }
         do {
             let health = try Maintenance.check(path)
-            for l in health.lines { print(l) }
+            for l in health.lines { say(l) }
             guard health.repairable else { return }
             guard repair else { throw ExitCode(ExitStatus.checkFailed.rawValue) }
             if !yes {
                 guard isatty(STDIN_FILENO) == 1 else {
-                    FileHandle.standardError.write(Data("error: --repair changes the store; confirm with --yes when not on a terminal\n".utf8))
+                    FileHandle.standardError.write(Data("\(Messages.text("error", lang)): \(Phrasebook.translate(phrase("--repair changes the store; confirm with --yes when not on a terminal"), to: lang))\n".utf8))
                     throw ExitCode(ExitStatus.inputError.rawValue)
                 }
-                print("cut the torn tail and rewrite the snapshot? [y/N] ", terminator: "")
-                guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else { print("nothing was changed"); throw ExitCode(ExitStatus.checkFailed.rawValue) }
+                print(Phrasebook.translate(phrase("cut the torn tail and rewrite the snapshot? [y/N]"), to: lang) + " ", terminator: "")
+                guard let answer = readLine(), ["y", "yes", "是"].contains(answer.lowercased()) else { say(phrase("nothing was changed")); throw ExitCode(ExitStatus.checkFailed.rawValue) }
             }
-            for l in try Maintenance.repair(path) { print(l) }
+            for l in try Maintenance.repair(path) { say(l) }
         } catch let e as StartupError {
-            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            FileHandle.standardError.write(Data("\(Messages.text("error", lang)): \(Phrasebook.translate(e.description, to: lang))\n".utf8))
             throw ExitCode(e.status.rawValue)
         }
     }
@@ -235,8 +237,9 @@ struct Backup: ParsableCommand {
     var target: String
 
     func run() throws {
-        do { print(try Maintenance.backup(data ?? SessionOptions.defaultDataDirectory(), to: target)) } catch let e as StartupError {
-            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+        let lang = UILanguage.from(environment: ProcessInfo.processInfo.environment)
+        do { print(Phrasebook.translate(try Maintenance.backup(data ?? SessionOptions.defaultDataDirectory(), to: target), to: lang)) } catch let e as StartupError {
+            FileHandle.standardError.write(Data("\(Messages.text("error", lang)): \(Phrasebook.translate(e.description, to: lang))\n".utf8))
             throw ExitCode(e.status.rawValue)
         }
     }

@@ -17,7 +17,7 @@ public enum Maintenance {
         var lines: [String] = []
         let folder: DataFolder
         do { folder = try DataFolder.open(path: path, readOnly: true, create: false, holderInfo: "check-store") } catch {
-            throw StartupError(description: "cannot open store \(path): \(error)", status: .storeError)
+            throw StartupError(description: phrase("cannot open store \(path): \(error)"), status: .storeError)
         }
         defer { folder.close() }
         let model = Model()
@@ -26,30 +26,31 @@ public enum Maintenance {
                 try ModelCodec.decodeSnapshot(payload, into: model)
                 model.lastSeq = seq
                 let size = (try? FileManager.default.attributesOfItem(atPath: folder.snapshotPath)[.size] as? Int) ?? 0
-                lines.append("snapshot: ok — \(size) bytes, format version \(DataFolder.snapshotFormatVersion), changes up to seq \(seq), checksum verified")
+                lines.append(phrase("snapshot: ok — \(size) bytes, format version \(DataFolder.snapshotFormatVersion), changes up to seq \(seq), checksum verified"))
             } else {
-                lines.append("snapshot: none yet (a new store)")
+                lines.append(phrase("snapshot: none yet (a new store)"))
             }
             let entries = try folder.readJournal(afterSeq: model.lastSeq)
             for entry in entries {
                 let tx = try ModelCodec.decodeTransaction(entry.payload, schema: model.schema)
                 do { try model.replay(tx, seq: entry.seq) } catch let e as DomainError {
-                    throw StoreError.corruptJournal(path: folder.journalPath, offset: 0, reason: "seq \(entry.seq) does not apply: \(e.message)")
+                    throw StoreError.corruptJournal(path: folder.journalPath, offset: 0, reason: phrase("seq \(entry.seq) does not apply: \(e.message)"))
                 }
             }
             let jsize = (try? FileManager.default.attributesOfItem(atPath: folder.journalPath)[.size] as? Int) ?? 0
-            lines.append("journal: ok — \(jsize) bytes, \(entries.count) change\(entries.count == 1 ? "" : "s") after the snapshot"
-                         + (entries.isEmpty ? "" : " (seq \(entries.first!.seq)…\(entries.last!.seq))") + ", every checksum verified")
+            let range = entries.isEmpty ? "" : " (seq \(entries.first!.seq)…\(entries.last!.seq))"
+            lines.append(phrase("journal: ok — \(jsize) bytes, \(entries.count) change\(entries.count == 1 ? "" : "s") after the snapshot\(range), every checksum verified"))
         } catch let e as StoreError {
-            throw StartupError(description: "store \(path) is damaged: \(e)\nnothing was changed; restore it from a backup (salesh backup writes one)", status: .storeError)
+            throw StartupError(description: phrase("store \(path) is damaged: \(e)") + "\n" + phrase("nothing was changed; restore it from a backup (salesh backup writes one)"), status: .storeError)
         } catch {
-            throw StartupError(description: "store \(path) is damaged: \(error)\nnothing was changed", status: .storeError)
+            throw StartupError(description: phrase("store \(path) is damaged: \(error)") + "\n" + phrase("nothing was changed"), status: .storeError)
         }
         let torn = folder.warnings.map(\.message)
-        for w in torn { lines.append("journal: \(w)") }
+        for w in torn { lines.append(phrase("journal: \(w)")) }
         let counts = model.tables.filter { $0.count > 0 && !$0.schema.system }.map { "\($0.count) \($0.schema.plural)" }
-        lines.append("records: \(counts.isEmpty ? "none" : counts.joined(separator: ", ")); history: \(model.history.count) changes")
-        lines.append(torn.isEmpty ? "healthy" : "a torn journal tail (a change cut off by a crash, never acknowledged): salesh check-store --repair cuts it")
+        lines.append(counts.isEmpty ? phrase("records: none; history: \(model.history.count) changes")
+                                    : phrase("records: \(counts.joined(separator: ", ")); history: \(model.history.count) changes"))
+        lines.append(torn.isEmpty ? phrase("healthy") : phrase("a torn journal tail (a change cut off by a crash, never acknowledged): salesh check-store --repair cuts it"))
         return Health(lines: lines, repairable: !torn.isEmpty)
     }
 
@@ -62,7 +63,7 @@ public enum Maintenance {
         let s = try Session.open(options, console: console, environment: ["SALESH_USER": ""])
         defer { s.folder.close() }
         try s.save()
-        return warnings + ["repaired: the snapshot now holds every whole change (seq \(s.model.lastSeq)); the journal is empty"]
+        return warnings + [phrase("repaired: the snapshot now holds every whole change (seq \(s.model.lastSeq)); the journal is empty")]
     }
 
     /// Writes a consistent copy of the store to a new folder: the snapshot and the journal are read
@@ -70,7 +71,7 @@ public enum Maintenance {
     public static func backup(_ path: String, to target: String) throws -> String {
         if FileManager.default.fileExists(atPath: target) {
             let contents = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? ["?"]
-            if !contents.isEmpty { throw StartupError(description: "backup: \(target) already exists; choose a new name", status: .inputError) }
+            if !contents.isEmpty { throw StartupError(description: phrase("backup: \(target) already exists; choose a new name"), status: .inputError) }
         }
         var lastError: Error? = nil
         for _ in 0..<5 {
@@ -83,12 +84,12 @@ public enum Maintenance {
                 defer { out.close() }
                 try out.writeSnapshot(ModelCodec.encodeSnapshot(s.model), lastSeq: s.model.lastSeq)
                 let records = s.model.tables.filter { !$0.schema.system }.reduce(0) { $0 + $1.count }
-                return "backed up \(path) to \(target): \(records) records and \(s.model.history.count) history entries, changes up to seq \(s.model.lastSeq)"
+                return phrase("backed up \(path) to \(target): \(records) records and \(s.model.history.count) history entries, changes up to seq \(s.model.lastSeq)")
             } catch {
                 lastError = error
                 usleep(100_000)
             }
         }
-        throw StartupError(description: "backup of \(path) failed: \(lastError.map { "\($0)" } ?? "unknown error")", status: .storeError)
+        throw StartupError(description: phrase("backup of \(path) failed: \(lastError.map { "\($0)" } ?? phrase("unknown error"))"), status: .storeError)
     }
 }

@@ -108,12 +108,22 @@ enum ModelCodec {
             let map = names.map { fname in e.flatMap { model.schema.entities[$0].fieldIndex(fname) } }
             let width = e.map { model.schema.entities[$0].fields.count } ?? 0
             if let e { model.tables[e].reserve(count) }
+            // The usual case: the snapshot's fields are the schema's, in its order; values go straight
+            // into the record's array as they are read.
+            let sameFields = e != nil && fieldCount == width && map.enumerated().allSatisfy { $0.element == $0.offset }
             for _ in 0..<count {
                 let id = try r.readString()
-                var values = [Value](repeating: .null, count: width)
-                for k in 0..<fieldCount {
-                    let val = try readValue(&r)
-                    if let target = map[k] { values[target] = val }
+                var values: [Value]
+                if sameFields {
+                    values = try [Value](unsafeUninitializedCapacity: width) { buf, n in
+                        while n < width { (buf.baseAddress! + n).initialize(to: try readValue(&r)); n += 1 }
+                    }
+                } else {
+                    values = [Value](repeating: .null, count: width)
+                    for k in 0..<fieldCount {
+                        let val = try readValue(&r)
+                        if let target = map[k] { values[target] = val }
+                    }
                 }
                 if let e { model.load(entity: e, Record(id: id, values: values)) }
             }
