@@ -24,6 +24,11 @@ struct CompleterTests {
         #expect(cands("show O1; mo") == ["move"])
     }
 
+    @Test func helpTopicsInChinese() {
+        #expect(cands("help 日").contains("日期"))
+        #expect(cands("help 商").contains("商機"))
+    }
+
     @Test func afterAdd() {
         #expect(cands("add ").filter { $0.unicodeScalars.first!.isASCII } == ["staff", "team", "product", "customer", "lead", "opportunity", "research", "competitor",
                                   "visit", "proposal", "negotiation", "contract", "contract_line", "order", "invoice",

@@ -101,15 +101,19 @@ public enum Phrasebook {
             "August": "8 月", "September": "9 月", "October": "10 月", "November": "11 月", "December": "12 月",
             "check": "檢查", "report": "報表", "warning": "預警",
         ]
-        // Field names, by the regulations' term (a neutral word where entities differ: staff 人員).
-        for e in Schema.sales.entities { for f in e.fields where f.zh != nil { t[f.name] = Messages.heading(f.name, .zhHant) } }
+        // Entity names, lifecycle states and field names, by the regulations' terms. A name whose
+        // meanings differ stays as it is: "qualified" is a lead's 有價值 but an opportunity's 商機確認,
+        // "signed" a contract's state and another record's date.
+        var meanings: [String: Set<String>] = [:]
         for e in Schema.sales.entities {
-            t[e.name] = e.zh
-            t[e.plural] = e.zh
+            meanings[e.name, default: []].insert(e.zh)
+            meanings[e.plural, default: []].insert(e.zh)
+            for f in e.fields where f.zh != nil { meanings[f.name, default: []].insert(Messages.heading(f.name, .zhHant)) }
             if let sm = e.stateMachine, let en = e.field(sm.field)?.type.enumType {
-                for c in en.cases { if let zh = c.zh { t[c.name] = zh } }
+                for c in en.cases { if let zh = c.zh { meanings[c.name, default: []].insert(zh) } }
             }
         }
+        for (name, zh) in meanings where zh.count == 1 && t[name] == nil { t[name] = zh.first! }
         return t
     }()
 }

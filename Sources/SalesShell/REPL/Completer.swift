@@ -49,7 +49,7 @@ public struct Completer {
         } else if prev == "to", ["move", "reopen"].contains(first ?? ""), statement.count == 3 {
             cands = states(of: statement[1])
         } else if prev == "help" {
-            cands = Help.statements.map(\.name) + schema.entityNames + schema.entities.map(\.zh) + ["statements", "entities", "queries", "expressions", "dates", "functions",
+            cands = Help.statements.map(\.name) + schema.entityNames + schema.entities.map(\.zh) + HelpText.topics.map(\.zh) + ["statements", "entities", "queries", "expressions", "dates", "functions",
                                                                           "scripting", "checks", "errors", "search", "reports", "warnings"]
         } else if prev == "format" {
             cands = OutputFormat.allCases.map(\.rawValue)
