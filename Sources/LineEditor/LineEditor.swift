@@ -87,6 +87,10 @@ public final class LineEditor {
         _ = salesh_el_set_signal(el, 1)   // SIGWINCH resize, tty restored on signals
         if let hist { _ = salesh_el_set_hist(el, hist) }
 
+        _ = salesh_el_add_fn(el, "salesh-search".wide, "Search the history backwards as you type".wide, { el, _ in
+            guard let el, let raw = salesh_el_get_clientdata(el) else { return UInt8(CC_ERROR) }
+            return Unmanaged<LineEditor>.fromOpaque(raw).takeUnretainedValue().search(el)
+        })
         _ = salesh_el_add_fn(el, "salesh-complete".wide, "Complete the word before the cursor".wide, { el, _ in
             guard let el, let raw = salesh_el_get_clientdata(el) else { return UInt8(CC_ERROR) }
             return Unmanaged<LineEditor>.fromOpaque(raw).takeUnretainedValue().complete(el)
@@ -101,8 +105,7 @@ public final class LineEditor {
 
         let bindings: [(String, String)] = [
             ("^I", "salesh-complete"),
-            ("^R", "em-inc-search-prev"),
-            ("^S", "em-inc-search-next"),
+            ("^R", "salesh-search"),
             ("\\e[3~", "ed-delete-next-char"),
             ("\\e[1~", "ed-move-to-beg"), ("\\e[H", "ed-move-to-beg"), ("\\eOH", "ed-move-to-beg"),
             ("\\e[4~", "ed-move-to-end"), ("\\e[F", "ed-move-to-end"), ("\\eOF", "ed-move-to-end"),
@@ -334,6 +337,90 @@ public final class LineEditor {
         fputs(text, out)
         fflush(out)
         return UInt8(CC_REDISPLAY)
+    }
+
+    // MARK: - Ctrl-R
+
+    /// Incremental search back through the history, drawn on the input's row: each key typed narrows
+    /// the search, Ctrl-R finds the next older match, Backspace widens it again, Enter runs the line
+    /// found, Ctrl-G, Esc or Ctrl-C give the line back as it was, and any other key keeps the line found
+    /// for editing. (libedit's own search looks each key up by the low byte of the character, so a
+    /// Chinese character such as 會, U+6703, whose low byte is Ctrl-C, ended the search.)
+    private func search(_ el: OpaquePointer) -> UInt8 {
+        guard let hist else { return UInt8(CC_ERROR) }
+        var entries: [String] = []
+        var p = salesh_hist_first(hist)
+        while let e = p {
+            entries.append(String(wide: e, count: wcslen(e)))
+            p = salesh_hist_next_older(hist)
+        }
+        let original = currentLine(el) ?? ""
+        var pattern = ""
+        var at: Int? = nil   // the entry shown
+        func find(from start: Int) -> Int? {
+            guard !pattern.isEmpty, start < entries.count else { return nil }
+            return entries[start...].firstIndex { $0.contains(pattern) }
+        }
+        func draw() {
+            let failing = !pattern.isEmpty && at == nil
+            var text = (failing ? "(search failed) `" : "(search) `") + pattern + "': " + (at.map { entries[$0] } ?? original)
+            text = String(text.map { $0 == "\n" ? "⏎" : $0 })
+            let room = terminalColumns() - 1
+            while LineEditor.displayWidth(text) > room, !text.isEmpty { text.removeLast() }
+            LineEditor.write("\r\u{1B}[K" + text)
+        }
+        enum End { case run, keep, cancel }
+        var end = End.cancel
+        draw()
+        reading: while true {
+            var wc: wchar_t = 0
+            guard el_wgetc(el, &wc) == 1 else { break }
+            switch wc {
+            case 0x12:                                   // Ctrl-R: the next older match
+                if let i = find(from: (at ?? -1) + 1) { at = i }
+            case 0x7F, 0x08:                             // Backspace
+                if !pattern.isEmpty { pattern.removeLast(); at = pattern.isEmpty ? nil : find(from: 0) }
+            case 0x0D, 0x0A: end = at == nil ? .cancel : .run; break reading
+            case 0x07, 0x03: end = .cancel; break reading
+            case 0x1B:                                   // Esc, or the start of an arrow key's sequence
+                end = .cancel
+                drainPendingInput(el)
+                break reading
+            case 0..<0x20: end = at == nil ? .cancel : .keep; break reading
+            default:
+                guard let scalar = Unicode.Scalar(UInt32(bitPattern: wc)) else { continue }
+                pattern.unicodeScalars.append(scalar)
+                at = find(from: at ?? 0) ?? find(from: 0)
+            }
+            draw()
+        }
+        let line = end == .cancel ? original : entries[at!]
+        LineEditor.write("\r\u{1B}[K")
+        if let info = el_wline(el), let buffer = info.pointee.buffer, let last = info.pointee.lastchar, let cursor = info.pointee.cursor {
+            _ = el_cursor(el, Int32(cursor.distance(to: last)))
+            let n = buffer.distance(to: last)
+            if n > 0 { el_deletestr(el, Int32(n)) }
+        }
+        let wide = line.wide
+        _ = wide.withUnsafeBufferPointer { el_winsertstr(el, $0.baseAddress) }
+        // Running the line found: drawn again with the prompt first, then Enter as if typed.
+        if end == .run { el_push(el, "\n") }
+        return UInt8(CC_REDISPLAY)
+    }
+
+    private static func write(_ text: String) {
+        fputs(text, salesh_le_stdout())
+        fflush(salesh_le_stdout())
+    }
+
+    /// Reads what the terminal has already sent (the rest of an escape sequence), so it is not typed.
+    private func drainPendingInput(_ el: OpaquePointer) {
+        var fds = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+        while poll(&fds, 1, 30) > 0 {
+            var wc: wchar_t = 0
+            guard el_wgetc(el, &wc) == 1 else { return }
+            if wc >= 0x40 && wc <= 0x7E && wc != 0x5B && wc != 0x4F { return }   // the final byte of CSI / SS3
+        }
     }
 
     private func replaceWord(_ el: OpaquePointer, word: String, with text: String) {

@@ -312,17 +312,26 @@ final class Tmux {
         try tmux.type("customers | count")
         try tmux.press("Enter")
         try tmux.waitFor("the customer count") { onlyPrompt($0) }
-        // (A search for 展會 would stop at 會: libedit looks a typed key up in its key map by the low byte
-        // of the character, and U+6703's is ^C. Characters whose low byte is printable search fine.)
+        // 會 (U+6703) is in the search on purpose: its low byte is that of Ctrl-C, which ended libedit's
+        // own search; the shell's search takes whole characters.
         try tmux.press("C-r")
-        try tmux.type("source = 展")
+        try tmux.type("展會")
         screen = try tmux.waitFor("the search to find the line") { l in
-            l.contains { $0.hasPrefix("bck:") } && l.contains { $0.contains("leads | where source = ") && $0.contains("| count") }
+            l.last == "(search) `展會': leads | where source = 展會 | count"
         }
         try tmux.press("Enter")
         screen = try tmux.waitFor("the found line's answer") { l in
-            onlyPrompt(l) && l.count >= 2 && l[l.count - 2].trimmingCharacters(in: .whitespaces) == count
+            onlyPrompt(l) && l.count >= 3 && l[l.count - 2].trimmingCharacters(in: .whitespaces) == count
+                && l[l.count - 3] == "\(prompt) leads | where source = 展會 | count"
         }
+        // Ctrl-G gives back the line as it was; a search that finds nothing says so.
+        try tmux.type("half typed")
+        try tmux.press("C-r")
+        try tmux.type("zzz")
+        try tmux.waitFor("the failing search") { $0.last == "(search failed) `zzz': half typed" }
+        try tmux.press("C-g")
+        try tmux.waitFor("the line given back") { $0.last == "\(prompt) half typed" }
+        try tmux.press("C-u")
 
         // Paging off: a result that fits the screen is printed, not paged.
         try tmux.type("opportunities | take 5 | select id, stage")
