@@ -195,7 +195,7 @@ struct ExprCompiler {
                     let model = self.model, today = ctx.today
                     current = Compiled(type: t.schema.fields[k].type, eval: { s in f(t.records[s]!, model, today) })
                 } else {
-                    current = Compiled(type: t.schema.fields[k].type, eval: { s in t.records[s]!.values[k] })
+                    current = Compiled(type: t.schema.fields[k].type, eval: { s in t.value(s, k) })
                 }
             } else { return nil }
         case .rows(let cols, let box):
@@ -222,8 +222,9 @@ struct ExprCompiler {
             let compute = target.schema.fields[k].compute
             let model = self.model, today = ctx.today
             current = Compiled(type: target.schema.fields[k].type, eval: { i in
-                guard case .text(let id) = prev(i), let s = target.slot(of: id), let r = target.records[s] else { return .null }
-                return compute?(r, model, today) ?? r.values[k]
+                guard case .text(let id) = prev(i), let s = target.slot(of: id), target.records[s] != nil else { return .null }
+                if let compute { return compute(target.records[s]!, model, today) }
+                return target.value(s, k)
             })
         }
         return current
@@ -333,6 +334,15 @@ struct ExprCompiler {
             } else { dynamic.append(ic.eval) }
         }
         let f = c.eval
+        // A short list of constants (stage in (proposal, negotiation)): comparing a few small values
+        // beats hashing each row's.
+        if periods.isEmpty, dynamic.isEmpty, values.count <= 8 {
+            let list = Array(values)
+            return Compiled(type: .bool, eval: { i in
+                let v = f(i)
+                return .bool(list.contains(v) != negated)
+            })
+        }
         return Compiled(type: .bool, eval: { i in
             let v = f(i)
             var hit = values.contains(v)
