@@ -29,6 +29,12 @@ final class Tmux {
         guard r.status == 0 else { throw E2EError("tmux new-session failed: \(r)") }
     }
 
+    /// The test environment's variables a shell in the pane gets, as NAME=VALUE for env(1).
+    func environment(_ names: [String] = ["HOME", "LANG", "LC_ALL", "NO_COLOR", "SALESH_TODAY", "SALESH_HISTORY", "PATH"]) -> [String] {
+        let env = childEnvironment(t)
+        return names.compactMap { k in env[k].map { "\(k)=\($0)" } }
+    }
+
     /// Types text literally.
     func type(_ text: String) throws { try run(["send-keys", "-t", session, "-l", text]) }
     /// Presses keys by name (Enter, Tab, Up, C-c, C-d …).
@@ -101,9 +107,7 @@ final class Tmux {
         // The shell runs inside tmux, under a sh that records its exit status in a file. `trap : INT`
         // keeps that sh alive through Ctrl-C (which reaches the whole foreground process group) while
         // salesh itself starts with SIGINT at its default and installs its own handler.
-        let env = childEnvironment(t)
-        let vars = ["HOME", "LANG", "LC_ALL", "NO_COLOR", "SALESH_TODAY", "SALESH_HISTORY", "PATH"]
-            .compactMap { k in env[k].map { "\(k)=\($0)" } }
+        let vars = tmux.environment()
         let rcFile = t.file("repl.rc")
         let argv = ["/bin/sh", "-c", #"trap : INT; rc=$1; shift; "$@"; echo $? > "$rc""#, "sh", rcFile,
                     "/usr/bin/env", "-u", "SALESH_DATA", "-u", "SALESH_USER"] + vars
@@ -220,8 +224,7 @@ final class Tmux {
         try makeDemoStore(t)
         let tmux = Tmux(t)
         defer { tmux.killServer() }
-        let env = childEnvironment(t)
-        let vars = ["HOME", "LANG", "LC_ALL", "NO_COLOR", "SALESH_TODAY", "SALESH_HISTORY", "PATH"].compactMap { k in env[k].map { "\(k)=\($0)" } }
+        let vars = tmux.environment()
         try tmux.start(["/usr/bin/env", "-u", "PAGER"] + vars + ["TERM=xterm-256color", try saleshBinary(), "--data", t.store, "--user", "admin"])
         let prompt = "admin@data>"
         func onlyPrompt(_ lines: [String]) -> Bool { lines.last?.trimmingCharacters(in: .whitespaces) == prompt }
@@ -255,8 +258,7 @@ final class Tmux {
         t.write("q4 訓練.csv", "staff,course,date,hours\n")
         let tmux = Tmux(t)
         defer { tmux.killServer() }
-        let env = childEnvironment(t)
-        let vars = ["HOME", "LANG", "LC_ALL", "NO_COLOR", "SALESH_TODAY", "SALESH_HISTORY", "PATH"].compactMap { k in env[k].map { "\(k)=\($0)" } }
+        let vars = tmux.environment()
         // Started in the temporary folder, so file names complete from there.
         try tmux.start(["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", t.path, "/usr/bin/env", "-u", "PAGER"] + vars
                        + ["TERM=xterm-256color", try saleshBinary(), "--data", t.store, "--user", "admin"])
@@ -349,8 +351,7 @@ final class Tmux {
         try makeDemoStore(t)
         let tmux = Tmux(t)
         defer { tmux.killServer() }
-        let env = childEnvironment(t)
-        let vars = ["HOME", "NO_COLOR", "SALESH_TODAY", "SALESH_HISTORY", "PATH"].compactMap { k in env[k].map { "\(k)=\($0)" } }
+        let vars = tmux.environment(["HOME", "NO_COLOR", "SALESH_TODAY", "SALESH_HISTORY", "PATH"])
         let prompt = "hua.lin@data>"
         func onlyPrompt(_ lines: [String]) -> Bool { lines.last?.trimmingCharacters(in: .whitespaces) == prompt }
         func run(_ line: String, _ what: String, _ done: @escaping ([String]) -> Bool) throws -> [String] {
