@@ -124,6 +124,12 @@ public struct BinaryWriter: Sendable {
         var le = v.littleEndian
         withUnsafeBytes(of: &le) { _bytes.append(contentsOf: $0) }
     }
+
+    /// Overwrites 8 bytes written earlier with `writeFixedUInt64LE` (a length known only afterwards).
+    public mutating func patchFixedUInt64LE(_ v: UInt64, at offset: Int) {
+        precondition(offset >= 0 && offset + 8 <= _bytes.count, "patch outside what was written")
+        for i in 0..<8 { _bytes[offset + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(i))) }
+    }
 }
 
 /// Reads binary-encoded values from a byte array (or slice) without copying it.

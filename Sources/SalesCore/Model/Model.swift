@@ -117,6 +117,10 @@ public final class Table {
         if idx.slots[value]!.isEmpty { idx.slots[value] = nil }
     }
 
+    /// Appends a record read from a snapshot, without history. A snapshot's tables load side by side,
+    /// one thread per table: this touches nothing but this table. Call `Model.finishedLoading` after.
+    public func appendLoaded(_ r: Record) { insert(r) }
+
     func insert(_ r: Record) {
         mapID(r.id, to: records.count)
         indexAdd(r, slot: records.count)
@@ -343,6 +347,10 @@ public final class Model {
 
     /// Inserts a record directly, without history; for loading snapshots and generating demo data.
     public func load(entity: Int, _ r: Record) { version &+= 1; tables[entity].insert(r) }
+
+    /// Says that tables were filled through `Table.appendLoaded`, so what was computed from the old
+    /// records is computed again.
+    public func finishedLoading() { version &+= 1 }
 
     /// Every record in any table whose reference fields point at `id` of `entity`.
     public func referrers(to id: String, entity: Int, limit: Int = .max) -> [(table: Table, slot: Int, field: Int)] {

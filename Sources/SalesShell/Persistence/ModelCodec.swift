@@ -1,3 +1,4 @@
+import Foundation
 import SalesCore
 import SalesStore
 
@@ -5,12 +6,12 @@ import SalesStore
 /// snapshot or journal from an older schema still loads: unknown fields are dropped, new ones start empty.
 ///
 /// Snapshot payload: codec version, then per entity: name, field names, next number, record count,
+/// (from version 2) the byte length of its records,
 /// and per record its id and one value per field. History is an entity like the others.
 /// Journal payload (one transaction): user, time, and its changes, each naming entity, record and fields.
 /// Value: one tag byte, then 0 null · 1 false · 2 true · 3 int · 4 real · 5 money · 6 percent · 7 date ·
 /// 8 timestamp · 9 text · 10 period (kind, start, end) · 11 duration (months, days); integers are zigzag varints.
 enum ModelCodec {
-    static let version: UInt64 = 1
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -60,10 +61,14 @@ enum ModelCodec {
 
     // MARK: snapshot
 
-    static func encodeSnapshot(_ model: Model) -> [UInt8] {
+    /// Snapshot payload versions: 1 has each table's records straight after its header; 2 puts the
+    /// records' byte length (8 bytes, little-endian) before them, so tables decode side by side.
+    static let snapshotVersion: UInt64 = 2
+
+    static func encodeSnapshot(_ model: Model, version: UInt64 = snapshotVersion) -> [UInt8] {
         // Reserved up front (a little over the usual 80–90 bytes a record takes), so the payload is not
         // copied and faulted in again each time a growing array doubles.
-        let estimate = model.tables.reduce(4096) { $0 + $1.count * (24 + 6 * $1.schema.fields.count) }
+        let estimate = model.tables.reduce(4096) { $0 + $1.count * (24 + 6 * $1.schema.fields.count) + 16 }
         var w = BinaryWriter(reservingCapacity: estimate)
         w.write(version)
         w.write(UInt64(model.tables.count))
@@ -73,10 +78,13 @@ enum ModelCodec {
             for f in t.schema.fields { w.writeString(f.name) }
             w.write(t.nextNumber)
             w.write(UInt64(t.count))
+            let lengthAt = w.count
+            if version >= 2 { w.writeFixedUInt64LE(0) }
             for case let r? in t.records {
                 w.writeString(r.id)
                 for v in r.values { write(v, &w) }
             }
+            if version >= 2 { w.patchFixedUInt64LE(UInt64(w.count - lengthAt - 8), at: lengthAt) }
         }
         return w.bytes
     }
@@ -92,11 +100,23 @@ enum ModelCodec {
         return Int(n)
     }
 
+    /// One table of a snapshot: where its fields go in today's schema, and its records' bytes.
+    struct Section {
+        var entity: Int?
+        var map: [Int?]
+        var width: Int
+        var count: Int
+        var body: ArraySlice<UInt8>
+        var bodyOffset: Int
+        var sameFields: Bool { entity != nil && map.count == width && map.enumerated().allSatisfy { $0.element == $0.offset } }
+    }
+
     static func decodeSnapshot(_ bytes: [UInt8], into model: Model) throws {
         var r = BinaryReader(bytes)
         let v = try r.readUInt64()
-        guard v <= version else { throw Failure(description: "snapshot data version \(v) is newer than this salesh understands (\(version))") }
+        guard v <= snapshotVersion else { throw Failure(description: "snapshot data version \(v) is newer than this salesh understands (\(snapshotVersion))") }
         let n = try readCount(&r, "table")
+        var sections: [Section] = []
         for _ in 0..<n {
             let name = try r.readString()
             let fieldCount = try readCount(&r, "field")
@@ -105,31 +125,95 @@ enum ModelCodec {
             let next = try r.readInt64()
             let count = try readCount(&r, "record")
             let e = model.schema.index(of: name)
+            if let e { model.tables[e].nextNumber = max(model.tables[e].nextNumber, next) }
             let map = names.map { fname in e.flatMap { model.schema.entities[$0].fieldIndex(fname) } }
             let width = e.map { model.schema.entities[$0].fields.count } ?? 0
-            if let e { model.tables[e].reserve(count) }
-            // The usual case: the snapshot's fields are the schema's, in its order; values go straight
-            // into the record's array as they are read.
-            let sameFields = e != nil && fieldCount == width && map.enumerated().allSatisfy { $0.element == $0.offset }
-            for _ in 0..<count {
-                let id = try r.readString()
-                var values: [Value]
-                if sameFields {
-                    values = try [Value](unsafeUninitializedCapacity: width) { buf, n in
-                        while n < width { (buf.baseAddress! + n).initialize(to: try readValue(&r)); n += 1 }
-                    }
-                } else {
-                    values = [Value](repeating: .null, count: width)
-                    for k in 0..<fieldCount {
-                        let val = try readValue(&r)
-                        if let target = map[k] { values[target] = val }
-                    }
+            if v >= 2 {
+                let at = r.offset
+                let length = try r.readFixedUInt64LE()
+                guard length <= UInt64(r.remaining) else {
+                    throw Failure(description: "the records of \(name) (\(length) bytes, at byte \(at)) run past the end of the data")
                 }
-                if let e { model.load(entity: e, Record(id: id, values: values)) }
+                sections.append(Section(entity: e, map: map, width: width, count: count, body: try r.readRaw(count: Int(length)), bodyOffset: r.offset - Int(length)))
+            } else {
+                let section = Section(entity: e, map: map, width: width, count: count, body: [], bodyOffset: 0)
+                let table = e.map { model.tables[$0] }
+                table?.reserve(count)
+                try decodeRecords(&r, section) { table?.appendLoaded($0) }
             }
-            if let e { model.tables[e].nextNumber = max(model.tables[e].nextNumber, next) }
         }
         guard r.isAtEnd else { throw Failure(description: "unexpected data after the last table at byte \(r.offset)") }
+        try decodeSections(sections, into: model)
+        model.finishedLoading()
+    }
+
+    /// Below this many bytes of records a snapshot decodes on one thread (threads cost more than they save).
+    static var parallelBytes = 1 << 20
+
+    /// Decodes the sections into their tables, the largest first, on as many threads as there are
+    /// cores: each section is bytes of its own, and each table is filled by one thread.
+    static func decodeSections(_ sections: [Section], into model: Model) throws {
+        let results = UnsafeMutableBufferPointer<Result<Void, Error>?>.allocate(capacity: sections.count)
+        results.initialize(repeating: nil)
+        defer { results.deinitialize(); results.deallocate() }
+        let order = sections.indices.sorted { sections[$0].body.count > sections[$1].body.count }
+        let lock = NSLock()
+        var nextJob = 0
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8, sections.count))
+        func work() {
+            while true {
+                lock.lock()
+                let job = nextJob
+                nextJob += 1
+                lock.unlock()
+                guard job < order.count else { return }
+                let i = order[job]
+                var reader = BinaryReader(sections[i].body)
+                let table = sections[i].entity.map { model.tables[$0] }
+                table?.reserve(sections[i].count)
+                results[i] = Result {
+                    try decodeRecords(&reader, sections[i]) { table?.appendLoaded($0) }
+                    guard reader.isAtEnd else {
+                        throw Failure(description: "unexpected data after the records of a table at byte \(sections[i].bodyOffset + reader.offset)")
+                    }
+                }
+            }
+        }
+        if workers == 1 || sections.reduce(0, { $0 + $1.body.count }) < parallelBytes {
+            work()
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in work() }
+        }
+        for i in sections.indices {
+            do { try results[i]!.get() } catch let d as DecodeError {
+                throw DecodeError(offset: sections[i].bodyOffset + d.offset, reason: d.reason)
+            }
+        }
+    }
+
+    /// The records of one table (its header read), as they stand in the bytes, each handed to `add`
+    /// (unless the table is no longer in the schema).
+    static func decodeRecords(_ r: inout BinaryReader, _ s: Section, _ add: (Record) -> Void) throws {
+        let fieldCount = s.map.count, width = s.width
+        // The usual case: the snapshot's fields are the schema's, in its order; values go straight
+        // into the record's array as they are read.
+        let same = s.sameFields
+        for _ in 0..<s.count {
+            let id = try r.readString()
+            var values: [Value]
+            if same {
+                values = try [Value](unsafeUninitializedCapacity: width) { buf, n in
+                    while n < width { (buf.baseAddress! + n).initialize(to: try readValue(&r)); n += 1 }
+                }
+            } else {
+                values = [Value](repeating: .null, count: width)
+                for k in 0..<fieldCount {
+                    let val = try readValue(&r)
+                    if let target = s.map[k] { values[target] = val }
+                }
+            }
+            if s.entity != nil { add(Record(id: id, values: values)) }
+        }
     }
 
     // MARK: journal
