@@ -24,6 +24,18 @@ struct StoreCareTests {
         #expect(try count(t, "history | count") == 10)
     }
 
+    /// The same store saved by a later salesh: snapshot records of format 2 (each table's records carry
+    /// their byte length, so tables load side by side).
+    @Test func aStoreWithRecordsFormat2Loads() throws {
+        try copyFixture("store-v1-records2")
+        let health = try salesh(["check-store", "--data", t.store], in: t)
+        #expect(health.status == 0 && health.stdout.contains("healthy") && health.stdout.contains("0 changes after the snapshot"), "\(health)")
+        #expect(try ok(t, "opportunities | select id, amount", format: "csv") == "id,amount\nO1,1350000.00\n")
+        #expect(try ok(t, "leads | select id, company", format: "csv") == "id,company\nL1,中華電信\n")
+        #expect(try ok(t, "customers | select name", format: "csv") == "name\n\"台灣大哥大, 台北\"\n")
+        #expect(try count(t, "history | count") == 10)
+    }
+
     @Test func aNewerSnapshotIsRefusedByItsVersion() throws {
         try copyFixture("store-v1")
         var bytes = readBytes(t.store + "/snapshot")
