@@ -358,7 +358,7 @@ public final class Interpreter {
     /// A field's value from text (an import's cell): the same readings as in statements — enum values
     /// in English or Chinese, `2026/10/3`, `12,000.50`, references by id or by a unique name.
     public func importValue(_ text: String, field: FieldSchema) throws -> Value {
-        let trimmed = text.first?.isWhitespace == true || text.last?.isWhitespace == true ? text.trimmingCharacters() : text
+        let trimmed = text.hasOuterBlank ? text.trimmingCharacters() : text
         if trimmed.isEmpty { return .null }
         // Well-formed cells convert straight by type; only a cell that does not is read the slow way,
         // which knows every spelling and says what is wrong.

@@ -416,3 +416,14 @@ struct ValueTests {
         #expect(Value.period(.quarter(2026, 3)).display == "2026Q3")
     }
 }
+
+@Suite("blank text")
+struct BlankTextTests {
+    /// The byte shortcuts agree with Unicode's white space on every kind of text.
+    @Test(arguments: ["", " ", "\t\n", "a", " a", "a ", "\u{01}", "\u{3000}", "　中", "中　", "中文", "\u{85}", " \u{A0}", "x\u{200B}"])
+    func shortcutsAgreeWithUnicode(_ s: String) {
+        #expect(s.hasNonBlank == !s.allSatisfy(\.isWhitespace), "hasNonBlank of \(s.unicodeScalars.map { $0.value })")
+        #expect(s.hasOuterBlank == (s.first?.isWhitespace == true || s.last?.isWhitespace == true), "hasOuterBlank of \(s.unicodeScalars.map { $0.value })")
+        #expect(Value.text(s).isBlank == s.allSatisfy(\.isWhitespace))
+    }
+}

@@ -19,7 +19,7 @@ public enum Value: Hashable, Sendable {
     public var isBlank: Bool {
         switch self {
         case .null: true
-        case .text(let s): s.allSatisfy(\.isWhitespace)
+        case .text(let s): !s.hasNonBlank
         default: false
         }
     }
@@ -182,5 +182,35 @@ extension ValueType {
         case .period: .period
         case .duration: .duration
         }
+    }
+}
+
+extension String {
+    /// Tab, line feed, vertical tab, form feed, carriage return and space: the ASCII white space.
+    @inline(__always) static func asciiBlank(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
+
+    /// True when some character is not white space. Looks at bytes first: a printable ASCII byte
+    /// settles it without asking Unicode (this runs for every field of every record an import checks).
+    public var hasNonBlank: Bool {
+        var s = self
+        let ascii = s.withUTF8 { b -> Bool? in
+            for c in b {
+                if c >= 0x80 { return nil }
+                if !String.asciiBlank(c) { return true }
+            }
+            return false
+        }
+        return ascii ?? !allSatisfy(\.isWhitespace)
+    }
+
+    /// True when the text starts or ends with white space; by bytes when the ends are ASCII.
+    public var hasOuterBlank: Bool {
+        var s = self
+        let ascii = s.withUTF8 { b -> Bool? in
+            guard let f = b.first, let l = b.last else { return false }
+            if String.asciiBlank(f) || String.asciiBlank(l) { return true }
+            return f < 0x80 && l < 0x80 ? false : nil
+        }
+        return ascii ?? (first?.isWhitespace == true || last?.isWhitespace == true)
     }
 }

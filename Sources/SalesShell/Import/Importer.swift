@@ -178,7 +178,7 @@ struct Importer {
 extension String {
     /// The cell without surrounding blanks; the cell itself (no copy) in the usual case of none.
     var trimmedCell: String {
-        guard first?.isWhitespace == true || last?.isWhitespace == true else { return self }
+        guard hasOuterBlank else { return self }
         return trimmingCharacters(in: .whitespaces)
     }
 }
