@@ -485,46 +485,49 @@ struct ExprCompiler {
 
     /// Turns a constant into a field's type: `1.2m` into money, `rep` into the role, `"2026-10-01"` into a date.
     func coerceConstant(_ v: Value, to t: ValueType, _ span: Span) throws -> Value {
-        if v.isNull { return .null }
-        func fail() -> Diagnostic {
-            diag("expected \(t), found \(v.kindName) '\(v.display)'", span, hint: example(for: t))
+        if let c = ExprCompiler.converted(v, to: t, today: ctx.today) { return c }
+        if case .enumeration(let e) = t, case .text(let s) = v {
+            throw diag("unknown \(e.name) '\(s)'", span,
+                       hint: Suggest.nearest(s, in: e.spellings).map { "did you mean '\($0)'?" } ?? "values: \(e.names.joined(separator: ", "))")
         }
+        throw diag("expected \(t), found \(v.kindName) '\(v.display)'", span, hint: example(for: t))
+    }
+
+    /// A constant as type `t` (`"1.2m"` as money, `"展会"` as an enumeration's canonical name), or nil
+    /// when it does not read as one. Statements and imports read values through this one place.
+    static func converted(_ v: Value, to t: ValueType, today: Day) -> Value? {
+        if v.isNull { return .null }
         switch (t, v) {
         case (.any, _): return v
         case (.money, .money), (.int, .int), (.percent, .percent), (.date, .date), (.text, .text), (.bool, .bool),
              (.period, .period), (.duration, .duration), (.timestamp, .timestamp), (.real, .real):
             return v
         case (.money, .int(let i)): return .money(Money(yuan: i))
-        case (.money, .real(let d)): guard let m = Money.rounding(d * 100) else { throw fail() }; return .money(m)
-        case (.money, .text(let s)): guard let m = Money.parse(s) else { throw fail() }; return .money(m)
+        case (.money, .real(let d)): return Money.rounding(d * 100).map { .money($0) }
+        case (.money, .text(let s)): return Money.parse(s).map { .money($0) }
         case (.percent, .int(let i)): return .percent(Percent(whole: i))
         case (.percent, .real(let d)):
-            guard (d * 100).isFinite, abs(d) < 1e12 else { throw fail() }
+            guard (d * 100).isFinite, abs(d) < 1e12 else { return nil }
             return .percent(Percent(basisPoints: Int64((d * 100).rounded())))
-        case (.percent, .text(let s)): guard let p = Percent.parse(s) else { throw fail() }; return .percent(p)
+        case (.percent, .text(let s)): return Percent.parse(s).map { .percent($0) }
         case (.int, .real(let d)) where d == d.rounded() && abs(d) < 9e18: return .int(Int64(d))
-        case (.int, .text(let s)): guard let i = Int64(s.trimmingCharacters()) else { throw fail() }; return .int(i)
+        case (.int, .text(let s)): return Int64(s.trimmingCharacters()).map { .int($0) }
         case (.real, .int(let i)): return .real(Double(i))
-        case (.date, .text(let s)): guard let d = Day.parse(s.trimmingCharacters()) else { throw fail() }; return .date(d)
+        case (.date, .text(let s)): return Day.parse(s.trimmingCharacters()).map { .date($0) }
         case (.date, .timestamp(let ts)): return .date(ts.day)
-        case (.period, .text(let s)): guard let p = Period.parse(s) ?? Period.named(s, today: ctx.today) else { throw fail() }; return .period(p)
+        case (.period, .text(let s)): return (Period.parse(s) ?? Period.named(s, today: today)).map { .period($0) }
         case (.period, .date(let d)): return .period(.day(d))
         case (.period, .int(let y)) where (1...9999).contains(y): return .period(.year(Int(y)))
         case (.bool, .text(let s)):
             switch s.lowercased() {
             case "yes", "true", "y", "1", "是", "真": return .bool(true)
             case "no", "false", "n", "0", "否", "假": return .bool(false)
-            default: throw fail()
+            default: return nil
             }
-        case (.enumeration(let e), .text(let s)):
-            guard let i = e.index(of: s.trimmingCharacters()) else {
-                throw diag("unknown \(e.name) '\(s)'", span,
-                           hint: Suggest.nearest(s, in: e.spellings).map { "did you mean '\($0)'?" } ?? "values: \(e.names.joined(separator: ", "))")
-            }
-            return .text(e.cases[i].name)
+        case (.enumeration(let e), .text(let s)): return e.index(of: s.trimmingCharacters()).map { .text(e.cases[$0].name) }
         case (.reference, .text(let s)): return .text(s.trimmingCharacters())
         case (.text, _): return .text(v.display)
-        default: throw fail()
+        default: return nil
         }
     }
 }

@@ -360,47 +360,28 @@ public final class Interpreter {
     public func importValue(_ text: String, field: FieldSchema) throws -> Value {
         let trimmed = text.hasOuterBlank ? text.trimmingCharacters() : text
         if trimmed.isEmpty { return .null }
-        // Well-formed cells convert straight by type; only a cell that does not is read the slow way,
-        // which knows every spelling and says what is wrong.
-        if let v = quickValue(trimmed, field.type) { return v }
-        let source = Source(name: "cell", text: trimmed)
-        let comp = ExprCompiler(source: source, ctx: ctx, scope: .none)
-        var v: Value
         switch field.type {
-        case .date where Day.parse(trimmed) == nil && Day.whyNot(trimmed) != nil:
-            throw Diagnostic("'\(trimmed)' is not a day: \(Day.whyNot(trimmed)!)")
-        case .date where Day.parse(trimmed) == nil && Self.isYearLast(trimmed):
-            throw Diagnostic("'\(trimmed)' puts the year last, so the month and day could be either way round", hint: "write the year first: 2026-11-03 or 2026/11/3")
         case .int, .real:
             guard let d = ExactDecimal.parse(trimmed) else { throw Diagnostic("'\(trimmed)' is not a number") }
-            v = d.integer.map { field.type == .int ? Value.int($0) : Value.real(Double($0)) } ?? .real(d.double)
+            let v = d.integer.map { field.type == .int ? Value.int($0) : Value.real(Double($0)) } ?? .real(d.double)
             if field.type == .int, case .real = v { throw Diagnostic("'\(trimmed)' is not a whole number") }
+            return v
+        case .reference(let target):
+            if model.table(target).contains(trimmed) { return .text(trimmed) }
+            return .text(try referenceID(trimmed, target, 0..<trimmed.count, Source(name: "cell", text: trimmed)))
         default:
-            v = try comp.coerceConstant(.text(trimmed), to: field.type, 0..<trimmed.count)
+            // A well-formed cell converts straight; only one that does not is read by the compiler,
+            // which knows what is wrong with it and says so.
+            if let v = ExprCompiler.converted(.text(trimmed), to: field.type, today: ctx.today) { return v }
         }
-        if case .reference(let target) = field.type, case .text(let given) = v { v = .text(try referenceID(given, target, 0..<trimmed.count, source)) }
-        return v
-    }
-
-    /// A cell's value when it is written the usual way for its type (`2026-10-01`, `1200.50`, `yes`, an
-    /// enumeration's name, an existing id), else nil. The same values the general reading gives.
-    func quickValue(_ s: String, _ type: ValueType) -> Value? {
-        switch type {
-        case .text: return .text(s)
-        case .date: return Day.parse(s).map { .date($0) }
-        case .money: return Money.parse(s).map { .money($0) }
-        case .percent: return Percent.parse(s).map { .percent($0) }
-        case .int: return Int64(s).map { .int($0) }
-        case .enumeration(let e): return e.index(of: s).map { .text(e.cases[$0].name) }
-        case .reference(let target): return model.table(target).contains(s) ? .text(s) : nil
-        case .bool:
-            switch s {
-            case "yes", "true", "是": return .bool(true)
-            case "no", "false", "否": return .bool(false)
-            default: return nil
+        if case .date = field.type {
+            if let why = Day.whyNot(trimmed) { throw Diagnostic("'\(trimmed)' is not a day: \(why)") }
+            if Self.isYearLast(trimmed) {
+                throw Diagnostic("'\(trimmed)' puts the year last, so the month and day could be either way round", hint: "write the year first: 2026-11-03 or 2026/11/3")
             }
-        default: return nil
         }
+        let comp = ExprCompiler(source: Source(name: "cell", text: trimmed), ctx: ctx, scope: .none)
+        return try comp.coerceConstant(.text(trimmed), to: field.type, 0..<trimmed.count)
     }
 
     /// `3/11/2026`: day and month first, in an order a file does not say.
