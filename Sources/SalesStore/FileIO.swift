@@ -103,6 +103,28 @@ extension FileIO {
     }
 }
 
+/// A FileIO that passes every call to another: a subclass overrides the calls it changes (a disk that
+/// fills up, a call that fails once) and inherits the rest.
+open class ForwardingFileIO: FileIO {
+    public let inner: FileIO
+    public init(_ inner: FileIO = POSIXFileIO()) { self.inner = inner }
+    open func kind(of path: String) throws -> FileKind { try inner.kind(of: path) }
+    open func listDirectory(_ path: String) throws -> [String] { try inner.listDirectory(path) }
+    open func makeDirectory(_ path: String, mode: UInt32) throws { try inner.makeDirectory(path, mode: mode) }
+    open func open(_ path: String, flags: Int32, mode: UInt32) throws -> Int32 { try inner.open(path, flags: flags, mode: mode) }
+    open func close(_ fd: Int32) { inner.close(fd) }
+    open func size(_ fd: Int32) throws -> Int { try inner.size(fd) }
+    open func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int { try inner.read(fd, into: buffer, at: offset) }
+    open func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws { try inner.write(fd, bytes, at: offset) }
+    open func fsync(_ fd: Int32) throws { try inner.fsync(fd) }
+    open func ftruncate(_ fd: Int32, to length: Int) throws { try inner.ftruncate(fd, to: length) }
+    open func rename(_ from: String, to: String) throws { try inner.rename(from, to: to) }
+    open func fsyncDirectory(_ path: String) throws { try inner.fsyncDirectory(path) }
+    open func unlink(_ path: String) throws { try inner.unlink(path) }
+    open func tryLockExclusive(_ fd: Int32) throws -> Bool { try inner.tryLockExclusive(fd) }
+    open func unlock(_ fd: Int32) { inner.unlock(fd) }
+}
+
 /// The real system calls.
 public struct POSIXFileIO: FileIO, Sendable {
     public init() {}

@@ -5,27 +5,13 @@ import SalesStore
 @testable import SalesShell
 
 /// A disk that fills up on demand: every write fails with ENOSPC while `full` is set.
-final class FillingDisk: FileIO, @unchecked Sendable {
-    let inner = POSIXFileIO()
+final class FillingDisk: ForwardingFileIO, @unchecked Sendable {
     var full = false
-    func kind(of path: String) throws -> FileKind { try inner.kind(of: path) }
-    func listDirectory(_ path: String) throws -> [String] { try inner.listDirectory(path) }
-    func makeDirectory(_ path: String, mode: UInt32) throws { try inner.makeDirectory(path, mode: mode) }
-    func open(_ path: String, flags: Int32, mode: UInt32) throws -> Int32 { try inner.open(path, flags: flags, mode: mode) }
-    func close(_ fd: Int32) { inner.close(fd) }
-    func size(_ fd: Int32) throws -> Int { try inner.size(fd) }
-    func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int { try inner.read(fd, into: buffer, at: offset) }
-    func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
+    init() { super.init() }
+    override func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
         if full { throw SystemError(operation: "write", code: ENOSPC) }
-        try inner.write(fd, bytes, at: offset)
+        try super.write(fd, bytes, at: offset)
     }
-    func fsync(_ fd: Int32) throws { try inner.fsync(fd) }
-    func ftruncate(_ fd: Int32, to length: Int) throws { try inner.ftruncate(fd, to: length) }
-    func rename(_ from: String, to: String) throws { try inner.rename(from, to: to) }
-    func fsyncDirectory(_ path: String) throws { try inner.fsyncDirectory(path) }
-    func unlink(_ path: String) throws { try inner.unlink(path) }
-    func tryLockExclusive(_ fd: Int32) throws -> Bool { try inner.tryLockExclusive(fd) }
-    func unlock(_ fd: Int32) { inner.unlock(fd) }
 }
 
 /// A change the disk cannot take is refused, and the model in memory is left as the disk has it.

@@ -114,31 +114,17 @@ import Testing
         let tmp = TempDir()
         try prepare(tmp)
         // Fails the first fsync, then the ftruncate that tries to roll the append back.
-        final class Both: FileIO {
-            let inner: FaultyIO
+        final class Both: ForwardingFileIO {
+            let faulty: FaultyIO
             var failTruncateOnce = true
-            init(_ inner: FaultyIO) { self.inner = inner }
-            func kind(of path: String) throws -> FileKind { try inner.kind(of: path) }
-            func listDirectory(_ path: String) throws -> [String] { try inner.listDirectory(path) }
-            func makeDirectory(_ path: String, mode: UInt32) throws { try inner.makeDirectory(path, mode: mode) }
-            func open(_ path: String, flags: Int32, mode: UInt32) throws -> Int32 { try inner.open(path, flags: flags, mode: mode) }
-            func close(_ fd: Int32) { inner.close(fd) }
-            func size(_ fd: Int32) throws -> Int { try inner.size(fd) }
-            func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int { try inner.read(fd, into: buffer, at: offset) }
-            func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws { try inner.write(fd, bytes, at: offset) }
-            func fsync(_ fd: Int32) throws { try inner.fsync(fd) }
-            func ftruncate(_ fd: Int32, to length: Int) throws {
-                if inner.triggered && failTruncateOnce {
+            init(_ faulty: FaultyIO) { self.faulty = faulty; super.init(faulty) }
+            override func ftruncate(_ fd: Int32, to length: Int) throws {
+                if faulty.triggered && failTruncateOnce {
                     failTruncateOnce = false
                     throw SystemError(operation: "truncate", code: EIO)
                 }
-                try inner.ftruncate(fd, to: length)
+                try super.ftruncate(fd, to: length)
             }
-            func rename(_ from: String, to: String) throws { try inner.rename(from, to: to) }
-            func fsyncDirectory(_ path: String) throws { try inner.fsyncDirectory(path) }
-            func unlink(_ path: String) throws { try inner.unlink(path) }
-            func tryLockExclusive(_ fd: Int32) throws -> Bool { try inner.tryLockExclusive(fd) }
-            func unlock(_ fd: Int32) { inner.unlock(fd) }
         }
         let io2 = FaultyIO(failing: .fsync, at: 1)
         let both = Both(io2)

@@ -59,7 +59,9 @@ public final class Table {
     }
 
     private func mapID(_ id: String, to slot: Int) {
-        if let n = number(of: id), slot <= Int(Int32.max), n < max(1 << 16, 2 * (count + records.count) + 1024) {
+        // A number far past the others (a damaged or hand-made id) goes to the dictionary, so the array
+        // stays about as long as the table.
+        if let n = number(of: id), slot <= Int(Int32.max), n < max(1 << 16, 4 * records.count) {
             if n >= slotByNumber.count {
                 slotByNumber.append(contentsOf: repeatElement(-1, count: n + 1 - slotByNumber.count))
             }
