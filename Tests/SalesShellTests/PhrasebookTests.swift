@@ -58,6 +58,9 @@ struct PhrasebookTests {
         #expect(Phrasebook.translate("no opportunity O12", to: .zhHant) == "沒有商機 O12")
         #expect(Phrasebook.translate("did you mean 'amount'?", to: .zhHant) == "是不是要找「amount」？")
         #expect(Phrasebook.translate("O1 is already won", to: .zhHant).contains("成交"))
+        // A field named after an entity reads as the entity; a name with two meanings stays as typed.
+        #expect(Phrasebook.translate("staff: there is no staff 'nobody'", to: .zhHant) == "員工：沒有員工「nobody」")
+        #expect(Phrasebook.terms["qualified"] == nil)
         // A composed confirmation: the parts joined by "; " each translate.
         #expect(Phrasebook.translate("added O7 (5G 專網); added C3 (遠傳)", to: .zhHant) == "已新增 O7（5G 專網）；已新增 C3（遠傳）")
     }

@@ -108,7 +108,10 @@ public enum Phrasebook {
         for e in Schema.sales.entities {
             meanings[e.name, default: []].insert(e.zh)
             meanings[e.plural, default: []].insert(e.zh)
-            for f in e.fields where f.zh != nil { meanings[f.name, default: []].insert(Messages.heading(f.name, .zhHant)) }
+            // A field named after an entity (a visit's `staff`) is that entity, said by the entity's name.
+            for f in e.fields where f.zh != nil && Schema.sales.index(of: f.name) == nil {
+                meanings[f.name, default: []].insert(Messages.heading(f.name, .zhHant))
+            }
             if let sm = e.stateMachine, let en = e.field(sm.field)?.type.enumType {
                 for c in en.cases { if let zh = c.zh { meanings[c.name, default: []].insert(zh) } }
             }
