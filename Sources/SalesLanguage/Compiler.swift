@@ -189,11 +189,11 @@ struct ExprCompiler {
         case .entity(let t):
             let first = segments.removeFirst()
             if first.lowercased() == "id" {
-                current = Compiled(type: .reference(t.schema.name), eval: { s in .text(t.records[s]!.id) })
+                current = Compiled(type: .reference(t.schema.name), eval: { s in .text(t.id(at: s)) })
             } else if let k = t.schema.fieldIndex(first) {
                 if let f = t.schema.fields[k].compute {
                     let model = self.model, today = ctx.today
-                    current = Compiled(type: t.schema.fields[k].type, eval: { s in f(t.records[s]!, model, today) })
+                    current = Compiled(type: t.schema.fields[k].type, eval: { s in f(t.record(at: s)!, model, today) })
                 } else {
                     current = Compiled(type: t.schema.fields[k].type, eval: { s in t.value(s, k) })
                 }
@@ -222,8 +222,8 @@ struct ExprCompiler {
             let compute = target.schema.fields[k].compute
             let model = self.model, today = ctx.today
             current = Compiled(type: target.schema.fields[k].type, eval: { i in
-                guard case .text(let id) = prev(i), let s = target.slot(of: id), target.records[s] != nil else { return .null }
-                if let compute { return compute(target.records[s]!, model, today) }
+                guard case .text(let id) = prev(i), let s = target.slot(of: id), target.isLive(s) else { return .null }
+                if let compute { return compute(target.record(at: s)!, model, today) }
                 return target.value(s, k)
             })
         }
@@ -274,14 +274,26 @@ struct ExprCompiler {
         case "=", "!=", "<", "<=", ">", ">=":
             let (a, b) = try pair(l, r)
             try checkComparable(a.type, b.type, span)
-            let cmp = comparator(for: a.type.enumType != nil ? a.type : b.type)
+            let type = a.type.enumType != nil ? a.type : b.type
+            let cmp = comparator(for: type)
+            // Two names of one enumeration are equal when they are the same name: no need to look up
+            // where each stands in the declared order, as ordering them does.
+            let equal: (Value, Value) -> Bool
+            if type.enumType != nil {
+                equal = { x, y in
+                    if case .text(let s) = x, case .text(let t) = y { return s == t }
+                    return cmp(x, y) == 0
+                }
+            } else {
+                equal = { x, y in cmp(x, y) == 0 }
+            }
             let fa = a.eval, fb = b.eval
             // Constant right-hand sides are the common case: capture the value once.
             switch op {
             case "=":
-                if let k = b.constant { return Compiled(type: .bool, eval: { i in .bool(cmp(fa(i), k) == 0) }) }
-                return Compiled(type: .bool, eval: { i in .bool(cmp(fa(i), fb(i)) == 0) })
-            case "!=": return Compiled(type: .bool, eval: { i in .bool(cmp(fa(i), fb(i)) != 0) })
+                if let k = b.constant { return Compiled(type: .bool, eval: { i in .bool(equal(fa(i), k)) }) }
+                return Compiled(type: .bool, eval: { i in .bool(equal(fa(i), fb(i))) })
+            case "!=": return Compiled(type: .bool, eval: { i in .bool(!equal(fa(i), fb(i))) })
             default:
                 let test: (Int) -> Bool = op == "<" ? { $0 < 0 } : op == "<=" ? { $0 <= 0 } : op == ">" ? { $0 > 0 } : { $0 >= 0 }
                 return Compiled(type: .bool, eval: { i in
@@ -322,7 +334,7 @@ struct ExprCompiler {
             if case .subquery(let q, _) = item {
                 let rel = try QueryRunner(source: source, ctx: ctx).run(q)
                 switch rel {
-                case .entity(let t, let slots): for s in slots { values.insert(.text(t.records[s]!.id)) }
+                case .entity(let t, let slots): for s in slots { values.insert(.text(t.id(at: s))) }
                 case .rows(_, let box): for r in box.rows { values.insert(r[0]) }
                 case .scalar(let v, _): values.insert(v)
                 }
@@ -476,9 +488,9 @@ struct ExprCompiler {
         }
         let model = self.model
         if t.schema.name == "team" {
-            return Compiled(type: KPI.type(of: name), eval: { s in model.teamKPI(t.records[s]!.id, period).value(name) })
+            return Compiled(type: KPI.type(of: name), eval: { s in model.teamKPI(t.id(at: s), period).value(name) })
         }
-        return Compiled(type: KPI.type(of: name), eval: { s in (model.kpis(period)[t.records[s]!.id] ?? KPI()).value(name) })
+        return Compiled(type: KPI.type(of: name), eval: { s in (model.kpis(period)[t.id(at: s)] ?? KPI()).value(name) })
     }
 
     // MARK: constants

@@ -396,7 +396,7 @@ public final class Interpreter {
         let t = model.table(target)
         if t.contains(given) { return given }
         let ti = t.schema.titleIndex
-        let matches = t.slots(where: ti, is: .text(given)).prefix(6).compactMap { t.records[$0]?.id }
+        let matches = t.slots(where: ti, is: .text(given)).prefix(6).filter(t.isLive).map { t.id(at: $0) }
         if matches.count == 1 { return matches[0] }
         if matches.count > 1 {
             throw Diagnostic("'\(given)' names more than one \(target): \(matches.prefix(5).joined(separator: ", "))", at: source.location(of: span),
@@ -457,7 +457,7 @@ public final class Interpreter {
         guard case .entity(let t, let slots) = rel else { return rel.materialize(model, today: ctx.today) }
         let cols = [Column("id", .reference(t.schema.name))] + t.schema.fields.map { Column($0.name, $0.type, zh: $0.zh) }
         return ResultTable(columns: cols, rows: slots.map { s in
-            let r = t.records[s]!
+            let r = t.record(at: s)!
             return [.text(r.id)] + t.schema.fields.indices.map { model.value(r, $0, of: t.schema, today: ctx.today) }
         })
     }
@@ -604,7 +604,7 @@ public final class Interpreter {
 
     func show(_ hit: (table: Table, slot: Int)) throws -> RecordView {
         let t = hit.table
-        let r = t.records[hit.slot]!
+        let r = t.record(at: hit.slot)!
         var titles: [Int: String] = [:]
         for (i, f) in t.schema.fields.enumerated() {
             if case .reference(let target) = f.type, case .text(let rid) = r.values[i], let other = model.table(target).record(rid) {
@@ -623,11 +623,11 @@ public final class Interpreter {
                 let refFields = other.schema.fields.indices.filter { other.schema.fields[$0].type.referencedEntity == target }
                 for f in refFields {
                     let slots = other.records.indices.filter {
-                        guard case .text(let v)? = other.records[$0]?.values[f], ids.contains(v) else { return false }
-                        return !listed.contains("\(other.entityIndex)/\(other.records[$0]!.id)")
+                        guard other.isLive($0), case .text(let v) = other.value($0, f), ids.contains(v) else { return false }
+                        return !listed.contains("\(other.entityIndex)/\(other.id(at: $0))")
                     }
                     if slots.isEmpty { continue }
-                    for s in slots { listed.insert("\(other.entityIndex)/\(other.records[s]!.id)") }
+                    for s in slots { listed.insert("\(other.entityIndex)/\(other.id(at: s))") }
                     let label = refFields.count > 1 || other.schema.fields[f].name != target
                         ? phrase("\(other.schema.plural) (\(other.schema.fields[f].name))") : other.schema.plural
                     out.append((other, slots, label))
@@ -637,7 +637,7 @@ public final class Interpreter {
         }
         for (other, slots, label) in referrers(to: t.schema.name, ids: [r.id]) {
             related.append((label, Relation.entity(other, slots).materialize(model, today: ctx.today)))
-            direct.append((other, Set(slots.map { other.records[$0]!.id })))
+            direct.append((other, Set(slots.map { other.id(at: $0) })))
         }
         for (table, ids) in direct {
             for (other, slots, label) in referrers(to: table.schema.name, ids: ids) {
@@ -645,7 +645,7 @@ public final class Interpreter {
             }
         }
         let h = model.history
-        let hslots = h.records.indices.filter { h.records[$0]?.values[4] == .text(r.id) && h.records[$0]?.values[3] == .text(t.schema.name) }
+        let hslots = (0..<h.slotCount).filter { h.isLive($0) && h.value($0, 4) == .text(r.id) && h.value($0, 3) == .text(t.schema.name) }
         let hist = Relation.entity(h, hslots).materialize(model, today: ctx.today)
         var shown = r
         for (i, f) in t.schema.fields.enumerated() where f.compute != nil { shown.values[i] = model.value(r, i, of: t.schema, today: ctx.today) }

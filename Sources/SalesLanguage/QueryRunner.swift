@@ -237,14 +237,29 @@ struct QueryRunner {
         let argFns = slots.map { $0.arg?.eval }
         let fresh = slots.map { Accumulator(kind: $0.kind, type: $0.arg?.type ?? .int) }
         if keys.isEmpty { groupKeys.append([]); accs.append(fresh); groupIndex[[]] = 0 }
+        // One key, the usual case, is looked up as itself: no array to build and hash per row.
+        var singleIndex: [Value: Int] = [:]
+        let single = keyFns.count == 1 ? keyFns[0] : nil
         for r in rel.indices {
-            let k = keyFns.map { $0(r) }
             let g: Int
-            if let x = groupIndex[k] { g = x } else {
-                g = groupKeys.count
-                groupIndex[k] = g; groupKeys.append(k); accs.append(fresh)
+            if let single {
+                let k = single(r)
+                if let x = singleIndex[k] { g = x } else {
+                    g = groupKeys.count
+                    singleIndex[k] = g; groupKeys.append([k]); accs.append(fresh)
+                }
+            } else if keyFns.isEmpty {
+                g = 0
+            } else {
+                let k = keyFns.map { $0(r) }
+                if let x = groupIndex[k] { g = x } else {
+                    g = groupKeys.count
+                    groupIndex[k] = g; groupKeys.append(k); accs.append(fresh)
+                }
             }
-            for s in slots.indices { accs[g][s].add(argFns[s]?(r)) }
+            accs[g].withUnsafeMutableBufferPointer { acc in
+                for s in acc.indices { acc[s].add(argFns[s]?(r)) }
+            }
         }
         // Groups in key order (enumerations in their declared order).
         let cmps = keyCompiled.map { comparator(for: $0.type) }
@@ -393,7 +408,7 @@ extension Relation {
             let fields = t.schema.listedFields
             let cols = [Column("id", .reference(t.schema.name))] + fields.map { Column(t.schema.fields[$0].name, t.schema.fields[$0].type, zh: t.schema.fields[$0].zh) }
             let rows = slots.map { s -> [Value] in
-                let r = t.records[s]!
+                let r = t.record(at: s)!
                 return [.text(r.id)] + fields.map { model.value(r, $0, of: t.schema, today: today) }
             }
             return ResultTable(columns: cols, rows: rows)

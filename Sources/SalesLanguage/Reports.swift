@@ -245,13 +245,12 @@ struct Reports {
         let t = model.table("opportunity"), s = t.schema
         let f = { (n: String) in s.fieldIndex(n)! }
         let (st, am, pr, ow, so, cr, cl, ex) = (f("stage"), f("amount"), f("probability"), f("owner"), f("source"), f("created"), f("closed"), f("expected_close"))
-        return t.records.compactMap { r in
-            guard let r else { return nil }
-            func money(_ v: Value) -> Money { if case .money(let m) = v { return m }; return Money(minor: 0) }
-            func pct(_ v: Value) -> Percent { if case .percent(let p) = v { return p }; return Percent(basisPoints: 0) }
-            return Opp(id: r.id, stage: r.values[st].textValue ?? "", amount: money(r.values[am]), probability: pct(r.values[pr]),
-                       owner: r.values[ow].textValue ?? "", source: r.values[so].textValue,
-                       created: r.values[cr].day, closed: r.values[cl].day, expectedClose: r.values[ex].day)
+        func money(_ v: Value) -> Money { if case .money(let m) = v { return m }; return Money(minor: 0) }
+        func pct(_ v: Value) -> Percent { if case .percent(let p) = v { return p }; return Percent(basisPoints: 0) }
+        return t.liveSlots.map { s in
+            Opp(id: t.id(at: s), stage: t.value(s, st).textValue ?? "", amount: money(t.value(s, am)), probability: pct(t.value(s, pr)),
+                owner: t.value(s, ow).textValue ?? "", source: t.value(s, so).textValue,
+                created: t.value(s, cr).day, closed: t.value(s, cl).day, expectedClose: t.value(s, ex).day)
         }
     }
 

@@ -121,7 +121,7 @@ public final class Session {
             folder.close()
             return StartupError(description: message, status: .inputError)
         }
-        if let li = staff.schema.fieldIndex("login"), let bound = staff.slots(where: li, is: .text(osUser)).compactMap({ staff.records[$0] }).first {
+        if let li = staff.schema.fieldIndex("login"), let bound = staff.slots(where: li, is: .text(osUser)).compactMap({ staff.record(at: $0) }).first {
             if let u = user, u != bound.id {
                 throw refuse("OS user \(osUser) is bound to staff \(bound.id) (staff.login), so it acts as \(bound.id) only, not as \(u)")
             }

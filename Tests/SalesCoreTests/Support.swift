@@ -22,7 +22,7 @@ final class World {
 
     func value(_ id: String, _ field: String) -> Value {
         guard let (t, s) = model.find(id) else { return .null }
-        return t.records[s]!.values[t.schema.fieldIndex(field)!]
+        return t.value(s, t.schema.fieldIndex(field)!)
     }
 
     /// One statement's worth of changes, applied whole or not at all.

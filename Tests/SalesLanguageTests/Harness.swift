@@ -72,7 +72,7 @@ final class Harness {
 
     func value(_ id: String, _ field: String) -> Value {
         guard let (t, s) = model.find(id) else { return .null }
-        return t.records[s]!.values[t.schema.fieldIndex(field)!]
+        return t.value(s, t.schema.fieldIndex(field)!)
     }
 
     static let fixture = """

@@ -82,7 +82,7 @@ public struct DemoData {
             var cs: [Change] = []
             for (f, v) in changes {
                 let fi = t.schema.fieldIndex(f)!
-                cs.append(.update(entity: e, id: id, field: fi, old: t.records[slot]!.values[fi], new: v))
+                cs.append(.update(entity: e, id: id, field: fi, old: t.value(slot, fi), new: v))
             }
             if keepHistory {
                 // Moves of one record on one day keep their order.

@@ -6,11 +6,17 @@ public struct Record: Sendable {
     public subscript(_ i: Int) -> Value { values[i] }
 }
 
-/// The records of one entity. Slots of deleted records hold nil until the next load compacts them.
+/// The records of one entity, stored by column: one array of values per field and one of ids, all
+/// indexed by slot. A query reads one field of many records, so it walks one array front to back
+/// instead of hopping from record to record; a load appends to the arrays with no allocation per
+/// record. Slots of deleted records hold a nil id (and null values) until the next load compacts them.
 public final class Table {
     public let schema: EntitySchema
     public let entityIndex: Int
-    public private(set) var records: ContiguousArray<Record?> = []
+    /// The id in each slot; nil where a record was deleted.
+    public private(set) var slotIDs: ContiguousArray<String?> = []
+    /// One array per field, in schema order, each as long as `slotIDs`.
+    public private(set) var columns: [ContiguousArray<Value>]
     /// Slots by id. A numbered id (O1024) is found through its number in `slotByNumber`, with no
     /// hashing; chosen ids (wang.wei), and numbers far past the others, through `index`.
     private var index: [String: Int] = [:]
@@ -23,19 +29,31 @@ public final class Table {
     init(schema: EntitySchema, entityIndex: Int) {
         self.schema = schema; self.entityIndex = entityIndex
         prefix = schema.prefix.map { Array($0.utf8) }
+        columns = Array(repeating: [], count: schema.fields.count)
     }
+
+    /// How many slots there are, live or not: slots run from 0 to this.
+    public var slotCount: Int { slotIDs.count }
 
     public func slot(of id: String) -> Int? {
         if let n = number(of: id), n < slotByNumber.count, slotByNumber[n] >= 0 { return Int(slotByNumber[n]) }
         return index.isEmpty ? nil : index[id]
     }
-    public func record(_ id: String) -> Record? { slot(of: id).flatMap { records[$0] } }
+    public func record(_ id: String) -> Record? { slot(of: id).flatMap { record(at: $0) } }
 
-    /// One value of the record in a slot, read in place without copying the record: the inner loop of
-    /// every query.
+    /// The record in a slot, put together from the columns; nil for a deleted one.
+    public func record(at slot: Int) -> Record? {
+        guard slot >= 0, slot < slotIDs.count, let id = slotIDs[slot] else { return nil }
+        return Record(id: id, values: columns.map { $0[slot] })
+    }
+    public func isLive(_ slot: Int) -> Bool { slot >= 0 && slot < slotIDs.count && slotIDs[slot] != nil }
+    /// The id of the live record in a slot.
+    public func id(at slot: Int) -> String { slotIDs[slot]! }
+
+    /// One value of the record in a slot: the inner loop of every query.
     @inlinable
     public func value(_ slot: Int, _ field: Int) -> Value {
-        records.withUnsafeBufferPointer { $0[slot].unsafelyUnwrapped.values[field] }
+        columns.withUnsafeBufferPointer { $0[field].withUnsafeBufferPointer { $0[slot] } }
     }
     public func contains(_ id: String) -> Bool { slot(of: id) != nil }
 
@@ -61,7 +79,7 @@ public final class Table {
     private func mapID(_ id: String, to slot: Int) {
         // A number far past the others (a damaged or hand-made id) goes to the dictionary, so the array
         // stays about as long as the table.
-        if let n = number(of: id), slot <= Int(Int32.max), n < max(1 << 16, 4 * records.count) {
+        if let n = number(of: id), slot <= Int(Int32.max), n < max(1 << 16, 4 * slotIDs.count) {
             if n >= slotByNumber.count {
                 slotByNumber.append(contentsOf: repeatElement(-1, count: n + 1 - slotByNumber.count))
             }
@@ -81,16 +99,33 @@ public final class Table {
 
     /// Slots of live records, in insertion order.
     public var liveSlots: [Int] {
+        if count == slotIDs.count { return Array(0..<count) }
         var out: [Int] = []
         out.reserveCapacity(count)
-        for (i, r) in records.enumerated() where r != nil { out.append(i) }
+        for (i, id) in slotIDs.enumerated() where id != nil { out.append(i) }
         return out
     }
+
+    /// The records slot by slot (nil for deleted ones), as they stand now: later changes to the table
+    /// do not show in a view already taken.
+    public var records: Records { Records(ids: slotIDs, columns: columns) }
     public var allRecords: [Record] { records.compactMap { $0 } }
-    public var ids: [String] { records.compactMap { $0?.id } }
+    public var ids: [String] { slotIDs.compactMap { $0 } }
+
+    public struct Records: RandomAccessCollection {
+        let ids: ContiguousArray<String?>
+        let columns: [ContiguousArray<Value>]
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { ids.count }
+        public subscript(slot: Int) -> Record? {
+            guard let id = ids[slot] else { return nil }
+            return Record(id: id, values: columns.map { $0[slot] })
+        }
+    }
 
     public func reserve(_ n: Int) {
-        records.reserveCapacity(n)
+        slotIDs.reserveCapacity(n)
+        for f in columns.indices { columns[f].reserveCapacity(n) }
         if prefix == nil { index.reserveCapacity(n) } else { slotByNumber.reserveCapacity(n + 1) }
     }
 
@@ -103,14 +138,14 @@ public final class Table {
     public func slots(where field: Int, is value: Value) -> [Int] {
         if let idx = valueIndexes[field] { return idx.slots[value] ?? [] }
         let idx = ValueIndex()
-        for (i, r) in records.enumerated() { if let r { idx.slots[r.values[field], default: []].append(i) } }
+        for (i, v) in columns[field].enumerated() where slotIDs[i] != nil { idx.slots[v, default: []].append(i) }
         valueIndexes[field] = idx
         return idx.slots[value] ?? []
     }
 
-    private func indexAdd(_ r: Record, slot: Int) {
+    private func indexAdd(slot: Int) {
         guard !valueIndexes.isEmpty else { return }
-        for (f, idx) in valueIndexes { idx.slots[r.values[f], default: []].append(slot) }
+        for (f, idx) in valueIndexes { idx.slots[columns[f][slot], default: []].append(slot) }
     }
 
     private func indexRemove(field f: Int, value: Value, slot: Int) {
@@ -119,51 +154,69 @@ public final class Table {
         if idx.slots[value]!.isEmpty { idx.slots[value] = nil }
     }
 
-    /// Appends a record read from a snapshot, without history. A snapshot's tables load side by side,
-    /// one thread per table: this touches nothing but this table. Call `Model.finishedLoading` after.
-    public func appendLoaded(_ r: Record) { insert(r) }
+    /// Appends a record read from a snapshot, without history: `values` holds one value per field, in
+    /// schema order. A snapshot's tables load side by side, one thread per table: this touches nothing
+    /// but this table. Call `Model.finishedLoading` after.
+    public func appendLoaded(id: String, values: ContiguousArray<Value>) {
+        precondition(values.count == columns.count)
+        values.withUnsafeBufferPointer { vs in
+            for f in 0..<vs.count { columns[f].append(vs[f]) }
+        }
+        added(id)
+    }
 
     func insert(_ r: Record) {
-        mapID(r.id, to: records.count)
-        indexAdd(r, slot: records.count)
-        records.append(r)
+        for f in columns.indices { columns[f].append(r.values[f]) }
+        added(r.id)
+    }
+
+    /// Maps and counts the record just appended in the last slot.
+    private func added(_ id: String) {
+        let slot = slotIDs.count
+        slotIDs.append(id)
+        mapID(id, to: slot)
+        indexAdd(slot: slot)
         count += 1
-        if let n = number(of: r.id) {
+        if let n = number(of: id) {
             if n >= nextNumber { nextNumber = Int64(n) + 1 }
-        } else if let p = schema.prefix, r.id.hasPrefix(p), let n = Int64(r.id.dropFirst(p.count)), n >= nextNumber {
+        } else if let p = schema.prefix, id.hasPrefix(p), let n = Int64(id.dropFirst(p.count)), n >= nextNumber {
             nextNumber = n + 1
         }
     }
 
     func set(slot: Int, field: Int, _ v: Value) {
         if let idx = valueIndexes[field] {
-            indexRemove(field: field, value: records[slot]!.values[field], slot: slot)
+            indexRemove(field: field, value: columns[field][slot], slot: slot)
             idx.slots[v, default: []].append(slot)
         }
-        records[slot]!.values[field] = v
+        columns[field][slot] = v
     }
 
     /// Puts a deleted record back where it was, so undoing a delete keeps the listing order.
     func restore(_ r: Record, at slot: Int) {
-        if slot < records.count, records[slot] == nil {
-            records[slot] = r
-        } else if slot == records.count {
-            records.append(r)
+        if slot < slotIDs.count, slotIDs[slot] == nil {
+            slotIDs[slot] = r.id
+            for f in columns.indices { columns[f][slot] = r.values[f] }
         } else {
             insert(r); return
         }
         mapID(r.id, to: slot)
-        indexAdd(r, slot: slot)
+        indexAdd(slot: slot)
         count += 1
     }
 
     @discardableResult
     func remove(_ id: String) -> Record? {
-        guard let s = unmapID(id), let r = records[s] else { return nil }
-        for f in valueIndexes.keys { indexRemove(field: f, value: r.values[f], slot: s) }
-        records[s] = nil
+        guard let s = unmapID(id), let r = record(at: s) else { return nil }
+        for f in valueIndexes.keys { indexRemove(field: f, value: columns[f][s], slot: s) }
         count -= 1
-        if s == records.count - 1 { records.removeLast() }
+        if s == slotIDs.count - 1 {
+            slotIDs.removeLast()
+            for f in columns.indices { columns[f].removeLast() }
+        } else {
+            slotIDs[s] = nil
+            for f in columns.indices { columns[f][s] = .null }
+        }
         return r
     }
 }
@@ -364,9 +417,9 @@ public final class Model {
                 return false
             }
             if refFields.isEmpty { continue }
-            for (s, rec) in t.records.enumerated() {
-                guard let rec else { continue }
-                for f in refFields where rec.values[f] == .text(id) {
+            let target = Value.text(id)
+            for s in 0..<t.slotCount where t.isLive(s) {
+                for f in refFields where t.value(s, f) == target {
                     out.append((t, s, f))
                     if out.count >= limit { return out }
                 }

@@ -124,7 +124,7 @@ public final class Mutation {
     public func update(entity e: Int, id: String, values: [(field: Int, value: Value)], allowState: Bool = false, allowSystem: Bool = true,
                        systemEntity: Bool = false) throws {
         let table = model.tables[e], schema = table.schema
-        guard let slot = table.slot(of: id), table.records[slot] != nil else { throw DomainError("no \(schema.name) \(id)") }
+        guard let slot = table.slot(of: id), table.isLive(slot) else { throw DomainError("no \(schema.name) \(id)") }
         guard !schema.system || systemEntity else { throw DomainError("\(schema.name) cannot be changed") }
         for (f, v) in values {
             let fs = schema.fields[f]
@@ -137,7 +137,7 @@ public final class Mutation {
             if fs.access == .system && !allowSystem {
                 throw DomainError("\(fs.name) is kept by the rules and cannot be set", field: fs.name)
             }
-            let old = model.tables[e].records[slot]!.values[f]
+            let old = model.tables[e].value(slot, f)
             if old == v { continue }
             record(.update(entity: e, id: id, field: f, old: old, new: v))
         }
@@ -147,9 +147,9 @@ public final class Mutation {
         let table = model.tables[e], schema = table.schema
         guard !schema.system || systemEntity else { throw DomainError("\(schema.name) cannot be deleted") }
         guard let r = table.record(id) else { throw DomainError("no \(schema.name) \(id)") }
-        let refs = model.referrers(to: id, entity: e, limit: 6).filter { !($0.table.entityIndex == e && $0.table.records[$0.slot]?.id == id) }
+        let refs = model.referrers(to: id, entity: e, limit: 6).filter { !($0.table.entityIndex == e && $0.table.id(at: $0.slot) == id) }
         if !refs.isEmpty {
-            let names = refs.prefix(5).map { "\($0.table.records[$0.slot]!.id) (\($0.table.schema.name).\($0.table.schema.fields[$0.field].name))" }
+            let names = refs.prefix(5).map { "\($0.table.id(at: $0.slot)) (\($0.table.schema.name).\($0.table.schema.fields[$0.field].name))" }
             let list = names.joined(separator: ", ")
             throw refs.count > 5
                 ? DomainError("\(id) cannot be deleted: it is referred to by \(list) and more", hint: "change or delete those records first")
@@ -266,9 +266,9 @@ public final class Mutation {
     public func previousState(entity e: Int, id: String, field: String, current: String) -> String? {
         let h = model.history
         let ent = model.schema.entities[e].name
-        for r in h.records.reversed() {
-            guard let r, r.values[4] == .text(id), r.values[3] == .text(ent), r.values[5] == .text(field) else { continue }
-            if r.values[7] == .text(current), case .text(let old) = r.values[6] { return old }
+        for s in (0..<h.slotCount).reversed() where h.isLive(s) {
+            guard h.value(s, 4) == .text(id), h.value(s, 3) == .text(ent), h.value(s, 5) == .text(field) else { continue }
+            if h.value(s, 7) == .text(current), case .text(let old) = h.value(s, 6) { return old }
         }
         return nil
     }

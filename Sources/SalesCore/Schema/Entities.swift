@@ -222,7 +222,7 @@ enum Rules {
     static let uniqueLogin: RecordRule = { r, e, model in
         guard let li = e.fieldIndex("login"), case .text(let login) = r.values[li], !login.isEmpty else { return nil }
         let t = model.table("staff")
-        if let other = t.slots(where: li, is: .text(login)).compactMap({ t.records[$0] }).first(where: { $0.id != r.id }) {
+        if let other = t.slots(where: li, is: .text(login)).compactMap({ t.record(at: $0) }).first(where: { $0.id != r.id }) {
             return DomainError("login \(login) is already bound to \(other.id)", field: "login")
         }
         return nil

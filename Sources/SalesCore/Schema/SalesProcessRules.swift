@@ -12,7 +12,7 @@ extension Model {
     public func records(_ entity: String, where field: String, is id: String) -> [Record] {
         let t = table(entity)
         guard let fi = t.schema.fieldIndex(field) else { return [] }
-        return t.slots(where: fi, is: .text(id)).sorted().compactMap { t.records[$0] }
+        return t.slots(where: fi, is: .text(id)).sorted().compactMap { t.record(at: $0) }
     }
 
     /// A setting's text (`add setting discount_limit value=25%`).

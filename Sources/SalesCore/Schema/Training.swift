@@ -128,7 +128,7 @@ extension Rules {
     static let oneTrainingPerDay: RecordRule = { r, _, model in
         // By day: a day has a handful of records, a staff member thousands over the years.
         let t = model.table("training")
-        let dup = t.slots(where: 2, is: r.values[2]).lazy.compactMap { t.records[$0] }.first {
+        let dup = t.slots(where: 2, is: r.values[2]).lazy.compactMap { t.record(at: $0) }.first {
             $0.id != r.id && $0.values[0] == r.values[0] && $0.values[1] == r.values[1]
         }
         if let d = dup { return DomainError("\(r.values[0].display) already has \(d.id) for \(r.values[1].display) on \(r.values[2].display)", field: "date") }

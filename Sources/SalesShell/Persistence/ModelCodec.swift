@@ -80,9 +80,9 @@ enum ModelCodec {
             w.write(UInt64(t.count))
             let lengthAt = w.count
             if version >= 2 { w.writeFixedUInt64LE(0) }
-            for case let r? in t.records {
-                w.writeString(r.id)
-                for v in r.values { write(v, &w) }
+            for s in 0..<t.slotCount where t.isLive(s) {
+                w.writeString(t.id(at: s))
+                for f in t.columns.indices { write(t.value(s, f), &w) }
             }
             if version >= 2 { w.patchFixedUInt64LE(UInt64(w.count - lengthAt - 8), at: lengthAt) }
         }
@@ -139,7 +139,7 @@ enum ModelCodec {
                 let section = Section(entity: e, map: map, width: width, count: count, body: [], bodyOffset: 0)
                 let table = e.map { model.tables[$0] }
                 table?.reserve(count)
-                try decodeRecords(&r, section) { table?.appendLoaded($0) }
+                try decodeRecords(&r, section) { table?.appendLoaded(id: $0, values: $1) }
             }
         }
         guard r.isAtEnd else { throw Failure(description: "unexpected data after the last table at byte \(r.offset)") }
@@ -172,7 +172,7 @@ enum ModelCodec {
                 let table = sections[i].entity.map { model.tables[$0] }
                 table?.reserve(sections[i].count)
                 results[i] = Result {
-                    try decodeRecords(&reader, sections[i]) { table?.appendLoaded($0) }
+                    try decodeRecords(&reader, sections[i]) { table?.appendLoaded(id: $0, values: $1) }
                     guard reader.isAtEnd else {
                         throw Failure(description: "unexpected data after the records of a table at byte \(sections[i].bodyOffset + reader.offset)")
                     }
@@ -191,28 +191,25 @@ enum ModelCodec {
         }
     }
 
-    /// The records of one table (its header read), as they stand in the bytes, each handed to `add`
-    /// (unless the table is no longer in the schema).
-    static func decodeRecords(_ r: inout BinaryReader, _ s: Section, _ add: (Record) -> Void) throws {
+    /// The records of one table (its header read), as they stand in the bytes, each handed to `add` as
+    /// its id and its values in schema order (unless the table is no longer in the schema). One buffer
+    /// serves every record: a whole record is read before any of it is added.
+    static func decodeRecords(_ r: inout BinaryReader, _ s: Section, _ add: (String, ContiguousArray<Value>) -> Void) throws {
         let fieldCount = s.map.count, width = s.width
-        // The usual case: the snapshot's fields are the schema's, in its order; values go straight
-        // into the record's array as they are read.
         let same = s.sameFields
+        var values = ContiguousArray<Value>(repeating: .null, count: width)
         for _ in 0..<s.count {
             let id = try r.readString()
-            var values: [Value]
             if same {
-                values = try [Value](unsafeUninitializedCapacity: width) { buf, n in
-                    while n < width { (buf.baseAddress! + n).initialize(to: try readValue(&r)); n += 1 }
-                }
+                for k in 0..<width { values[k] = try readValue(&r) }
             } else {
-                values = [Value](repeating: .null, count: width)
+                for k in 0..<width { values[k] = .null }
                 for k in 0..<fieldCount {
                     let val = try readValue(&r)
                     if let target = s.map[k] { values[target] = val }
                 }
             }
-            if s.entity != nil { add(Record(id: id, values: values)) }
+            if s.entity != nil { add(id, values) }
         }
     }
 
