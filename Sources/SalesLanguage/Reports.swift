@@ -241,13 +241,22 @@ struct Reports {
         var created: Day?, closed: Day?, expectedClose: Day?
     }
 
-    func opportunities() -> [Opp] {
+    /// The opportunities, or those in one of `stages`: the stage is read from its column first, so a
+    /// report on closed deals does not gather the open ones.
+    func opportunities(in stages: [String]? = nil) -> [Opp] {
         let t = model.table("opportunity"), s = t.schema
         let f = { (n: String) in s.fieldIndex(n)! }
         let (st, am, pr, ow, so, cr, cl, ex) = (f("stage"), f("amount"), f("probability"), f("owner"), f("source"), f("created"), f("closed"), f("expected_close"))
         func money(_ v: Value) -> Money { if case .money(let m) = v { return m }; return Money(minor: 0) }
         func pct(_ v: Value) -> Percent { if case .percent(let p) = v { return p }; return Percent(basisPoints: 0) }
-        return t.liveSlots.map { s in
+        var slots = t.liveSlots
+        if let stages {
+            slots.removeAll { s in
+                guard case .text(let stage) = t.value(s, st) else { return true }
+                return !stages.contains(stage)
+            }
+        }
+        return slots.map { s in
             Opp(id: t.id(at: s), stage: t.value(s, st).textValue ?? "", amount: money(t.value(s, am)), probability: pct(t.value(s, pr)),
                 owner: t.value(s, ow).textValue ?? "", source: t.value(s, so).textValue,
                 created: t.value(s, cr).day, closed: t.value(s, cl).day, expectedClose: t.value(s, ex).day)
@@ -268,7 +277,7 @@ struct Reports {
     /// With a period, only those expected to close in it.
     func pipeline(_ period: Period?) -> Relation {
         var count: [String: Int] = [:], amount: [String: Money] = [:], weighted: [String: Money] = [:]
-        for o in opportunities() where Reports.openStages.contains(o.stage) {
+        for o in opportunities(in: Reports.openStages) {
             if let p = period, !(o.expectedClose.map(p.contains) ?? false) { continue }
             count[o.stage, default: 0] += 1
             amount[o.stage, default: Money(minor: 0)] = amount[o.stage, default: Money(minor: 0)] + o.amount
@@ -324,7 +333,7 @@ struct Reports {
     /// Weighted open amount by the month it is expected to close.
     func forecast(_ period: Period?) -> Relation {
         var groups: [Period: (Int, Money, Money)] = [:]
-        for o in opportunities() where Reports.openStages.contains(o.stage) {
+        for o in opportunities(in: Reports.openStages) {
             guard let d = o.expectedClose else { continue }
             if let p = period, !p.contains(d) { continue }
             let m = Period.month(d.year, d.month)
@@ -354,7 +363,7 @@ struct Reports {
         let teamIdx = staff.schema.fieldIndex("team")!
         struct G { var won = 0, lost = 0, amount = Money(minor: 0), cycleDays = 0 }
         var groups: [String: G] = [:]
-        for o in opportunities() where o.stage == "won" || o.stage == "lost" {
+        for o in opportunities(in: ["won", "lost"]) {
             if let p = period, !(o.closed.map(p.contains) ?? false) { continue }
             let key: String
             switch by {
@@ -362,13 +371,14 @@ struct Reports {
             case "source": key = o.source ?? ""
             default: key = o.owner
             }
-            var g = groups[key] ?? G()
-            if o.stage == "won" {
-                g.won += 1
-                g.amount = g.amount + o.amount
-                if let c = o.created, let d = o.closed { g.cycleDays += Int(d.raw - c.raw) }
-            } else { g.lost += 1 }
-            groups[key] = g
+            func tally(_ g: inout G) {
+                if o.stage == "won" {
+                    g.won += 1
+                    g.amount = g.amount + o.amount
+                    if let c = o.created, let d = o.closed { g.cycleDays += Int(d.raw - c.raw) }
+                } else { g.lost += 1 }
+            }
+            tally(&groups[key, default: G()])
         }
         let keyType: ValueType = by == "source" ? model.table("opportunity").schema.field("source")!.type : .reference(by == "team" ? "team" : "staff")
         let rows = groups.keys.sorted().map { k -> [Value] in
