@@ -1,0 +1,77 @@
+import Testing
+@testable import SalesCore
+
+/// The column layout of a table: records go in and come out whole, slots of deleted records read as
+/// empty, a view of the records keeps what it saw, and the loader's path matches the ordinary one.
+@Suite struct TableTests {
+    let model = Model()
+    var leads: Table { model.table("lead") }
+
+    func lead(_ id: String, company: String) -> Record {
+        var values = [Value](repeating: .null, count: leads.schema.fields.count)
+        values[leads.schema.fieldIndex("company")!] = .text(company)
+        values[leads.schema.fieldIndex("source")!] = .text("online")
+        return Record(id: id, values: values)
+    }
+    var company: Int { leads.schema.fieldIndex("company")! }
+
+    @Test func recordsComeBackWholeFromTheColumns() {
+        let a = lead("L1", company: "遠傳電信"), b = lead("L2", company: "Acme")
+        leads.insert(a); leads.insert(b)
+        #expect(leads.count == 2 && leads.slotCount == 2)
+        #expect(leads.record("L2")?.values == b.values)
+        #expect(leads.record(at: 0)?.id == "L1")
+        #expect(leads.value(leads.slot(of: "L1")!, company) == .text("遠傳電信"))
+        #expect(leads.columns.allSatisfy { $0.count == 2 })
+        #expect(leads.nextNumber == 3)
+    }
+
+    @Test func aDeletedSlotReadsAsEmptyUntilItIsRestored() {
+        for n in 1...3 { leads.insert(lead("L\(n)", company: "c\(n)")) }
+        let removed = leads.remove("L2")
+        #expect(removed?.values[company] == .text("c2"))
+        #expect(leads.count == 2 && leads.slotCount == 3)
+        #expect(!leads.isLive(1) && leads.record(at: 1) == nil && leads.value(1, company) == .null)
+        #expect(leads.liveSlots == [0, 2] && leads.ids == ["L1", "L3"])
+        #expect(leads.slot(of: "L2") == nil)
+
+        leads.restore(removed!, at: 1)
+        #expect(leads.liveSlots == [0, 1, 2] && leads.ids == ["L1", "L2", "L3"])
+        #expect(leads.value(1, company) == .text("c2"))
+    }
+
+    @Test func removingTheLastRecordShortensEveryColumn() {
+        for n in 1...2 { leads.insert(lead("L\(n)", company: "c\(n)")) }
+        leads.remove("L2")
+        #expect(leads.slotCount == 1 && leads.columns.allSatisfy { $0.count == 1 })
+        // Its number stays taken: a new lead does not reuse L2.
+        #expect(leads.nextNumber == 3)
+    }
+
+    @Test func aViewOfTheRecordsKeepsWhatItSaw() {
+        leads.insert(lead("L1", company: "before"))
+        let view = leads.records
+        leads.set(slot: 0, field: company, .text("after"))
+        leads.insert(lead("L2", company: "new"))
+        #expect(view.count == 1 && view[0]?.values[company] == .text("before"))
+        #expect(leads.records.compactMap { $0?.values[company] } == [.text("after"), .text("new")])
+    }
+
+    @Test func valueIndexesFollowSetsAndDeletes() {
+        for n in 1...3 { leads.insert(lead("L\(n)", company: n == 2 ? "x" : "y")) }
+        #expect(leads.slots(where: company, is: .text("y")) == [0, 2])
+        leads.set(slot: 0, field: company, .text("x"))
+        #expect(leads.slots(where: company, is: .text("x")).sorted() == [0, 1])
+        leads.remove("L2")
+        #expect(leads.slots(where: company, is: .text("x")) == [0])
+        #expect(leads.slots(where: company, is: .text("y")) == [2])
+    }
+
+    @Test func theLoadersAppendMatchesAnInsert() {
+        let r = lead("L7", company: "載入")
+        leads.appendLoaded(id: r.id, values: ContiguousArray(r.values))
+        model.finishedLoading()
+        #expect(leads.record("L7")?.values == r.values)
+        #expect(leads.nextNumber == 8)
+    }
+}
