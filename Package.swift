@@ -21,7 +21,9 @@ let package = Package(
         // The command language: lexer, parser, AST, diagnostics, evaluator.
         .target(name: "SalesLanguage", dependencies: ["SalesCore"], swiftSettings: fast),
         // Durable storage: snapshot, journal, lock. Knows bytes, not the domain.
-        .target(name: "SalesStore", swiftSettings: fast),
+        .target(name: "SalesStore", dependencies: ["CCRC32C"], swiftSettings: fast),
+        // CRC-32C by the processor's crc32 instruction where there is one (the checksum of every load).
+        .target(name: "CCRC32C"),
         .systemLibrary(
             name: "CLibEdit",
             pkgConfig: "libedit",

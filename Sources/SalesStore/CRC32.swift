@@ -1,12 +1,15 @@
+import CCRC32C
+
 // CRC32.swift — the checksum used by the snapshot and the journal.
 //
 // Algorithm: CRC-32C (Castagnoli), reflected polynomial 0x82F63B78, initial value
 // 0xFFFFFFFF, final XOR 0xFFFFFFFF — the same CRC as iSCSI, ext4 and LevelDB (unmasked).
 // Check value: crc32("123456789") == 0xE3069283.
 //
-// Implementation: table-driven "slice-by-8" (Intel, Kounavis & Berry): eight 256-entry
-// tables let the loop consume 8 bytes per iteration with 8 independent table look-ups,
-// which runs at several hundred MB/s to GB/s in an optimised build.
+// Implementation: the processor's crc32 instruction where it has one (SSE 4.2, in the C target
+// CCRC32C: several GB/s); elsewhere table-driven "slice-by-8" (Intel, Kounavis & Berry): eight
+// 256-entry tables let the loop consume 8 bytes per iteration with 8 independent table look-ups,
+// about 1.5 GB/s in an optimised build.
 //
 // Incremental use: crc32(b, continuing: crc32(a)) == crc32(a + b).
 
@@ -29,8 +32,16 @@ let crc32cTables: [UInt32] = {
     return t
 }()
 
+let crc32cInHardware = salesh_crc32c_hw_available() != 0
+
 /// CRC-32C of a raw byte buffer; pass the previous result as `continuing` to checksum in pieces.
 public func crc32(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
+    guard crc32cInHardware, let base = bytes.baseAddress else { return crc32Table(bytes, continuing: previous) }
+    return ~salesh_crc32c_hw(~previous, base, bytes.count)
+}
+
+/// The same checksum without the processor's instruction.
+func crc32Table(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
     var crc = ~previous
     guard var p = bytes.baseAddress, bytes.count > 0 else { return previous }
     var n = bytes.count
