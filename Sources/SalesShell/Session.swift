@@ -96,8 +96,17 @@ public final class Session {
         }
         do {
             if let (payload, seq) = try folder.loadSnapshot() {
-                try ModelCodec.decodeSnapshot(payload, into: model)
+                // Each table's records are decoded when first used: the checksum has already covered
+                // them all, and a script that reads three tables of a large store decodes those three.
+                try ModelCodec.decodeSnapshot(payload, into: model, deferring: true)
                 model.lastSeq = seq
+                let dir = options.dataDirectory
+                Table.onLoadFailure = { table, error in
+                    let what = "\(table.schema.plural): \(error)"
+                    console.err(Phrasebook.translate(phrase("store \(dir) is damaged: \(what)"), to: lang) + "\n"
+                                + Phrasebook.translate(phrase("nothing was changed; restore it from a backup (salesh backup writes one)"), to: lang) + "\n")
+                    exit(ExitStatus.storeError.rawValue)
+                }
             }
             for entry in try folder.readJournal(afterSeq: model.lastSeq) {
                 let tx = try ModelCodec.decodeTransaction(entry.payload, schema: model.schema)

@@ -65,6 +65,36 @@ struct StoreCareTests {
         #expect(r.status == 3 && r.stderr.contains("damaged") && r.stderr.contains("checksum"), "\(r)")
     }
 
+    /// A table's records are decoded when first used. Damage the checksum cannot see (a snapshot
+    /// written wrong, its checksum made to match) does not stop work on the other tables; the damaged
+    /// table, once used, stops the shell with exit 3 and names itself, and check-store, which reads
+    /// every table, finds it at once.
+    @Test func damageInsideOneTableIsFoundWhenThatTableIsUsed() throws {
+        try copyFixture("store-v1-records2")
+        let path = t.store + "/snapshot"
+        var bytes = readBytes(path)
+        let company = Array("中華電信".utf8)
+        guard let at = (0...(bytes.count - company.count)).first(where: { Array(bytes[$0 ..< $0 + company.count]) == company }) else {
+            Issue.record("the lead's company is not in the snapshot"); return
+        }
+        bytes[at] = 0xFF   // no longer UTF-8
+        var crc: UInt32 = 0xFFFF_FFFF
+        for b in bytes.dropLast(4) {
+            crc ^= UInt32(b)
+            for _ in 0..<8 { crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
+        }
+        crc = ~crc
+        for k in 0..<4 { bytes[bytes.count - 4 + k] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k))) }
+        writeBytes(path, bytes)
+
+        #expect(try ok(t, "opportunities | select id", format: "csv") == "id\nO1\n")
+        let r = try onStore(t, ["--read-only", "-c", "leads | count"])
+        #expect(r.status == 3 && r.stderr.contains("damaged") && r.stderr.contains("leads") && r.stderr.contains("UTF-8"), "\(r)")
+        let check = try salesh(["check-store", "--data", t.store], in: t)
+        #expect(check.status == 3 && check.stderr.contains("UTF-8"), "\(check)")
+        #expect(readBytes(path) == bytes, "nothing was changed")
+    }
+
     /// A backup taken while another shell keeps writing holds at least every change acknowledged before
     /// it began, and is itself a healthy store.
     @Test func backupWhileAnotherShellWrites() throws {

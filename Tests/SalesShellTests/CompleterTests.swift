@@ -135,7 +135,7 @@ struct CompleterFileTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("salesh-complete-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for f in ["q3-records.csv", "q3-rejects.csv", "daily.sales"] { FileManager.default.createFile(atPath: dir + "/" + f, contents: Data()) }
+        for f in ["q3-records.csv", "q3-rejects.csv", "daily.sales"] { _ = FileManager.default.createFile(atPath: dir + "/" + f, contents: Data()) }
         let c = Completer(model: try makeModel())
         #expect(c.complete("import training from \"\(dir)/q3").candidates == ["q3-records.csv", "q3-rejects.csv"])
         #expect(c.complete("import training from \"\(dir)/q3-rec") == Completion(replace: 6, candidates: ["q3-records.csv\""]))

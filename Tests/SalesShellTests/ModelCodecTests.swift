@@ -52,6 +52,35 @@ struct ModelCodecTests {
         #expect(throws: (any Error).self) { try ModelCodec.decodeSnapshot(bad, into: Model()) }
     }
 
+    /// Deferred tables decode on first use to the same records, and a save writes the ones never used
+    /// as the bytes they were read from: the same snapshot as an eager load would write.
+    @Test func deferredTablesDecodeOnFirstUseAndSaveUnread() throws {
+        let model = ModelCodecTests.demo()
+        let bytes = ModelCodec.encodeSnapshot(model)
+        let lazy = Model()
+        try ModelCodec.decodeSnapshot(bytes, into: lazy, deferring: true)
+        let opps = lazy.table("opportunity"), leads = lazy.table("lead")
+        #expect(opps.isDeferred && leads.isDeferred)
+        #expect(opps.nextNumber == 121)
+        #expect(!opps.isDeferred && leads.isDeferred)
+        #expect(ModelCodec.encodeSnapshot(lazy) == bytes)
+        #expect(leads.isDeferred)
+        try lazy.loadAll()
+        #expect(lazy.tables.allSatisfy { !$0.isDeferred })
+        #expect(fingerprint(lazy) == fingerprint(model))
+    }
+
+    /// Damage the checksum cannot see (a snapshot written wrong) is found when the table is first
+    /// decoded, and `load` says where.
+    @Test func aDeferredTableWithDamageThrowsOnLoad() throws {
+        let model = ModelCodecTests.demo()
+        var bytes = ModelCodec.encodeSnapshot(model)
+        bytes[bytes.count - 3] = 0xFF
+        let lazy = Model()
+        try ModelCodec.decodeSnapshot(bytes, into: lazy, deferring: true)
+        #expect(throws: (any Error).self) { try lazy.loadAll() }
+    }
+
     @Test func nextNumbersSurviveDeletingTheLastRecord() throws {
         let model = try makeModel()
         let m = Mutation(model: model, user: "admin", today: shellToday)

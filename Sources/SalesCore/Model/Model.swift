@@ -10,32 +10,79 @@ public struct Record: Sendable {
 /// indexed by slot. A query reads one field of many records, so it walks one array front to back
 /// instead of hopping from record to record; a load appends to the arrays with no allocation per
 /// record. Slots of deleted records hold a nil id (and null values) until the next load compacts them.
+///
+/// A table opened from a snapshot may be *deferred*: its records are decoded the first time anything
+/// reads or changes it, so a script that reads three tables of a large store decodes those three.
 public final class Table {
     public let schema: EntitySchema
     public let entityIndex: Int
-    /// The id in each slot; nil where a record was deleted.
-    public private(set) var slotIDs: ContiguousArray<String?> = []
-    /// One array per field, in schema order, each as long as `slotIDs`.
-    public private(set) var columns: [ContiguousArray<Value>]
+    @usableFromInline var _slotIDs: ContiguousArray<String?> = []
+    @usableFromInline var _columns: [ContiguousArray<Value>]
     /// Slots by id. A numbered id (O1024) is found through its number in `slotByNumber`, with no
     /// hashing; chosen ids (wang.wei), and numbers far past the others, through `index`.
     private var index: [String: Int] = [:]
     private var slotByNumber: ContiguousArray<Int32> = []
     private let prefix: [UInt8]?
-    public private(set) var count = 0
-    /// The next number for prefixed ids (O1024 …).
-    public var nextNumber: Int64 = 1
+    private var _count = 0
+    private var _nextNumber: Int64 = 1
+
+    /// Decodes the records of a deferred table; nil once they are in (or for a table never deferred).
+    @usableFromInline var pendingLoad: (() throws -> Void)?
+    /// What the loader keeps about a deferred table's records (their bytes), for a save that copies
+    /// them unread. Nil once they are decoded.
+    public private(set) var deferredSource: AnyObject?
+    /// Called when a deferred table's records cannot be decoded on first use (the shell reports the
+    /// damage and stops: nothing was changed). `load()` throws instead, for callers that can.
+    nonisolated(unsafe) public static var onLoadFailure: (Table, Error) -> Never = { t, e in
+        fatalError("the records of \(t.schema.plural) cannot be read: \(e)")
+    }
 
     init(schema: EntitySchema, entityIndex: Int) {
         self.schema = schema; self.entityIndex = entityIndex
         prefix = schema.prefix.map { Array($0.utf8) }
-        columns = Array(repeating: [], count: schema.fields.count)
+        _columns = Array(repeating: [], count: schema.fields.count)
     }
 
+    /// Leaves the records to be decoded by `load` on first use; `source` is kept for `deferredSource`.
+    public func deferLoading(source: AnyObject, _ load: @escaping () throws -> Void) {
+        deferredSource = source
+        pendingLoad = load
+    }
+    public var isDeferred: Bool { pendingLoad != nil }
+
+    /// Decodes a deferred table's records now, throwing what the decoding finds wrong.
+    public func load() throws {
+        guard let p = pendingLoad else { return }
+        pendingLoad = nil
+        deferredSource = nil
+        try p()
+    }
+
+    @inlinable @inline(__always) func loaded() {
+        if pendingLoad != nil { loadOrStop() }
+    }
+    @usableFromInline @inline(never) func loadOrStop() {
+        do { try load() } catch { Table.onLoadFailure(self, error) }
+    }
+
+    /// The id in each slot; nil where a record was deleted.
+    public var slotIDs: ContiguousArray<String?> { loaded(); return _slotIDs }
+    /// One array per field, in schema order, each as long as `slotIDs`.
+    public var columns: [ContiguousArray<Value>] { loaded(); return _columns }
+    public var count: Int { loaded(); return _count }
+    /// The next number for prefixed ids (O1024 …).
+    public var nextNumber: Int64 {
+        get { loaded(); return _nextNumber }
+        set { loaded(); _nextNumber = newValue }
+    }
+    /// Raises the next number to at least `n` without decoding a deferred table (the snapshot's header).
+    public func raiseNextNumber(to n: Int64) { _nextNumber = max(_nextNumber, n) }
+
     /// How many slots there are, live or not: slots run from 0 to this.
-    public var slotCount: Int { slotIDs.count }
+    public var slotCount: Int { loaded(); return _slotIDs.count }
 
     public func slot(of id: String) -> Int? {
+        loaded()
         if let n = number(of: id), n < slotByNumber.count, slotByNumber[n] >= 0 { return Int(slotByNumber[n]) }
         return index.isEmpty ? nil : index[id]
     }
@@ -43,17 +90,19 @@ public final class Table {
 
     /// The record in a slot, put together from the columns; nil for a deleted one.
     public func record(at slot: Int) -> Record? {
-        guard slot >= 0, slot < slotIDs.count, let id = slotIDs[slot] else { return nil }
-        return Record(id: id, values: columns.map { $0[slot] })
+        loaded()
+        guard slot >= 0, slot < _slotIDs.count, let id = _slotIDs[slot] else { return nil }
+        return Record(id: id, values: _columns.map { $0[slot] })
     }
-    public func isLive(_ slot: Int) -> Bool { slot >= 0 && slot < slotIDs.count && slotIDs[slot] != nil }
+    public func isLive(_ slot: Int) -> Bool { loaded(); return slot >= 0 && slot < _slotIDs.count && _slotIDs[slot] != nil }
     /// The id of the live record in a slot.
-    public func id(at slot: Int) -> String { slotIDs[slot]! }
+    public func id(at slot: Int) -> String { loaded(); return _slotIDs[slot]! }
 
     /// One value of the record in a slot: the inner loop of every query.
     @inlinable
     public func value(_ slot: Int, _ field: Int) -> Value {
-        columns.withUnsafeBufferPointer { $0[field].withUnsafeBufferPointer { $0[slot] } }
+        loaded()
+        return _columns.withUnsafeBufferPointer { $0[field].withUnsafeBufferPointer { $0[slot] } }
     }
     public func contains(_ id: String) -> Bool { slot(of: id) != nil }
 
@@ -79,7 +128,7 @@ public final class Table {
     private func mapID(_ id: String, to slot: Int) {
         // A number far past the others (a damaged or hand-made id) goes to the dictionary, so the array
         // stays about as long as the table.
-        if let n = number(of: id), slot <= Int(Int32.max), n < max(1 << 16, 4 * slotIDs.count) {
+        if let n = number(of: id), slot <= Int(Int32.max), n < max(1 << 16, 4 * _slotIDs.count) {
             if n >= slotByNumber.count {
                 slotByNumber.append(contentsOf: repeatElement(-1, count: n + 1 - slotByNumber.count))
             }
@@ -99,18 +148,19 @@ public final class Table {
 
     /// Slots of live records, in insertion order.
     public var liveSlots: [Int] {
-        if count == slotIDs.count { return Array(0..<count) }
+        loaded()
+        if _count == _slotIDs.count { return Array(0..<_count) }
         var out: [Int] = []
-        out.reserveCapacity(count)
-        for (i, id) in slotIDs.enumerated() where id != nil { out.append(i) }
+        out.reserveCapacity(_count)
+        for (i, id) in _slotIDs.enumerated() where id != nil { out.append(i) }
         return out
     }
 
     /// The records slot by slot (nil for deleted ones), as they stand now: later changes to the table
     /// do not show in a view already taken.
-    public var records: Records { Records(ids: slotIDs, columns: columns) }
+    public var records: Records { loaded(); return Records(ids: _slotIDs, columns: _columns) }
     public var allRecords: [Record] { records.compactMap { $0 } }
-    public var ids: [String] { slotIDs.compactMap { $0 } }
+    public var ids: [String] { loaded(); return _slotIDs.compactMap { $0 } }
 
     public struct Records: RandomAccessCollection {
         let ids: ContiguousArray<String?>
@@ -124,8 +174,9 @@ public final class Table {
     }
 
     public func reserve(_ n: Int) {
-        slotIDs.reserveCapacity(n)
-        for f in columns.indices { columns[f].reserveCapacity(n) }
+        loaded()
+        _slotIDs.reserveCapacity(n)
+        for f in _columns.indices { _columns[f].reserveCapacity(n) }
         if prefix == nil { index.reserveCapacity(n) } else { slotByNumber.reserveCapacity(n + 1) }
     }
 
@@ -136,16 +187,17 @@ public final class Table {
 
     /// Slots of the live records whose `field` equals `value`, in insertion order (but for undone deletes).
     public func slots(where field: Int, is value: Value) -> [Int] {
+        loaded()
         if let idx = valueIndexes[field] { return idx.slots[value] ?? [] }
         let idx = ValueIndex()
-        for (i, v) in columns[field].enumerated() where slotIDs[i] != nil { idx.slots[v, default: []].append(i) }
+        for (i, v) in _columns[field].enumerated() where _slotIDs[i] != nil { idx.slots[v, default: []].append(i) }
         valueIndexes[field] = idx
         return idx.slots[value] ?? []
     }
 
     private func indexAdd(slot: Int) {
         guard !valueIndexes.isEmpty else { return }
-        for (f, idx) in valueIndexes { idx.slots[columns[f][slot], default: []].append(slot) }
+        for (f, idx) in valueIndexes { idx.slots[_columns[f][slot], default: []].append(slot) }
     }
 
     private func indexRemove(field f: Int, value: Value, slot: Int) {
@@ -158,64 +210,69 @@ public final class Table {
     /// schema order. A snapshot's tables load side by side, one thread per table: this touches nothing
     /// but this table. Call `Model.finishedLoading` after.
     public func appendLoaded(id: String, values: ContiguousArray<Value>) {
-        precondition(values.count == columns.count)
+        loaded()
+        precondition(values.count == _columns.count)
         values.withUnsafeBufferPointer { vs in
-            for f in 0..<vs.count { columns[f].append(vs[f]) }
+            for f in 0..<vs.count { _columns[f].append(vs[f]) }
         }
         added(id)
     }
 
     func insert(_ r: Record) {
-        for f in columns.indices { columns[f].append(r.values[f]) }
+        loaded()
+        for f in _columns.indices { _columns[f].append(r.values[f]) }
         added(r.id)
     }
 
     /// Maps and counts the record just appended in the last slot.
     private func added(_ id: String) {
-        let slot = slotIDs.count
-        slotIDs.append(id)
+        let slot = _slotIDs.count
+        _slotIDs.append(id)
         mapID(id, to: slot)
         indexAdd(slot: slot)
-        count += 1
+        _count += 1
         if let n = number(of: id) {
-            if n >= nextNumber { nextNumber = Int64(n) + 1 }
-        } else if let p = schema.prefix, id.hasPrefix(p), let n = Int64(id.dropFirst(p.count)), n >= nextNumber {
-            nextNumber = n + 1
+            if n >= _nextNumber { _nextNumber = Int64(n) + 1 }
+        } else if let p = schema.prefix, id.hasPrefix(p), let n = Int64(id.dropFirst(p.count)), n >= _nextNumber {
+            _nextNumber = n + 1
         }
     }
 
     func set(slot: Int, field: Int, _ v: Value) {
+        loaded()
         if let idx = valueIndexes[field] {
-            indexRemove(field: field, value: columns[field][slot], slot: slot)
+            indexRemove(field: field, value: _columns[field][slot], slot: slot)
             idx.slots[v, default: []].append(slot)
         }
-        columns[field][slot] = v
+        _columns[field][slot] = v
     }
 
     /// Puts a deleted record back where it was, so undoing a delete keeps the listing order.
     func restore(_ r: Record, at slot: Int) {
-        if slot < slotIDs.count, slotIDs[slot] == nil {
-            slotIDs[slot] = r.id
-            for f in columns.indices { columns[f][slot] = r.values[f] }
+        loaded()
+        if slot < _slotIDs.count, _slotIDs[slot] == nil {
+            _slotIDs[slot] = r.id
+            for f in _columns.indices { _columns[f][slot] = r.values[f] }
         } else {
             insert(r); return
         }
         mapID(r.id, to: slot)
         indexAdd(slot: slot)
-        count += 1
+        _count += 1
     }
 
     @discardableResult
     func remove(_ id: String) -> Record? {
+        loaded()
         guard let s = unmapID(id), let r = record(at: s) else { return nil }
-        for f in valueIndexes.keys { indexRemove(field: f, value: columns[f][s], slot: s) }
-        count -= 1
-        if s == slotIDs.count - 1 {
-            slotIDs.removeLast()
-            for f in columns.indices { columns[f].removeLast() }
+        for f in valueIndexes.keys { indexRemove(field: f, value: _columns[f][s], slot: s) }
+        _count -= 1
+        if s == _slotIDs.count - 1 {
+            _slotIDs.removeLast()
+            for f in _columns.indices { _columns[f].removeLast() }
         } else {
-            slotIDs[s] = nil
-            for f in columns.indices { columns[f][s] = .null }
+            _slotIDs[s] = nil
+            for f in _columns.indices { _columns[f][s] = .null }
         }
         return r
     }
@@ -402,6 +459,9 @@ public final class Model {
 
     /// Inserts a record directly, without history; for loading snapshots and generating demo data.
     public func load(entity: Int, _ r: Record) { version &+= 1; tables[entity].insert(r) }
+
+    /// Decodes the records of every deferred table now, throwing what the decoding finds wrong.
+    public func loadAll() throws { for t in tables { try t.load() } }
 
     /// Says that tables were filled through `Table.appendLoaded`, so what was computed from the old
     /// records is computed again.

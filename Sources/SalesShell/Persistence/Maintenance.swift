@@ -80,6 +80,8 @@ public enum Maintenance {
             do {
                 let s = try Session.open(options, console: Console(out: { _ in }, err: { _ in }), environment: ["SALESH_USER": ""])
                 defer { s.folder.close() }
+                // Every record decoded before anything is written: a backup is of a store read whole.
+                try s.model.loadAll()
                 let out = try DataFolder.open(path: target, readOnly: false, create: true, holderInfo: "backup")
                 defer { out.close() }
                 try out.writeSnapshot(ModelCodec.encodeSnapshot(s.model), lastSeq: s.model.lastSeq)

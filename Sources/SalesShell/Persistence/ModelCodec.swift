@@ -68,7 +68,10 @@ enum ModelCodec {
     static func encodeSnapshot(_ model: Model, version: UInt64 = snapshotVersion) -> [UInt8] {
         // Reserved up front (a little over the usual 80–90 bytes a record takes), so the payload is not
         // copied and faulted in again each time a growing array doubles.
-        let estimate = model.tables.reduce(4096) { $0 + $1.count * (24 + 6 * $1.schema.fields.count) + 16 }
+        let estimate = model.tables.reduce(4096) { total, t in
+            if let unread = t.deferredSource as? UnreadTable { return total + unread.section.body.count + 64 }
+            return total + t.count * (24 + 6 * t.schema.fields.count) + 16
+        }
         var w = BinaryWriter(reservingCapacity: estimate)
         w.write(version)
         w.write(UInt64(model.tables.count))
@@ -76,6 +79,14 @@ enum ModelCodec {
             w.writeString(t.schema.name)
             w.write(UInt64(t.schema.fields.count))
             for f in t.schema.fields { w.writeString(f.name) }
+            // A table not read since the open is written as the bytes it was read from.
+            if version == 2, let unread = t.deferredSource as? UnreadTable, unread.section.sameFields {
+                w.write(unread.next)
+                w.write(UInt64(unread.section.count))
+                w.writeFixedUInt64LE(UInt64(unread.section.body.count))
+                w.writeRaw(unread.section.body)
+                continue
+            }
             w.write(t.nextNumber)
             w.write(UInt64(t.count))
             let lengthAt = w.count
@@ -111,7 +122,17 @@ enum ModelCodec {
         var sameFields: Bool { entity != nil && map.count == width && map.enumerated().allSatisfy { $0.element == $0.offset } }
     }
 
-    static func decodeSnapshot(_ bytes: [UInt8], into model: Model) throws {
+    /// The records of a deferred table, as the snapshot holds them.
+    final class UnreadTable {
+        let section: Section
+        let next: Int64
+        init(_ section: Section, next: Int64) { self.section = section; self.next = next }
+    }
+
+    /// Reads a snapshot payload into an empty model. `deferring` leaves each table's records (format 2)
+    /// to be decoded when the table is first used (`Table.load`); otherwise every record is decoded
+    /// now, the tables side by side.
+    static func decodeSnapshot(_ bytes: [UInt8], into model: Model, deferring: Bool = false) throws {
         var r = BinaryReader(bytes)
         let v = try r.readUInt64()
         guard v <= snapshotVersion else { throw Failure(description: "snapshot data version \(v) is newer than this salesh understands (\(snapshotVersion))") }
@@ -125,7 +146,7 @@ enum ModelCodec {
             let next = try r.readInt64()
             let count = try readCount(&r, "record")
             let e = model.schema.index(of: name)
-            if let e { model.tables[e].nextNumber = max(model.tables[e].nextNumber, next) }
+            if let e { model.tables[e].raiseNextNumber(to: next) }
             let map = names.map { fname in e.flatMap { model.schema.entities[$0].fieldIndex(fname) } }
             let width = e.map { model.schema.entities[$0].fields.count } ?? 0
             if v >= 2 {
@@ -134,7 +155,12 @@ enum ModelCodec {
                 guard length <= UInt64(r.remaining) else {
                     throw Failure(description: "the records of \(name) (\(length) bytes, at byte \(at)) run past the end of the data")
                 }
-                sections.append(Section(entity: e, map: map, width: width, count: count, body: try r.readRaw(count: Int(length)), bodyOffset: r.offset - Int(length)))
+                let section = Section(entity: e, map: map, width: width, count: count, body: try r.readRaw(count: Int(length)), bodyOffset: r.offset - Int(length))
+                if deferring {
+                    if let e { deferLoad(section, next: next, into: model.tables[e]) }
+                } else {
+                    sections.append(section)
+                }
             } else {
                 let section = Section(entity: e, map: map, width: width, count: count, body: [], bodyOffset: 0)
                 let table = e.map { model.tables[$0] }
@@ -145,6 +171,21 @@ enum ModelCodec {
         guard r.isAtEnd else { throw Failure(description: "unexpected data after the last table at byte \(r.offset)") }
         try decodeSections(sections, into: model)
         model.finishedLoading()
+    }
+
+    static func deferLoad(_ section: Section, next: Int64, into table: Table) {
+        table.deferLoading(source: UnreadTable(section, next: next)) { [unowned table] in
+            var reader = BinaryReader(section.body)
+            table.reserve(section.count)
+            do {
+                try decodeRecords(&reader, section) { table.appendLoaded(id: $0, values: $1) }
+                guard reader.isAtEnd else {
+                    throw Failure(description: "unexpected data after the records of a table at byte \(section.bodyOffset + reader.offset)")
+                }
+            } catch let d as DecodeError {
+                throw DecodeError(offset: section.bodyOffset + d.offset, reason: d.reason)
+            }
+        }
     }
 
     /// Below this many bytes of records a snapshot decodes on one thread (threads cost more than they save).
