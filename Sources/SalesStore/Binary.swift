@@ -114,6 +114,7 @@ public struct BinaryWriter: Sendable {
     /// The bytes alone, no length prefix.
     @inlinable public mutating func writeRaw(_ b: [UInt8]) { _bytes.append(contentsOf: b) }
     @inlinable public mutating func writeRaw(_ b: ArraySlice<UInt8>) { _bytes.append(contentsOf: b) }
+    public mutating func writeRaw(_ b: ByteSlice) { b.withUnsafeBytes { _bytes.append(contentsOf: $0) } }
 
     @inlinable public mutating func writeFixedUInt32LE(_ v: UInt32) {
         var le = v.littleEndian
@@ -132,33 +133,35 @@ public struct BinaryWriter: Sendable {
     }
 }
 
-/// Reads binary-encoded values from a byte array (or slice) without copying it.
-public struct BinaryReader: Sendable {
-    @usableFromInline let storage: ArraySlice<UInt8>
+/// Reads binary-encoded values from bytes in place: a `ByteSlice` (a mapped snapshot) without copying
+/// it, or a copy of an array.
+public struct BinaryReader: @unchecked Sendable {
+    /// Holds the bytes alive; `bytes` points into it.
+    @usableFromInline let input: ByteSlice
+    @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
     @usableFromInline var _offset: Int
     /// Offset of the next byte to read, relative to the start of the input.
     @inlinable public var offset: Int { _offset }
 
-    public init(_ bytes: [UInt8]) {
-        storage = bytes[...]
+    public init(_ slice: ByteSlice) {
+        input = slice
+        bytes = UnsafeBufferPointer(start: slice.base, count: slice.count)
         _offset = 0
     }
-    public init(_ bytes: ArraySlice<UInt8>) {
-        storage = bytes
-        _offset = 0
-    }
+    public init(_ bytes: [UInt8]) { self.init(ByteSlice(copying: bytes)) }
+    public init(_ bytes: ArraySlice<UInt8>) { self.init(ByteSlice(copying: Array(bytes))) }
 
-    @inlinable public var count: Int { storage.count }
-    @inlinable public var remaining: Int { storage.count - _offset }
-    @inlinable public var isAtEnd: Bool { _offset >= storage.count }
+    @inlinable public var count: Int { bytes.count }
+    @inlinable public var remaining: Int { bytes.count - _offset }
+    @inlinable public var isAtEnd: Bool { _offset >= bytes.count }
 
     @inlinable func truncated(_ what: String, at start: Int, need: Int) -> DecodeError {
-        DecodeError(offset: start, reason: "truncated \(what): needs \(need) bytes, only \(storage.count - start) left")
+        DecodeError(offset: start, reason: "truncated \(what): needs \(need) bytes, only \(bytes.count - start) left")
     }
 
     @inlinable public mutating func readUInt8() throws(DecodeError) -> UInt8 {
-        guard _offset < storage.count else { throw truncated("byte", at: _offset, need: 1) }
-        let b = storage[storage.startIndex + _offset]
+        guard _offset < bytes.count else { throw truncated("byte", at: _offset, need: 1) }
+        let b = bytes[_offset]
         _offset += 1
         return b
     }
@@ -180,31 +183,32 @@ public struct BinaryReader: Sendable {
         var next = start
         // 0: ok, 1: truncated, 2: overflow, 3: non-canonical, 4: overlong
         var failure = 0
-        storage.withUnsafeBufferPointer { buf in
+        scan: do {
+            let buf = bytes
             let n = buf.count
-            guard start < n else { failure = 1; return }
+            guard start < n else { failure = 1; break scan }
             let first = buf[start]
             if first < 0x80 {
                 value = UInt64(first)
                 next = start + 1
-                return
+                break scan
             }
             var shift: UInt64 = 0
             var i = start
             while true {
-                guard i < n else { failure = 1; return }
+                guard i < n else { failure = 1; break scan }
                 let b = buf[i]
                 i += 1
                 let group = UInt64(b & 0x7F)
-                if shift == 63 && group > 1 { failure = 2; return }
+                if shift == 63 && group > 1 { failure = 2; break scan }
                 value |= group << shift
                 if b & 0x80 == 0 {
-                    if b == 0 { failure = 3; return }
+                    if b == 0 { failure = 3; break scan }
                     next = i
-                    return
+                    break scan
                 }
                 shift += 7
-                if i - start >= maxBytes { failure = 4; return }
+                if i - start >= maxBytes { failure = 4; break scan }
             }
         }
         if failure != 0 || value > limit {
@@ -243,14 +247,14 @@ public struct BinaryReader: Sendable {
 
     @inlinable public mutating func readFixedUInt32LE() throws(DecodeError) -> UInt32 {
         guard remaining >= 4 else { throw truncated("UInt32", at: _offset, need: 4) }
-        let v = storage.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: _offset, as: UInt32.self) }
+        let v = UnsafeRawPointer(bytes.baseAddress!).loadUnaligned(fromByteOffset: _offset, as: UInt32.self)
         _offset += 4
         return UInt32(littleEndian: v)
     }
 
     @inlinable public mutating func readFixedUInt64LE() throws(DecodeError) -> UInt64 {
         guard remaining >= 8 else { throw truncated("UInt64", at: _offset, need: 8) }
-        let v = storage.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: _offset, as: UInt64.self) }
+        let v = UnsafeRawPointer(bytes.baseAddress!).loadUnaligned(fromByteOffset: _offset, as: UInt64.self)
         _offset += 8
         return UInt64(littleEndian: v)
     }
@@ -271,9 +275,7 @@ public struct BinaryReader: Sendable {
         let start = _offset
         let n = try readLength("string")
         let from = _offset
-        let result: String? = storage.withUnsafeBufferPointer { buf in
-            decodeUTF8(UnsafeBufferPointer(rebasing: buf[from ..< from + n]))
-        }
+        let result = decodeUTF8(UnsafeBufferPointer(rebasing: bytes[from ..< from + n]))
         guard let s = result else {
             _offset = start
             throw DecodeError(offset: start, reason: "string is not valid UTF-8")
@@ -285,17 +287,17 @@ public struct BinaryReader: Sendable {
     /// Varint length + the bytes.
     public mutating func readBytes() throws(DecodeError) -> [UInt8] {
         let n = try readLength("byte string")
-        let s = storage.startIndex + _offset
+        let s = _offset
         _offset += n
-        return Array(storage[s ..< s + n])
+        return Array(bytes[s ..< s + n])
     }
 
     /// `count` raw bytes (no length prefix), as a slice of the input (no copy).
-    public mutating func readRaw(count n: Int) throws(DecodeError) -> ArraySlice<UInt8> {
+    public mutating func readRaw(count n: Int) throws(DecodeError) -> ByteSlice {
         guard n >= 0, n <= remaining else { throw truncated("raw bytes", at: _offset, need: n) }
-        let s = storage.startIndex + _offset
+        let s = _offset
         _offset += n
-        return storage[s ..< s + n]
+        return input.slice(s ..< s + n)
     }
 
     /// Skips `n` bytes.

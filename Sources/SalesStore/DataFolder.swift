@@ -243,7 +243,10 @@ public final class DataFolder {
 
     /// The snapshot payload and the last journal seq it includes; nil when the folder has none yet.
     /// Reads the file in one go and checks its checksum; throws corruptSnapshot / newerVersion.
-    public func loadSnapshot() throws -> (payload: [UInt8], lastSeq: UInt64)? {
+    /// The snapshot's payload, its checksum verified, mapped into memory where the page cache holds it
+    /// (no copy). A snapshot is replaced by renaming a new file over it, never rewritten in place, so the
+    /// mapped file does not change under the reader.
+    public func loadSnapshot() throws -> (payload: ByteSlice, lastSeq: UInt64)? {
         try checkOpen()
         let file = snapshotPath
         guard try sys(file, { try io.kind(of: file) }) != .missing else { return nil }
@@ -253,15 +256,26 @@ public final class DataFolder {
         let prefix = try readBytes(fd, count: min(size, SnapshotFormat.headerSize), at: 0, file: file)
         let header = try SnapshotFormat.parseHeader(prefix, fileSize: size, path: file)
         let length = header.payloadLength
-        let payload = try readBytes(fd, count: length, at: SnapshotFormat.headerSize, file: file)
-        let trailer = try readBytes(fd, count: SnapshotFormat.trailerSize, at: SnapshotFormat.headerSize + length, file: file)
-        guard payload.count == length, trailer.count == SnapshotFormat.trailerSize else {
+        let whole = SnapshotFormat.headerSize + length + SnapshotFormat.trailerSize
+        let region = try sys(file) { try io.map(fd, length: whole) }
+        guard region.count == whole else {
             throw StoreError.corruptSnapshot(path: file, reason: "the file shrank while it was being read (truncated)")
         }
-        let stored = trailer.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
-        let computed = crc32(payload, continuing: crc32(prefix))
-        guard stored == computed else {
-            throw SnapshotFormat.checksumMismatch(path: file, stored: stored, computed: computed)
+        let payload = ByteSlice(region, SnapshotFormat.headerSize ..< SnapshotFormat.headerSize + length)
+        // Checked a window at a time, each window's pages given back as it goes: checking a large
+        // snapshot does not keep it all in memory (its tables are read again when they are used).
+        var computed = crc32(prefix)
+        let window = 32 << 20
+        var at = 0
+        while at < length {
+            let piece = payload.slice(at ..< min(at + window, length))
+            computed = piece.withUnsafeBytes { crc32($0, continuing: computed) }
+            piece.release()
+            at += window
+        }
+        let stored = UnsafeRawPointer(region.base + SnapshotFormat.headerSize + length).loadUnaligned(as: UInt32.self)
+        guard UInt32(littleEndian: stored) == computed else {
+            throw SnapshotFormat.checksumMismatch(path: file, stored: UInt32(littleEndian: stored), computed: computed)
         }
         return (payload, header.lastSeq)
     }

@@ -66,6 +66,9 @@ public protocol FileIO {
     func tryLockExclusive(_ fd: Int32) throws -> Bool
     /// flock(fd, LOCK_UN).
     func unlock(_ fd: Int32)
+    /// The first `length` bytes of an open file, mapped read-only (POSIXFileIO), or read into a copy
+    /// (the default, so a test double's `read` still sees every byte read).
+    func map(_ fd: Int32, length: Int) throws -> ByteRegion
 }
 
 extension FileIO {
@@ -97,6 +100,13 @@ extension FileIO {
         return bytes
     }
 
+    public func map(_ fd: Int32, length: Int) throws -> ByteRegion {
+        let bytes = try [UInt8](unsafeUninitializedCapacity: length) { buf, count in
+            count = try read(fd, into: UnsafeMutableRawBufferPointer(buf), at: 0)
+        }
+        return ByteRegion(copying: bytes)
+    }
+
     /// Writes a byte array at `offset`.
     public func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int) throws {
         try bytes.withUnsafeBytes { try write(fd, $0, at: offset) }
@@ -123,6 +133,7 @@ open class ForwardingFileIO: FileIO {
     open func unlink(_ path: String) throws { try inner.unlink(path) }
     open func tryLockExclusive(_ fd: Int32) throws -> Bool { try inner.tryLockExclusive(fd) }
     open func unlock(_ fd: Int32) { inner.unlock(fd) }
+    open func map(_ fd: Int32, length: Int) throws -> ByteRegion { try inner.map(fd, length: length) }
 }
 
 /// The real system calls.
@@ -194,6 +205,18 @@ public struct POSIXFileIO: FileIO, Sendable {
         var st = stat()
         if fstat(fd, &st) != 0 { throw fail("stat") }
         return Int(st.st_size)
+    }
+
+    public func map(_ fd: Int32, length: Int) throws -> ByteRegion {
+        guard length > 0 else { return ByteRegion(copying: []) }
+        let size = try self.size(fd)
+        // Past the end of the file a mapping faults (SIGBUS) instead of failing a read: map what is there.
+        let n = min(length, size)
+        guard n > 0 else { return ByteRegion(copying: []) }
+        guard let p = mmap(nil, n, PROT_READ, MAP_PRIVATE, fd, 0), p != UnsafeMutableRawPointer(bitPattern: -1) else {
+            throw fail("mmap")
+        }
+        return ByteRegion(mappedAt: p, count: n)
     }
 
     public func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {

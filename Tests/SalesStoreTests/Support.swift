@@ -80,7 +80,7 @@ func loadState(_ path: String, readOnly: Bool = false) throws -> (items: [String
     var base: UInt64 = 0
     var snapSeq: UInt64? = nil
     if let snap = try f.loadSnapshot() {
-        items = try decodeState(snap.payload)
+        items = try decodeState(Array(snap.payload))
         base = snap.lastSeq
         snapSeq = snap.lastSeq
     }

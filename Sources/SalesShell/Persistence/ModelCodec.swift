@@ -117,7 +117,7 @@ enum ModelCodec {
         var map: [Int?]
         var width: Int
         var count: Int
-        var body: ArraySlice<UInt8>
+        var body: ByteSlice
         var bodyOffset: Int
         var sameFields: Bool { entity != nil && map.count == width && map.enumerated().allSatisfy { $0.element == $0.offset } }
     }
@@ -133,6 +133,10 @@ enum ModelCodec {
     /// to be decoded when the table is first used (`Table.load`); otherwise every record is decoded
     /// now, the tables side by side.
     static func decodeSnapshot(_ bytes: [UInt8], into model: Model, deferring: Bool = false) throws {
+        try decodeSnapshot(ByteSlice(copying: bytes), into: model, deferring: deferring)
+    }
+
+    static func decodeSnapshot(_ bytes: ByteSlice, into model: Model, deferring: Bool = false) throws {
         var r = BinaryReader(bytes)
         let v = try r.readUInt64()
         guard v <= snapshotVersion else { throw Failure(description: "snapshot data version \(v) is newer than this salesh understands (\(snapshotVersion))") }
@@ -162,7 +166,7 @@ enum ModelCodec {
                     sections.append(section)
                 }
             } else {
-                let section = Section(entity: e, map: map, width: width, count: count, body: [], bodyOffset: 0)
+                let section = Section(entity: e, map: map, width: width, count: count, body: ByteSlice(copying: []), bodyOffset: 0)
                 let table = e.map { model.tables[$0] }
                 table?.reserve(count)
                 try decodeRecords(&r, section) { table?.appendLoaded(id: $0, values: $1) }
@@ -182,6 +186,9 @@ enum ModelCodec {
                 guard reader.isAtEnd else {
                     throw Failure(description: "unexpected data after the records of a table at byte \(section.bodyOffset + reader.offset)")
                 }
+                // Decoded: the mapped bytes leave resident memory (a save of an unread table would read
+                // them again, but this one is read now).
+                section.body.release()
             } catch let d as DecodeError {
                 throw DecodeError(offset: section.bodyOffset + d.offset, reason: d.reason)
             }
@@ -217,6 +224,7 @@ enum ModelCodec {
                     guard reader.isAtEnd else {
                         throw Failure(description: "unexpected data after the records of a table at byte \(sections[i].bodyOffset + reader.offset)")
                     }
+                    sections[i].body.release()
                 }
             }
         }
