@@ -284,6 +284,11 @@ public struct BinaryReader: @unchecked Sendable {
         return s
     }
 
+    /// Steps over a string (varint length + bytes) without decoding or validating it.
+    @inlinable public mutating func skipString() throws(DecodeError) {
+        _offset += try readLength("string")
+    }
+
     /// Varint length + the bytes.
     public mutating func readBytes() throws(DecodeError) -> [UInt8] {
         let n = try readLength("byte string")

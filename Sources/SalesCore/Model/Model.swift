@@ -218,13 +218,26 @@ public final class Table {
         added(id)
     }
 
+    /// Appends records read from a snapshot a piece at a time: their ids and one array per field.
+    public func appendLoaded(ids: ContiguousArray<String>, columns: [ContiguousArray<Value>]) {
+        loaded()
+        precondition(columns.count == _columns.count && columns.allSatisfy { $0.count == ids.count })
+        if _slotIDs.isEmpty {
+            _columns = columns   // the usual case, a whole table: taken as it is, not copied
+        } else {
+            for f in _columns.indices { _columns[f].append(contentsOf: columns[f]) }
+        }
+        _slotIDs.reserveCapacity(_slotIDs.count + ids.count)
+        for id in ids { added(id) }
+    }
+
     func insert(_ r: Record) {
         loaded()
         for f in _columns.indices { _columns[f].append(r.values[f]) }
         added(r.id)
     }
 
-    /// Maps and counts the record just appended in the last slot.
+    /// Maps and counts the next record, whose values are appended (the next slot of `_slotIDs`).
     private func added(_ id: String) {
         let slot = _slotIDs.count
         _slotIDs.append(id)
