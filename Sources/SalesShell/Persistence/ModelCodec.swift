@@ -291,8 +291,8 @@ enum ModelCodec {
     }
 
     /// `k` arrays of `n` values each, filled by `body` through their storage: every value in every
-    /// array when it returns, none when it throws. Their memory is asked for in huge pages where the
-    /// system offers them (a million-record column faults in 12 times instead of 6,000).
+    /// array when it returns, none when it throws. (Asking for huge pages here was tried: fewer page
+    /// faults, but now and then a stall of a second while the kernel compacted memory for them.)
     static func uninitializedArrays(_ k: Int, count n: Int, _ body: ([UnsafeMutablePointer<Value>]) throws -> Void) throws -> [ContiguousArray<Value>] {
         var pointers: [UnsafeMutablePointer<Value>] = []
         var arrays: [ContiguousArray<Value>] = []
@@ -300,7 +300,6 @@ enum ModelCodec {
             if level == k { try body(pointers); return }
             var inner: Error? = nil
             let a = ContiguousArray<Value>(unsafeUninitializedCapacity: n) { buf, count in
-                adviseHugePages(UnsafeMutableRawPointer(buf.baseAddress!), bytes: n * MemoryLayout<Value>.stride)
                 pointers.append(buf.baseAddress!)
                 do { try nest(level + 1); count = n } catch { inner = error }
             }
@@ -309,15 +308,6 @@ enum ModelCodec {
         }
         try nest(0)
         return arrays.reversed()
-    }
-
-    static func adviseHugePages(_ p: UnsafeMutableRawPointer, bytes: Int) {
-        #if os(Linux)
-        let huge = 2 << 20
-        let start = (Int(bitPattern: p) + huge - 1) / huge * huge
-        let end = (Int(bitPattern: p) + bytes) / huge * huge
-        if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE) }
-        #endif
     }
 
     /// Decodes the sections into their tables, the largest first; each large one decodes on every
