@@ -43,11 +43,14 @@ public final class Table {
         _columns = Array(repeating: [], count: schema.fields.count)
     }
 
-    /// Leaves the records to be decoded by `load` on first use; `source` is kept for `deferredSource`.
-    public func deferLoading(source: AnyObject, _ load: @escaping () throws -> Void) {
+    /// Leaves the `count` records to be decoded by `load` on first use; `source` is kept for
+    /// `deferredSource`.
+    public func deferLoading(source: AnyObject, count: Int, _ load: @escaping () throws -> Void) {
         deferredSource = source
+        deferredCount = count
         pendingLoad = load
     }
+    private var deferredCount = 0
     public var isDeferred: Bool { pendingLoad != nil }
 
     /// Decodes a deferred table's records now, throwing what the decoding finds wrong.
@@ -69,7 +72,8 @@ public final class Table {
     public var slotIDs: ContiguousArray<String?> { loaded(); return _slotIDs }
     /// One array per field, in schema order, each as long as `slotIDs`.
     public var columns: [ContiguousArray<Value>] { loaded(); return _columns }
-    public var count: Int { loaded(); return _count }
+    /// How many records there are; known without decoding a deferred table.
+    public var count: Int { pendingLoad != nil ? deferredCount : _count }
     /// The next number for prefixed ids (O1024 …).
     public var nextNumber: Int64 {
         get { loaded(); return _nextNumber }

@@ -178,7 +178,7 @@ enum ModelCodec {
     }
 
     static func deferLoad(_ section: Section, next: Int64, into table: Table) {
-        table.deferLoading(source: UnreadTable(section, next: next)) { [unowned table] in
+        table.deferLoading(source: UnreadTable(section, next: next), count: section.count) { [unowned table] in
             try decodeTable(section, into: table)
         }
     }
