@@ -199,7 +199,7 @@ public final class Session {
     /// Rewrites the snapshot from the model and empties the journal.
     public func save() throws {
         guard !folder.readOnly else { return }
-        try folder.writeSnapshot(ModelCodec.encodeSnapshot(model), lastSeq: model.lastSeq)
+        try folder.writeSnapshot(parts: ModelCodec.encodeSnapshotParts(model), lastSeq: model.lastSeq)
     }
 
     /// True when the journal holds changes the snapshot does not.

@@ -94,9 +94,11 @@ public struct BinaryWriter: Sendable {
 
     /// Varint byte length + UTF-8.
     @inlinable public mutating func writeString(_ s: String) {
-        let utf8 = s.utf8
-        write(UInt64(utf8.count))
-        _bytes.append(contentsOf: utf8)
+        var s = s
+        s.withUTF8 { utf8 in
+            write(UInt64(utf8.count))
+            _bytes.append(contentsOf: utf8)
+        }
     }
 
     /// Varint length + the bytes.

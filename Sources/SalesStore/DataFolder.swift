@@ -362,6 +362,11 @@ public final class DataFolder {
     /// A crash or failure at any point leaves a loadable store (old or new snapshot, plus the journal).
     /// `lastSeq` may not be older than the changes the folder still holds in its journal.
     public func writeSnapshot(_ payload: [UInt8], lastSeq newLastSeq: UInt64) throws {
+        try writeSnapshot(parts: [payload], lastSeq: newLastSeq)
+    }
+
+    /// Writes a snapshot whose payload is `parts` one after another (built side by side, not joined).
+    public func writeSnapshot(parts: [[UInt8]], lastSeq newLastSeq: UInt64) throws {
         guard !readOnly else { throw StoreError.readOnly(path: path) }
         try checkOpen()
         let current = lastSeq
@@ -373,9 +378,10 @@ public final class DataFolder {
         }
 
         let tmp = snapshotTempPath
-        let header = SnapshotFormat.encodeHeader(lastSeq: newLastSeq, payloadLength: payload.count)
+        let length = parts.reduce(0) { $0 + $1.count }
+        let header = SnapshotFormat.encodeHeader(lastSeq: newLastSeq, payloadLength: length)
         var crc = crc32(header)
-        crc = crc32(payload, continuing: crc)
+        for part in parts { crc = crc32(part, continuing: crc) }
         var trailer = BinaryWriter()
         trailer.writeFixedUInt32LE(crc)
         do {
@@ -383,8 +389,12 @@ public final class DataFolder {
             let fd = try io.open(tmp, flags: O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o600)
             do {
                 try io.write(fd, header, at: 0)
-                try io.write(fd, payload, at: header.count)
-                try io.write(fd, trailer.bytes, at: header.count + payload.count)
+                var at = header.count
+                for part in parts {
+                    try io.write(fd, part, at: at)
+                    at += part.count
+                }
+                try io.write(fd, trailer.bytes, at: at)
                 try io.fsync(fd)
             } catch {
                 io.close(fd)

@@ -84,7 +84,7 @@ public enum Maintenance {
                 try s.model.loadAll()
                 let out = try DataFolder.open(path: target, readOnly: false, create: true, holderInfo: "backup")
                 defer { out.close() }
-                try out.writeSnapshot(ModelCodec.encodeSnapshot(s.model), lastSeq: s.model.lastSeq)
+                try out.writeSnapshot(parts: ModelCodec.encodeSnapshotParts(s.model), lastSeq: s.model.lastSeq)
                 let records = s.model.tables.filter { !$0.schema.system }.reduce(0) { $0 + $1.count }
                 return phrase("backed up \(path) to \(target): \(records) records and \(s.model.history.count) history entries, changes up to seq \(s.model.lastSeq)")
             } catch {

@@ -65,7 +65,9 @@ enum ModelCodec {
     /// records' byte length (8 bytes, little-endian) before them, so tables decode side by side.
     static let snapshotVersion: UInt64 = 2
 
+    /// The snapshot payload in one array (`encodeSnapshotParts` joined; format 1 on one thread).
     static func encodeSnapshot(_ model: Model, version: UInt64 = snapshotVersion) -> [UInt8] {
+        guard version == 1 else { return Array(encodeSnapshotParts(model).joined()) }
         // Reserved up front (a little over the usual 80–90 bytes a record takes), so the payload is not
         // copied and faulted in again each time a growing array doubles.
         let estimate = model.tables.reduce(4096) { total, t in
@@ -79,14 +81,6 @@ enum ModelCodec {
             w.writeString(t.schema.name)
             w.write(UInt64(t.schema.fields.count))
             for f in t.schema.fields { w.writeString(f.name) }
-            // A table not read since the open is written as the bytes it was read from.
-            if version == 2, let unread = t.deferredSource as? UnreadTable, unread.section.sameFields {
-                w.write(unread.next)
-                w.write(UInt64(unread.section.count))
-                w.writeFixedUInt64LE(UInt64(unread.section.body.count))
-                w.writeRaw(unread.section.body)
-                continue
-            }
             w.write(t.nextNumber)
             w.write(UInt64(t.count))
             let lengthAt = w.count
@@ -98,6 +92,60 @@ enum ModelCodec {
             if version >= 2 { w.patchFixedUInt64LE(UInt64(w.count - lengthAt - 8), at: lengthAt) }
         }
         return w.bytes
+    }
+
+    /// The snapshot payload (format 2) in parts whose concatenation is the payload. Records are encoded
+    /// a range of slots at a time on every core; a table's header, with its records' byte length, is
+    /// written once they are done. A table not read since the open is written as the bytes it was read
+    /// from.
+    static func encodeSnapshotParts(_ model: Model) -> [[UInt8]] {
+        struct Piece { let table: Table; let slots: Range<Int> }
+        var pieces: [Piece] = []
+        var unread: [Int: UnreadTable] = [:]
+        for t in model.tables {
+            if let u = t.deferredSource as? UnreadTable, u.section.sameFields { unread[t.entityIndex] = u; continue }
+            let n = t.slotCount   // decodes a deferred table here, before the pieces read it side by side
+            for start in stride(from: 0, to: n, by: 1 << 16) { pieces.append(Piece(table: t, slots: start ..< min(n, start + (1 << 16)))) }
+        }
+        var encoded = [[UInt8]](repeating: [], count: pieces.count)
+        encoded.withUnsafeMutableBufferPointer { out in
+            DispatchQueue.concurrentPerform(iterations: pieces.count) { i in
+                let t = pieces[i].table, width = t.schema.fields.count
+                var w = BinaryWriter(reservingCapacity: pieces[i].slots.count * (24 + 6 * width))
+                for s in pieces[i].slots where t.isLive(s) {
+                    w.writeString(t.id(at: s))
+                    for f in 0..<width { write(t.value(s, f), &w) }
+                }
+                out[i] = w.bytes
+            }
+        }
+        var parts: [[UInt8]] = []
+        var w = BinaryWriter()
+        w.write(UInt64(2))
+        w.write(UInt64(model.tables.count))
+        var next = 0
+        for t in model.tables {
+            w.writeString(t.schema.name)
+            w.write(UInt64(t.schema.fields.count))
+            for f in t.schema.fields { w.writeString(f.name) }
+            if let u = unread[t.entityIndex] {
+                w.write(u.next)
+                w.write(UInt64(u.section.count))
+                w.writeFixedUInt64LE(UInt64(u.section.body.count))
+                w.writeRaw(u.section.body)
+                continue
+            }
+            var mine: [[UInt8]] = []
+            while next < pieces.count, pieces[next].table === t { mine.append(encoded[next]); encoded[next] = []; next += 1 }
+            w.write(t.nextNumber)
+            w.write(UInt64(t.count))
+            w.writeFixedUInt64LE(UInt64(mine.reduce(0) { $0 + $1.count }))
+            parts.append(w.bytes)
+            parts += mine
+            w = BinaryWriter()
+        }
+        parts.append(w.bytes)
+        return parts.filter { !$0.isEmpty }
     }
 
     /// A count of things that follow, each at least one byte: larger than the bytes left is damage,
