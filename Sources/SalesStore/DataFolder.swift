@@ -362,11 +362,31 @@ public final class DataFolder {
     /// A crash or failure at any point leaves a loadable store (old or new snapshot, plus the journal).
     /// `lastSeq` may not be older than the changes the folder still holds in its journal.
     public func writeSnapshot(_ payload: [UInt8], lastSeq newLastSeq: UInt64) throws {
-        try writeSnapshot(parts: [payload], lastSeq: newLastSeq)
+        try writeSnapshot(parts: [.bytes(payload)], lastSeq: newLastSeq)
+    }
+
+    /// A piece of a snapshot's payload: bytes just encoded, or bytes of the snapshot it was read from
+    /// (a table never decoded), written from where they are mapped.
+    public enum Part {
+        case bytes([UInt8])
+        case mapped(ByteSlice)
+
+        public var count: Int {
+            switch self {
+            case .bytes(let b): b.count
+            case .mapped(let s): s.count
+            }
+        }
+        public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+            switch self {
+            case .bytes(let b): try b.withUnsafeBytes(body)
+            case .mapped(let s): try s.withUnsafeBytes(body)
+            }
+        }
     }
 
     /// Writes a snapshot whose payload is `parts` one after another (built side by side, not joined).
-    public func writeSnapshot(parts: [[UInt8]], lastSeq newLastSeq: UInt64) throws {
+    public func writeSnapshot(parts: [Part], lastSeq newLastSeq: UInt64) throws {
         guard !readOnly else { throw StoreError.readOnly(path: path) }
         try checkOpen()
         let current = lastSeq
@@ -381,7 +401,7 @@ public final class DataFolder {
         let length = parts.reduce(0) { $0 + $1.count }
         let header = SnapshotFormat.encodeHeader(lastSeq: newLastSeq, payloadLength: length)
         var crc = crc32(header)
-        for part in parts { crc = crc32(part, continuing: crc) }
+        for part in parts { crc = part.withUnsafeBytes { crc32($0, continuing: crc) } }
         var trailer = BinaryWriter()
         trailer.writeFixedUInt32LE(crc)
         do {
@@ -391,7 +411,7 @@ public final class DataFolder {
                 try io.write(fd, header, at: 0)
                 var at = header.count
                 for part in parts {
-                    try io.write(fd, part, at: at)
+                    try part.withUnsafeBytes { try io.write(fd, $0, at: at) }
                     at += part.count
                 }
                 try io.write(fd, trailer.bytes, at: at)

@@ -71,6 +71,31 @@ struct ModelCodecTests {
         #expect(fingerprint(lazy) == fingerprint(model))
     }
 
+    /// A change's history is appended to a deferred history without decoding it; a save writes it after
+    /// the unread bytes, and decoding puts it after the decoded rows: the same as on an eager model.
+    @Test func historyIsAppendedWithoutDecodingIt() throws {
+        let bytes = ModelCodec.encodeSnapshot(ModelCodecTests.demo())
+        let eager = Model(), lazy = Model()
+        try ModelCodec.decodeSnapshot(bytes, into: eager)
+        try ModelCodec.decodeSnapshot(bytes, into: lazy, deferring: true)
+        for model in [eager, lazy] {
+            let m = Mutation(model: model, user: "admin", today: shellToday)
+            _ = try m.create(entity: model.schema.index(of: "lead")!, id: nil, values: [
+                (model.schema.entity(named: "lead")!.fieldIndex("company")!, .text("延後載入測試")),
+                (model.schema.entity(named: "lead")!.fieldIndex("source")!, .text("online")),
+            ])
+            try m.validate()
+            model.recordHistory(m.transaction(at: Timestamp(millis: 1_000)))
+        }
+        #expect(lazy.history.isDeferred && lazy.history.appendedWhileDeferred.count == 1)
+        #expect(lazy.history.count == eager.history.count)
+        #expect(ModelCodec.encodeSnapshot(lazy) == ModelCodec.encodeSnapshot(eager))
+        #expect(lazy.history.isDeferred, "saving does not decode it")
+        try lazy.loadAll()
+        #expect(fingerprint(lazy) == fingerprint(eager))
+        #expect(lazy.history.ids.last == eager.history.ids.last)
+    }
+
     /// Damage the checksum cannot see (a snapshot written wrong) is found when the table is first
     /// decoded, and `load` says where.
     @Test func aDeferredTableWithDamageThrowsOnLoad() throws {

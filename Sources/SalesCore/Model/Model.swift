@@ -59,6 +59,25 @@ public final class Table {
         pendingLoad = nil
         deferredSource = nil
         try p()
+        let later = appendedWhileDeferred
+        appendedWhileDeferred = []
+        for r in later { insert(r) }
+    }
+
+    /// Records appended to a deferred table without decoding it (the history of a change); they follow
+    /// the decoded records when it is decoded, and a save writes them after its unread bytes.
+    public private(set) var appendedWhileDeferred: [Record] = []
+
+    /// The next number, without decoding a deferred table: the snapshot's header holds it (every
+    /// snapshot salesh writes has a number past all its ids), raised by what was appended since.
+    public var nextNumberWithoutLoading: Int64 { _nextNumber }
+
+    /// Appends a record at the end; a deferred table keeps it aside instead of decoding its records.
+    func append(_ r: Record) {
+        guard pendingLoad != nil else { insert(r); return }
+        appendedWhileDeferred.append(r)
+        deferredCount += 1
+        if let n = number(of: r.id), n >= _nextNumber { _nextNumber = Int64(n) + 1 }
     }
 
     @inlinable @inline(__always) func loaded() {
@@ -432,8 +451,10 @@ public final class Model {
             case .delete(_, let r):
                 action = "delete"; old = .text(Model.summary(of: r, entity: entity))
             }
-            let id = "H\(h.nextNumber)"
-            h.insert(Record(id: id, values: [.timestamp(tx.time), .text(tx.user), .text(action), .text(entity.name),
+            // Appended without decoding the history when it is deferred: a change to a large store does
+            // not read its whole past.
+            let id = "H\(h.nextNumberWithoutLoading)"
+            h.append(Record(id: id, values: [.timestamp(tx.time), .text(tx.user), .text(action), .text(entity.name),
                                              .text(c.recordID), field, old, new, tx.osUser.map(Value.text) ?? .null]))
         }
     }

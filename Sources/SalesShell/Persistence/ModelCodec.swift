@@ -67,7 +67,11 @@ enum ModelCodec {
 
     /// The snapshot payload in one array (`encodeSnapshotParts` joined; format 1 on one thread).
     static func encodeSnapshot(_ model: Model, version: UInt64 = snapshotVersion) -> [UInt8] {
-        guard version == 1 else { return Array(encodeSnapshotParts(model).joined()) }
+        guard version == 1 else {
+            var out: [UInt8] = []
+            for part in encodeSnapshotParts(model) { part.withUnsafeBytes { out.append(contentsOf: $0) } }
+            return out
+        }
         // Reserved up front (a little over the usual 80–90 bytes a record takes), so the payload is not
         // copied and faulted in again each time a growing array doubles.
         let estimate = model.tables.reduce(4096) { total, t in
@@ -98,7 +102,7 @@ enum ModelCodec {
     /// a range of slots at a time on every core; a table's header, with its records' byte length, is
     /// written once they are done. A table not read since the open is written as the bytes it was read
     /// from.
-    static func encodeSnapshotParts(_ model: Model) -> [[UInt8]] {
+    static func encodeSnapshotParts(_ model: Model) -> [DataFolder.Part] {
         struct Piece { let table: Table; let slots: Range<Int> }
         var pieces: [Piece] = []
         var unread: [Int: UnreadTable] = [:]
@@ -119,7 +123,7 @@ enum ModelCodec {
                 out[i] = w.bytes
             }
         }
-        var parts: [[UInt8]] = []
+        var parts: [DataFolder.Part] = []
         var w = BinaryWriter()
         w.write(UInt64(2))
         w.write(UInt64(model.tables.count))
@@ -129,10 +133,17 @@ enum ModelCodec {
             w.write(UInt64(t.schema.fields.count))
             for f in t.schema.fields { w.writeString(f.name) }
             if let u = unread[t.entityIndex] {
-                w.write(u.next)
-                w.write(UInt64(u.section.count))
-                w.writeFixedUInt64LE(UInt64(u.section.body.count))
-                w.writeRaw(u.section.body)
+                var later = BinaryWriter()
+                for r in t.appendedWhileDeferred {
+                    later.writeString(r.id)
+                    for v in r.values { write(v, &later) }
+                }
+                w.write(t.nextNumberWithoutLoading)
+                w.write(UInt64(u.section.count + t.appendedWhileDeferred.count))
+                w.writeFixedUInt64LE(UInt64(u.section.body.count + later.count))
+                parts.append(.bytes(w.bytes))
+                parts.append(.mapped(u.section.body))
+                w = later
                 continue
             }
             var mine: [[UInt8]] = []
@@ -140,12 +151,12 @@ enum ModelCodec {
             w.write(t.nextNumber)
             w.write(UInt64(t.count))
             w.writeFixedUInt64LE(UInt64(mine.reduce(0) { $0 + $1.count }))
-            parts.append(w.bytes)
-            parts += mine
+            parts.append(.bytes(w.bytes))
+            parts += mine.map { .bytes($0) }
             w = BinaryWriter()
         }
-        parts.append(w.bytes)
-        return parts.filter { !$0.isEmpty }
+        parts.append(.bytes(w.bytes))
+        return parts.filter { $0.count > 0 }
     }
 
     /// A count of things that follow, each at least one byte: larger than the bytes left is damage,
@@ -173,13 +184,12 @@ enum ModelCodec {
     /// The records of a deferred table, as the snapshot holds them.
     final class UnreadTable {
         let section: Section
-        let next: Int64
-        init(_ section: Section, next: Int64) { self.section = section; self.next = next }
+        init(_ section: Section) { self.section = section }
     }
 
     /// Reads a snapshot payload into an empty model. `deferring` leaves each table's records (format 2)
     /// to be decoded when the table is first used (`Table.load`); otherwise every record is decoded
-    /// now, the tables side by side.
+    /// now, table by table, a large one on every core.
     static func decodeSnapshot(_ bytes: [UInt8], into model: Model, deferring: Bool = false) throws {
         try decodeSnapshot(ByteSlice(copying: bytes), into: model, deferring: deferring)
     }
@@ -209,7 +219,7 @@ enum ModelCodec {
                 }
                 let section = Section(entity: e, map: map, width: width, count: count, body: try r.readRaw(count: Int(length)), bodyOffset: r.offset - Int(length))
                 if deferring {
-                    if let e { deferLoad(section, next: next, into: model.tables[e]) }
+                    if let e { deferLoad(section, into: model.tables[e]) }
                 } else {
                     sections.append(section)
                 }
@@ -225,8 +235,8 @@ enum ModelCodec {
         model.finishedLoading()
     }
 
-    static func deferLoad(_ section: Section, next: Int64, into table: Table) {
-        table.deferLoading(source: UnreadTable(section, next: next), count: section.count) { [unowned table] in
+    static func deferLoad(_ section: Section, into table: Table) {
+        table.deferLoading(source: UnreadTable(section), count: section.count) { [unowned table] in
             try decodeTable(section, into: table)
         }
     }
