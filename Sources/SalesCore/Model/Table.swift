@@ -1,0 +1,307 @@
+/// The records of one entity, stored by column: one array of values per field and one of ids, all
+/// indexed by slot. A query reads one field of many records, so it walks one array front to back
+/// instead of hopping from record to record; a load appends to the arrays with no allocation per
+/// record. Slots of deleted records hold a nil id (and null values) until the next load compacts them.
+///
+/// A table opened from a snapshot may be *deferred*: its records are decoded the first time anything
+/// reads or changes it, so a script that reads three tables of a large store decodes those three.
+public final class Table {
+    public let schema: EntitySchema
+    public let entityIndex: Int
+    @usableFromInline var _slotIDs: ContiguousArray<String?> = []
+    @usableFromInline var _columns: [ContiguousArray<Value>]
+    /// Slots by id. A numbered id (O1024) is found through its number in `slotByNumber`, with no
+    /// hashing; chosen ids (wang.wei), and numbers far past the others, through `index`.
+    private var index: [String: Int] = [:]
+    private var slotByNumber: ContiguousArray<Int32> = []
+    private let prefix: [UInt8]?
+    private var _count = 0
+    private var _nextNumber: Int64 = 1
+
+    /// Decodes the records of a deferred table; nil once they are in (or for a table never deferred).
+    @usableFromInline var pendingLoad: (() throws -> Void)?
+    /// What the loader keeps about a deferred table's records (their bytes), for a save that copies
+    /// them unread. Nil once they are decoded.
+    public private(set) var deferredSource: AnyObject?
+    /// Called when a deferred table's records cannot be decoded on first use (the shell reports the
+    /// damage and stops: nothing was changed). `load()` throws instead, for callers that can.
+    nonisolated(unsafe) public static var onLoadFailure: (Table, Error) -> Never = { t, e in
+        fatalError("the records of \(t.schema.plural) cannot be read: \(e)")
+    }
+
+    init(schema: EntitySchema, entityIndex: Int) {
+        self.schema = schema; self.entityIndex = entityIndex
+        prefix = schema.prefix.map { Array($0.utf8) }
+        _columns = Array(repeating: [], count: schema.fields.count)
+    }
+
+    /// Leaves the `count` records to be decoded by `load` on first use; `source` is kept for
+    /// `deferredSource`.
+    public func deferLoading(source: AnyObject, count: Int, _ load: @escaping () throws -> Void) {
+        deferredSource = source
+        deferredCount = count
+        pendingLoad = load
+    }
+    private var deferredCount = 0
+    public var isDeferred: Bool { pendingLoad != nil }
+
+    /// Decodes a deferred table's records now, throwing what the decoding finds wrong.
+    public func load() throws {
+        guard let p = pendingLoad else { return }
+        pendingLoad = nil
+        deferredSource = nil
+        try p()
+        let later = appendedWhileDeferred
+        appendedWhileDeferred = []
+        for r in later { insert(r) }
+    }
+
+    /// Records appended to a deferred table without decoding it (the history of a change); they follow
+    /// the decoded records when it is decoded, and a save writes them after its unread bytes.
+    public private(set) var appendedWhileDeferred: [Record] = []
+
+    /// The next number, without decoding a deferred table: the snapshot's header holds it (every
+    /// snapshot salesh writes has a number past all its ids), raised by what was appended since.
+    public var nextNumberWithoutLoading: Int64 { _nextNumber }
+
+    /// Appends a record at the end; a deferred table keeps it aside instead of decoding its records.
+    func append(_ r: Record) {
+        guard pendingLoad != nil else { insert(r); return }
+        appendedWhileDeferred.append(r)
+        deferredCount += 1
+        if let n = number(of: r.id), n >= _nextNumber { _nextNumber = Int64(n) + 1 }
+    }
+
+    @inlinable @inline(__always) func loaded() {
+        if pendingLoad != nil { loadOrStop() }
+    }
+    @usableFromInline @inline(never) func loadOrStop() {
+        do { try load() } catch { Table.onLoadFailure(self, error) }
+    }
+
+    /// The id in each slot; nil where a record was deleted.
+    public var slotIDs: ContiguousArray<String?> { loaded(); return _slotIDs }
+    /// One array per field, in schema order, each as long as `slotIDs`.
+    public var columns: [ContiguousArray<Value>] { loaded(); return _columns }
+    /// How many records there are; known without decoding a deferred table.
+    public var count: Int { pendingLoad != nil ? deferredCount : _count }
+    /// The next number for prefixed ids (O1024 …).
+    public var nextNumber: Int64 {
+        get { loaded(); return _nextNumber }
+        set { loaded(); _nextNumber = newValue }
+    }
+    /// Raises the next number to at least `n` without decoding a deferred table (the snapshot's header).
+    public func raiseNextNumber(to n: Int64) { _nextNumber = max(_nextNumber, n) }
+
+    /// How many slots there are, live or not: slots run from 0 to this.
+    public var slotCount: Int { loaded(); return _slotIDs.count }
+
+    public func slot(of id: String) -> Int? {
+        loaded()
+        if let n = number(of: id), n < slotByNumber.count, slotByNumber[n] >= 0 { return Int(slotByNumber[n]) }
+        return index.isEmpty ? nil : index[id]
+    }
+    public func record(_ id: String) -> Record? { slot(of: id).flatMap { record(at: $0) } }
+
+    /// The record in a slot, put together from the columns; nil for a deleted one.
+    public func record(at slot: Int) -> Record? {
+        loaded()
+        guard slot >= 0, slot < _slotIDs.count, let id = _slotIDs[slot] else { return nil }
+        return Record(id: id, values: _columns.map { $0[slot] })
+    }
+    public func isLive(_ slot: Int) -> Bool { loaded(); return slot >= 0 && slot < _slotIDs.count && _slotIDs[slot] != nil }
+    /// The id of the live record in a slot.
+    public func id(at slot: Int) -> String { loaded(); return _slotIDs[slot]! }
+
+    /// One value of the record in a slot: the inner loop of every query.
+    @inlinable
+    public func value(_ slot: Int, _ field: Int) -> Value {
+        loaded()
+        return _columns.withUnsafeBufferPointer { $0[field].withUnsafeBufferPointer { $0[slot] } }
+    }
+    public func contains(_ id: String) -> Bool { slot(of: id) != nil }
+
+    /// The number of an id written the way the table numbers them (prefix, digits, no leading zero).
+    @inline(__always)
+    func number(of id: String) -> Int? {
+        guard let prefix else { return nil }
+        var id = id
+        return id.withUTF8 { b -> Int? in
+            let p = prefix.count
+            guard b.count > p, b.count <= p + 9, b[p] != UInt8(ascii: "0") else { return nil }
+            for i in 0..<p where b[i] != prefix[i] { return nil }
+            var n = 0
+            for i in p..<b.count {
+                let d = Int(b[i]) &- 48
+                guard d >= 0, d <= 9 else { return nil }
+                n = n &* 10 &+ d
+            }
+            return n
+        }
+    }
+
+    private func mapID(_ id: String, to slot: Int) {
+        // A number far past the others (a damaged or hand-made id) goes to the dictionary, so the array
+        // stays about as long as the table.
+        if let n = number(of: id), slot <= Int(Int32.max), n < max(1 << 16, 4 * _slotIDs.count) {
+            if n >= slotByNumber.count {
+                slotByNumber.append(contentsOf: repeatElement(-1, count: n + 1 - slotByNumber.count))
+            }
+            slotByNumber[n] = Int32(slot)
+        } else {
+            index[id] = slot
+        }
+    }
+
+    private func unmapID(_ id: String) -> Int? {
+        if let n = number(of: id), n < slotByNumber.count, slotByNumber[n] >= 0 {
+            defer { slotByNumber[n] = -1 }
+            return Int(slotByNumber[n])
+        }
+        return index.removeValue(forKey: id)
+    }
+
+    /// Slots of live records, in insertion order.
+    public var liveSlots: [Int] {
+        loaded()
+        if _count == _slotIDs.count { return Array(0..<_count) }
+        var out: [Int] = []
+        out.reserveCapacity(_count)
+        for (i, id) in _slotIDs.enumerated() where id != nil { out.append(i) }
+        return out
+    }
+
+    /// The records slot by slot (nil for deleted ones), as they stand now: later changes to the table
+    /// do not show in a view already taken.
+    public var records: Records { loaded(); return Records(ids: _slotIDs, columns: _columns) }
+    public var allRecords: [Record] { records.compactMap { $0 } }
+    public var ids: [String] { loaded(); return _slotIDs.compactMap { $0 } }
+
+    public struct Records: RandomAccessCollection {
+        let ids: ContiguousArray<String?>
+        let columns: [ContiguousArray<Value>]
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { ids.count }
+        public subscript(slot: Int) -> Record? {
+            guard let id = ids[slot] else { return nil }
+            return Record(id: id, values: columns.map { $0[slot] })
+        }
+    }
+
+    public func reserve(_ n: Int) {
+        loaded()
+        _slotIDs.reserveCapacity(n)
+        for f in _columns.indices { _columns[f].reserveCapacity(n) }
+        if prefix == nil { index.reserveCapacity(n) } else { slotByNumber.reserveCapacity(n + 1) }
+    }
+
+    /// Slots by the value of one field, built on first use and kept up to date after, so rules that look
+    /// up "the trainings of this staff member" cost a dictionary lookup rather than a scan.
+    private final class ValueIndex { var slots: [Value: [Int]] = [:] }
+    private var valueIndexes: [Int: ValueIndex] = [:]
+
+    /// Slots of the live records whose `field` equals `value`, in insertion order (but for undone deletes).
+    public func slots(where field: Int, is value: Value) -> [Int] {
+        loaded()
+        if let idx = valueIndexes[field] { return idx.slots[value] ?? [] }
+        let idx = ValueIndex()
+        for (i, v) in _columns[field].enumerated() where _slotIDs[i] != nil { idx.slots[v, default: []].append(i) }
+        valueIndexes[field] = idx
+        return idx.slots[value] ?? []
+    }
+
+    private func indexAdd(slot: Int) {
+        guard !valueIndexes.isEmpty else { return }
+        for (f, idx) in valueIndexes { idx.slots[_columns[f][slot], default: []].append(slot) }
+    }
+
+    private func indexRemove(field f: Int, value: Value, slot: Int) {
+        guard let idx = valueIndexes[f], let i = idx.slots[value]?.lastIndex(of: slot) else { return }
+        idx.slots[value]!.remove(at: i)
+        if idx.slots[value]!.isEmpty { idx.slots[value] = nil }
+    }
+
+    /// Appends a record read from a snapshot, without history: `values` holds one value per field, in
+    /// schema order. A snapshot's tables load side by side, one thread per table: this touches nothing
+    /// but this table. Call `Model.finishedLoading` after.
+    public func appendLoaded(id: String, values: ContiguousArray<Value>) {
+        loaded()
+        precondition(values.count == _columns.count)
+        values.withUnsafeBufferPointer { vs in
+            for f in 0..<vs.count { _columns[f].append(vs[f]) }
+        }
+        added(id)
+    }
+
+    /// Appends records read from a snapshot a piece at a time: their ids and one array per field.
+    public func appendLoaded(ids: ContiguousArray<String>, columns: [ContiguousArray<Value>]) {
+        loaded()
+        precondition(columns.count == _columns.count && columns.allSatisfy { $0.count == ids.count })
+        if _slotIDs.isEmpty {
+            _columns = columns   // the usual case, a whole table: taken as it is, not copied
+        } else {
+            for f in _columns.indices { _columns[f].append(contentsOf: columns[f]) }
+        }
+        _slotIDs.reserveCapacity(_slotIDs.count + ids.count)
+        for id in ids { added(id) }
+    }
+
+    func insert(_ r: Record) {
+        loaded()
+        for f in _columns.indices { _columns[f].append(r.values[f]) }
+        added(r.id)
+    }
+
+    /// Maps and counts the next record, whose values are appended (the next slot of `_slotIDs`).
+    private func added(_ id: String) {
+        let slot = _slotIDs.count
+        _slotIDs.append(id)
+        mapID(id, to: slot)
+        indexAdd(slot: slot)
+        _count += 1
+        if let n = number(of: id) {
+            if n >= _nextNumber { _nextNumber = Int64(n) + 1 }
+        } else if let p = schema.prefix, id.hasPrefix(p), let n = Int64(id.dropFirst(p.count)), n >= _nextNumber {
+            _nextNumber = n + 1
+        }
+    }
+
+    func set(slot: Int, field: Int, _ v: Value) {
+        loaded()
+        if let idx = valueIndexes[field] {
+            indexRemove(field: field, value: _columns[field][slot], slot: slot)
+            idx.slots[v, default: []].append(slot)
+        }
+        _columns[field][slot] = v
+    }
+
+    /// Puts a deleted record back where it was, so undoing a delete keeps the listing order.
+    func restore(_ r: Record, at slot: Int) {
+        loaded()
+        if slot < _slotIDs.count, _slotIDs[slot] == nil {
+            _slotIDs[slot] = r.id
+            for f in _columns.indices { _columns[f][slot] = r.values[f] }
+        } else {
+            insert(r); return
+        }
+        mapID(r.id, to: slot)
+        indexAdd(slot: slot)
+        _count += 1
+    }
+
+    @discardableResult
+    func remove(_ id: String) -> Record? {
+        loaded()
+        guard let s = unmapID(id), let r = record(at: s) else { return nil }
+        for f in valueIndexes.keys { indexRemove(field: f, value: _columns[f][s], slot: s) }
+        _count -= 1
+        if s == _slotIDs.count - 1 {
+            _slotIDs.removeLast()
+            for f in _columns.indices { _columns[f].removeLast() }
+        } else {
+            _slotIDs[s] = nil
+            for f in _columns.indices { _columns[f][s] = .null }
+        }
+        return r
+    }
+}
