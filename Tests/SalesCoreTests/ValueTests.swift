@@ -88,6 +88,27 @@ struct MoneyTests {
 
 @Suite("ExactDecimal")
 struct ExactDecimalTests {
+    /// The byte-level reading of plain numbers agrees with the full one wherever it answers.
+    @Test func plainNumbersReadOnBytesAgreeWithTheFullParse() {
+        var samples = ["0", "5", "-5", "+5", "5.", ".5", "-.5", "007", "12.50", "-0", ".", "-", "+", "", "1.2.3", "1,000",
+                       " 5", "5 ", "1e5", "５", "123456789012345678", "1234567890123456789", ".123456789012345678",
+                       ".12345678901234567", "99999999999999999.9", "-999999999999999999"]
+        var seed: UInt64 = 20261126
+        for _ in 0..<2000 {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            let alphabet = Array("0123456789.-+")
+            let n = Int(seed >> 59) + 1
+            samples.append(String((0..<n).map { k in alphabet[Int((seed >> UInt64(k * 3 % 56)) % UInt64(alphabet.count))] }))
+        }
+        for s in samples {
+            if let plain = ExactDecimal.parsePlain(s) {
+                #expect(plain == ExactDecimal.parseWritten(s), "\(s)")
+            }
+        }
+        #expect(ExactDecimal.parsePlain("12.50") == ExactDecimal(mantissa: 1250, scale: 2))
+        #expect(ExactDecimal.parsePlain("1,000") == nil && ExactDecimal.parse("1,000") == ExactDecimal(mantissa: 1000, scale: 0))
+    }
+
     @Test func keepsScale() {
         #expect(ExactDecimal.parse("12.50") == ExactDecimal(mantissa: 1250, scale: 2))
         #expect(ExactDecimal.parse("1.2m") == ExactDecimal(mantissa: 1_200_000, scale: 0))
