@@ -569,8 +569,8 @@ extension Value {
 extension String {
     func trimmingCharacters() -> String {
         var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        while let f = s.first, f.isBlank { s = s.dropFirst() }
+        while let l = s.last, l.isBlank { s = s.dropLast() }
         return String(s)
     }
 }

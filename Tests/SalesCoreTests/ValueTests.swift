@@ -440,6 +440,18 @@ struct ValueTests {
 
 @Suite("blank text")
 struct BlankTextTests {
+    /// `Character.isBlank` (a fixed list) and `isWhitespace` (Unicode's tables) agree on every scalar.
+    @Test func blankAgreesWithUnicodeOnEveryScalar() {
+        var disagree: [UInt32] = []
+        for v in UInt32(0)...0x10FFFF {
+            guard let s = Unicode.Scalar(v) else { continue }
+            let c = Character(s)
+            if c.isBlank != c.isWhitespace { disagree.append(v) }
+        }
+        #expect(disagree.isEmpty, "\(disagree.prefix(10).map { String($0, radix: 16) })")
+        #expect(Character("\r\n").isBlank && !Character("e\u{301}").isBlank)
+    }
+
     /// The byte shortcuts agree with Unicode's white space on every kind of text.
     @Test(arguments: ["", " ", "\t\n", "a", " a", "a ", "\u{01}", "\u{3000}", "　中", "中　", "中文", "\u{85}", " \u{A0}", "x\u{200B}"])
     func shortcutsAgreeWithUnicode(_ s: String) {

@@ -159,8 +159,8 @@ public struct ExactDecimal: Hashable, Sendable {
 extension StringProtocol {
     var trimmingSpaces: Substring {
         var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        while let f = s.first, f.isBlank { s = s.dropFirst() }
+        while let l = s.last, l.isBlank { s = s.dropLast() }
         return s
     }
 }

@@ -200,7 +200,7 @@ extension String {
             }
             return false
         }
-        return ascii ?? !allSatisfy(\.isWhitespace)
+        return ascii ?? !allSatisfy(\.isBlank)
     }
 
     /// True when the text starts or ends with white space; by bytes when the ends are ASCII.
@@ -211,6 +211,19 @@ extension String {
             if String.asciiBlank(f) || String.asciiBlank(l) { return true }
             return f < 0x80 && l < 0x80 ? false : nil
         }
-        return ascii ?? (first?.isWhitespace == true || last?.isWhitespace == true)
+        return ascii ?? (first?.isBlank == true || last?.isBlank == true)
+    }
+}
+
+extension Character {
+    /// `isWhitespace` without asking Unicode's property tables: a character is white space when its
+    /// first scalar is in Unicode's White_Space list, which is short and fixed. (Chinese text has no
+    /// ASCII shortcut, and an import asks this of every cell.)
+    @inline(__always) public var isBlank: Bool {
+        guard let s = unicodeScalars.first else { return false }
+        switch s.value {
+        case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+        default: return false
+        }
     }
 }
