@@ -151,7 +151,7 @@ public struct BinaryReader: @unchecked Sendable {
         _offset = 0
     }
     public init(_ bytes: [UInt8]) { self.init(ByteSlice(copying: bytes)) }
-    public init(_ bytes: ArraySlice<UInt8>) { self.init(ByteSlice(copying: Array(bytes))) }
+    public init(_ bytes: ArraySlice<UInt8>) { self.init(ByteSlice(ByteRegion(copying: bytes), 0 ..< bytes.count)) }
 
     @inlinable public var count: Int { bytes.count }
     @inlinable public var remaining: Int { bytes.count - _offset }
@@ -314,8 +314,9 @@ public struct BinaryReader: @unchecked Sendable {
     }
 }
 
-/// Strict UTF-8 decoding: nil when the bytes are not valid UTF-8 (never repaired).
-@usableFromInline func decodeUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+/// Strict UTF-8 decoding: nil when the bytes are not valid UTF-8 (never repaired). Also the CSV
+/// reader's check of each field.
+public func decodeUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
     // ASCII fast path, 8 bytes at a time.
     var i = 0
     let n = bytes.count

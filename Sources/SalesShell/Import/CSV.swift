@@ -1,5 +1,6 @@
 import Foundation
 import SalesCore
+import SalesStore
 
 /// A CSV reader for files other systems export: UTF-8 with or without BOM, comma, semicolon or tab
 /// (guessed from the header), quoted fields with doubled quotes and embedded newlines, CRLF, LF or CR
@@ -78,16 +79,6 @@ public struct CSVReader {
 
     /// The next row that is not blank, nil at the end of the file. A quote left open swallows the rest of
     /// the file: that row is thrown as `.unclosedQuote`, and the reader is at its end.
-    /// The bytes as text, or nil when they are not UTF-8 (decoding would have repaired them with
-    /// U+FFFD, so the repaired text differs from them). Decoding from a buffer is specialised; the
-    /// generic `String(validating:)` over a slice looked up type metadata for every field.
-    static func strictUTF8(_ bytes: ArraySlice<UInt8>) -> String? {
-        bytes.withUnsafeBufferPointer { buf in
-            var text = String(decoding: buf, as: UTF8.self)
-            return text.withUTF8 { $0.elementsEqual(buf) } ? text : nil
-        }
-    }
-
     public mutating func next() throws -> CSVRow? {
         if !started { start() }
         let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
@@ -105,7 +96,9 @@ public struct CSVReader {
                     while bytes.first == space { bytes = bytes.dropFirst() }
                     while bytes.last == space { bytes = bytes.dropLast() }
                 }
-                guard let text = CSVReader.strictUTF8(bytes) else {
+                // Through a buffer: the generic `String(validating:)` over a slice looked up type
+                // metadata for every field.
+                guard let text = bytes.withUnsafeBufferPointer(decodeUTF8) else {
                     let bad = bytes.firstIndex { $0 >= 0x80 } ?? bytes.startIndex
                     throw CSVError(kind: .notUTF8, line: fieldLine, column: fieldColumn, description: phrase("not UTF-8 text (byte \(String(format: "0x%02X", bytes[bad])))"),
                                    raw: String(decoding: raw, as: UTF8.self))
