@@ -63,6 +63,23 @@ struct PhrasebookTests {
         #expect(Phrasebook.terms["qualified"] == nil)
         // A composed confirmation: the parts joined by "; " each translate.
         #expect(Phrasebook.translate("added O7 (5G 專網); added C3 (遠傳)", to: .zhHant) == "已新增 O7（5G 專網）；已新增 C3（遠傳）")
+        // A phrase inside another whose own shape begins with a value: the outer one is read first.
+        #expect(Phrasebook.translate("imported t.csv into trainings: 1 new, 0 updated, 0 unchanged, 1 rejected", to: .zhHant)
+                == "已將 t.csv 匯入培訓記錄：新增 1，更新 0，未變 0，拒絕 1")
+    }
+
+    /// Each phrase, its values filled with plain words, translates by its own entry: no other shape
+    /// takes it first.
+    @Test func everyPhraseTranslatesByItsOwnEntry() {
+        var taken: [String] = []
+        for e in Phrasebook.entries {
+            let values = (1..<e.pieces.count).map { "v\($0)" }
+            var text = e.pieces[0]
+            for (i, v) in values.enumerated() { text += v + e.pieces[i + 1] }
+            let got = Phrasebook.translate(text, to: .zhHant), want = Phrasebook.fill(e.zh, values)
+            if got != want { taken.append("\(e.shape): \(got), not \(want)") }
+        }
+        #expect(taken.isEmpty, "\(taken.prefix(5))")
     }
 
     // MARK: reading Swift source

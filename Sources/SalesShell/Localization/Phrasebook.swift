@@ -13,11 +13,15 @@ public enum Phrasebook {
         let zh: String
     }
 
-    /// Every phrase, the most specific (longest fixed text) first, so a general shape never hides a
-    /// particular one.
+    /// Every phrase: those that begin with fixed text first, then the most specific (longest fixed text)
+    /// first, so a general shape never hides a particular one. A shape that begins with a value would
+    /// take the start of a message composed around it as that value (`imported F into E: %@` holds
+    /// `%@ new, %@ updated …`; read the other way round it came out as 新增 已將 F 匯入…：1，更新 0).
     static let entries: [Entry] = (core + language + queries).map { en, zh in
         Entry(shape: en, pieces: en.components(separatedBy: "%@"), zh: zh)
     }.sorted { a, b in
+        let fa = !a.pieces[0].isEmpty, fb = !b.pieces[0].isEmpty
+        if fa != fb { return fa }
         let la = a.pieces.reduce(0) { $0 + $1.count }, lb = b.pieces.reduce(0) { $0 + $1.count }
         return la != lb ? la > lb : a.shape < b.shape
     }
