@@ -1,5 +1,5 @@
 import Testing
-import SalesCore
+@testable import SalesCore
 import SalesStore
 @testable import SalesShell
 
@@ -50,6 +50,27 @@ struct ModelCodecTests {
         var bad = bytes
         bad[bytes.count - 3] = 0xFF
         #expect(throws: (any Error).self) { try ModelCodec.decodeSnapshot(bad, into: Model()) }
+    }
+
+    /// A value that does not fit its column's narrow form (here a text left in a money field) is kept:
+    /// the side-by-side decode notices and decodes that table again value by value, widening the column.
+    @Test func aValueThatDoesNotFitItsColumnSurvivesTheParallelDecode() throws {
+        let model = ModelCodecTests.demo()
+        let t = model.table("opportunity"), amount = t.schema.fieldIndex("amount")!
+        t.set(slot: 0, field: amount, .text("n/a"))
+        let bytes = ModelCodec.encodeSnapshot(model)
+        let saved = ModelCodec.parallelBytes
+        defer { ModelCodec.parallelBytes = saved }
+        for threshold in [0, Int.max] {
+            ModelCodec.parallelBytes = threshold
+            let copy = Model()
+            try ModelCodec.decodeSnapshot(bytes, into: copy)
+            #expect(copy.table("opportunity").value(0, amount) == .text("n/a"))
+            #expect(!copy.table("opportunity").columns[amount].isNarrow)
+            #expect(copy.table("opportunity").columns[t.schema.fieldIndex("stage")!].isNarrow)
+            #expect(fingerprint(copy) == fingerprint(model))
+            #expect(ModelCodec.encodeSnapshot(copy) == bytes)
+        }
     }
 
     /// Deferred tables decode on first use to the same records, and a save writes the ones never used

@@ -1,5 +1,5 @@
-/// The records of one entity, stored by column: one array of values per field and one of ids, all
-/// indexed by slot. A query reads one field of many records, so it walks one array front to back
+/// The records of one entity, stored by column: one `FieldColumn` per field (each in the narrowest form its
+/// type allows) and one array of ids, all indexed by slot. A query reads one field of many records, so it walks one array front to back
 /// instead of hopping from record to record; a load appends to the arrays with no allocation per
 /// record. Slots of deleted records hold a nil id (and null values) until the next load compacts them.
 ///
@@ -9,7 +9,7 @@ public final class Table {
     public let schema: EntitySchema
     public let entityIndex: Int
     @usableFromInline var _slotIDs: ContiguousArray<String?> = []
-    @usableFromInline var _columns: [ContiguousArray<Value>]
+    @usableFromInline var _columns: [FieldColumn]
     /// Slots by id. A numbered id (O1024) is found through its number in `slotByNumber`, with no
     /// hashing; chosen ids (wang.wei), and numbers far past the others, through `index`.
     private var index: [String: Int] = [:]
@@ -32,7 +32,7 @@ public final class Table {
     init(schema: EntitySchema, entityIndex: Int) {
         self.schema = schema; self.entityIndex = entityIndex
         prefix = schema.prefix.map { Array($0.utf8) }
-        _columns = Array(repeating: [], count: schema.fields.count)
+        _columns = schema.fields.map { FieldColumn(for: $0.type) }
     }
 
     /// Leaves the `count` records to be decoded by `load` on first use; `source` is kept for
@@ -81,8 +81,8 @@ public final class Table {
 
     /// The id in each slot; nil where a record was deleted.
     public var slotIDs: ContiguousArray<String?> { loaded(); return _slotIDs }
-    /// One array per field, in schema order, each as long as `slotIDs`.
-    public var columns: [ContiguousArray<Value>] { loaded(); return _columns }
+    /// One column per field, in schema order, each as long as `slotIDs`.
+    public var columns: [FieldColumn] { loaded(); return _columns }
     /// How many records there are; known without decoding a deferred table.
     public var count: Int { pendingLoad != nil ? deferredCount : _count }
     /// The next number for prefixed ids (O1024 …).
@@ -114,10 +114,10 @@ public final class Table {
     public func id(at slot: Int) -> String { loaded(); return _slotIDs[slot]! }
 
     /// One value of the record in a slot: the inner loop of every query.
-    @inlinable
+    @inlinable @inline(__always)
     public func value(_ slot: Int, _ field: Int) -> Value {
         loaded()
-        return _columns.withUnsafeBufferPointer { $0[field].withUnsafeBufferPointer { $0[slot] } }
+        return _columns.withUnsafeBufferPointer { $0[field][slot] }
     }
     public func contains(_ id: String) -> Bool { slot(of: id) != nil }
 
@@ -179,7 +179,7 @@ public final class Table {
 
     public struct Records: RandomAccessCollection {
         let ids: ContiguousArray<String?>
-        let columns: [ContiguousArray<Value>]
+        let columns: [FieldColumn]
         public var startIndex: Int { 0 }
         public var endIndex: Int { ids.count }
         public subscript(slot: Int) -> Record? {
@@ -205,7 +205,8 @@ public final class Table {
         loaded()
         if let idx = valueIndexes[field] { return idx.slots[value] ?? [] }
         let idx = ValueIndex()
-        for (i, v) in _columns[field].enumerated() where _slotIDs[i] != nil { idx.slots[v, default: []].append(i) }
+        let column = _columns[field]
+        for (i, id) in _slotIDs.enumerated() where id != nil { idx.slots[column[i], default: []].append(i) }
         valueIndexes[field] = idx
         return idx.slots[value] ?? []
     }
@@ -233,8 +234,8 @@ public final class Table {
         added(id)
     }
 
-    /// Appends records read from a snapshot a piece at a time: their ids and one array per field.
-    public func appendLoaded(ids: ContiguousArray<String>, columns: [ContiguousArray<Value>]) {
+    /// Appends records read from a snapshot a piece at a time: their ids and one column per field.
+    public func appendLoaded(ids: ContiguousArray<String>, columns: [FieldColumn]) {
         loaded()
         precondition(columns.count == _columns.count && columns.allSatisfy { $0.count == ids.count })
         if _slotIDs.isEmpty {
@@ -272,7 +273,7 @@ public final class Table {
             indexRemove(field: field, value: _columns[field][slot], slot: slot)
             idx.slots[v, default: []].append(slot)
         }
-        _columns[field][slot] = v
+        _columns[field].set(slot, v)
     }
 
     /// Puts a deleted record back where it was, so undoing a delete keeps the listing order.
@@ -280,7 +281,7 @@ public final class Table {
         loaded()
         if slot < _slotIDs.count, _slotIDs[slot] == nil {
             _slotIDs[slot] = r.id
-            for f in _columns.indices { _columns[f][slot] = r.values[f] }
+            for f in _columns.indices { _columns[f].set(slot, r.values[f]) }
         } else {
             insert(r); return
         }
@@ -300,7 +301,7 @@ public final class Table {
             for f in _columns.indices { _columns[f].removeLast() }
         } else {
             _slotIDs[s] = nil
-            for f in _columns.indices { _columns[f][s] = .null }
+            for f in _columns.indices { _columns[f].set(s, .null) }
         }
         return r
     }

@@ -297,30 +297,36 @@ enum ModelCodec {
     static var parallelBytes = 1 << 20
 
     /// Decodes the pieces side by side straight into the table's new columns: each thread fills the
-    /// slots of its own records, so nothing is appended or copied value by value afterwards.
+    /// slots of its own records, so nothing is appended or copied value by value afterwards. If some
+    /// value does not fit its column's narrow form, the table is decoded again on one thread, value by
+    /// value, which widens that column (a rare store: an older schema's leftovers).
     static func decodePieces(_ s: Section, _ pieces: [(offset: Int, records: Int)], into table: Table) throws {
         let n = s.count, width = s.width
         var first = [0]
         for p in pieces { first.append(first.last! + p.records) }
         var idArray: ContiguousArray<String> = []
-        let columnArrays = try uninitializedArrays(width, count: n) { columns in
+        var misfit = false
+        let columns = try FieldColumn.filled(table.schema.fields.map(\.type), count: n) { sinks in
             idArray = try ContiguousArray<String>(unsafeUninitializedCapacity: n) { idBuffer, idCount in
                 let ids = idBuffer.baseAddress!
                 let filled = UnsafeMutableBufferPointer<Int>.allocate(capacity: pieces.count)
                 filled.initialize(repeating: 0)
+                let misfits = UnsafeMutableBufferPointer<Bool>.allocate(capacity: pieces.count)
+                misfits.initialize(repeating: false)
                 let failures = UnsafeMutableBufferPointer<Error?>.allocate(capacity: pieces.count)
                 failures.initialize(repeating: nil)
-                defer { filled.deallocate(); failures.deinitialize(); failures.deallocate() }
+                defer { filled.deallocate(); misfits.deallocate(); failures.deinitialize(); failures.deallocate() }
                 DispatchQueue.concurrentPerform(iterations: pieces.count) { i in
                     let (offset, records) = pieces[i]
                     let end = i + 1 < pieces.count ? pieces[i + 1].offset : s.body.count
                     var reader = BinaryReader(s.body.slice(offset ..< end))
                     var slot = first[i]
+                    var fits = true
                     do {
                         try decodeRecords(&reader, s, count: records) { id, values in
                             (ids + slot).initialize(to: id)
                             values.withUnsafeBufferPointer { vs in
-                                for f in 0..<width { (columns[f] + slot).initialize(to: vs[f]) }
+                                for f in 0..<width where !sinks[f].put(vs[f], at: slot) { fits = false }
                             }
                             slot += 1
                         }
@@ -333,39 +339,24 @@ enum ModelCodec {
                         failures[i] = error
                     }
                     filled[i] = slot - first[i]
+                    misfits[i] = !fits
                 }
                 if let failure = failures.lazy.compactMap({ $0 }).first {
-                    // Every array stays empty: what was filled is taken apart again before the error goes up.
-                    for i in pieces.indices {
-                        (ids + first[i]).deinitialize(count: filled[i])
-                        for c in columns { (c + first[i]).deinitialize(count: filled[i]) }
-                    }
+                    // The ids stay empty: those filled are taken apart again before the error goes up.
+                    for i in pieces.indices { (ids + first[i]).deinitialize(count: filled[i]) }
                     throw failure
                 }
+                misfit = misfits.contains(true)
                 idCount = n
             }
         }
-        table.appendLoaded(ids: idArray, columns: columnArrays)
-    }
-
-    /// `k` arrays of `n` values each, filled by `body` through their storage: every value in every
-    /// array when it returns, none when it throws. (Asking for huge pages here was tried: fewer page
-    /// faults, but now and then a stall of a second while the kernel compacted memory for them.)
-    static func uninitializedArrays(_ k: Int, count n: Int, _ body: ([UnsafeMutablePointer<Value>]) throws -> Void) throws -> [ContiguousArray<Value>] {
-        var pointers: [UnsafeMutablePointer<Value>] = []
-        var arrays: [ContiguousArray<Value>] = []
-        func nest(_ level: Int) throws {
-            if level == k { try body(pointers); return }
-            var inner: Error? = nil
-            let a = ContiguousArray<Value>(unsafeUninitializedCapacity: n) { buf, count in
-                pointers.append(buf.baseAddress!)
-                do { try nest(level + 1); count = n } catch { inner = error }
-            }
-            if let inner { throw inner }
-            arrays.append(a)
+        if misfit {
+            var reader = BinaryReader(s.body)
+            table.reserve(n)
+            try decodeRecords(&reader, s, count: n) { table.appendLoaded(id: $0, values: $1) }
+            return
         }
-        try nest(0)
-        return arrays.reversed()
+        table.appendLoaded(ids: idArray, columns: columns)
     }
 
     /// Decodes the sections into their tables, the largest first; each large one decodes on every
