@@ -265,7 +265,7 @@ public final class DataFolder {
         // Checked a window at a time, each window's pages given back as it goes: checking a large
         // snapshot does not keep it all in memory (its tables are read again when they are used).
         var computed = crc32(prefix)
-        let window = 32 << 20
+        let window = 4 << 20
         var at = 0
         while at < length {
             let piece = payload.slice(at ..< min(at + window, length))

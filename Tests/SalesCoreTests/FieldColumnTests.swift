@@ -70,20 +70,63 @@ import Testing
     }
 
     @Test func filledColumnsHoldWhatTheSinksPut() {
-        let types: [ValueType] = [.money, .enumeration(Self.stage), .text, .real]
+        let templates = [FieldColumn(for: .money), FieldColumn(for: .enumeration(Self.stage)), FieldColumn(for: .text), FieldColumn(for: .real)]
         var fits: [Bool] = []
-        let columns = FieldColumn.filled(types, count: 3) { sinks in
-            fits.append(sinks[0].put(.money(Money(minor: 5)), at: 2))
-            fits.append(sinks[1].put(.text("lost"), at: 0))
-            fits.append(sinks[2].put(.text("遠傳"), at: 1))
-            fits.append(sinks[3].put(.real(0.5), at: 1))
-            fits.append(sinks[1].put(.text("abandoned"), at: 1))   // not a stage: refused, slot left null
+        let columns = FieldColumn.filled(like: templates, count: 3, pieces: [0]) { sinks in
+            fits.append(sinks[0].put(.money(Money(minor: 5)), at: 2, piece: 0))
+            fits.append(sinks[1].put(.text("lost"), at: 0, piece: 0))
+            fits.append(sinks[2].put(.text("遠傳"), at: 1, piece: 0))
+            fits.append(sinks[3].put(.real(0.5), at: 1, piece: 0))
+            fits.append(sinks[1].put(.text("abandoned"), at: 1, piece: 0))   // not a stage: refused, slot left null
         }
         #expect(fits == [true, true, true, true, false])
         #expect((0..<3).map { columns[0][$0] } == [.null, .null, .money(Money(minor: 5))])
         #expect((0..<3).map { columns[1][$0] } == [.text("lost"), .null, .null])
         #expect((0..<3).map { columns[2][$0] } == [.null, .text("遠傳"), .null])
         #expect((0..<3).map { columns[3][$0] } == [.null, .real(0.5), .null])
+    }
+
+    /// References to staff are codes into the column's own dictionary: each id is kept once, codes
+    /// change with `set`, and a value that is not an id widens the column.
+    @Test func aDictionaryColumnKeepsEachIdOnce() {
+        var c = FieldColumn(for: .reference("staff"), dictionary: true)
+        let ids: [Value] = [.text("wang.wei"), .text("li.na"), .null, .text("wang.wei"), .text("陳小明")]
+        for v in ids { c.append(v) }
+        #expect(c.isNarrow && c.entries.count == 3)
+        #expect((0..<c.count).map { c[$0] } == ids)
+        c.set(2, .text("li.na"))
+        c.set(0, .null)
+        #expect((0..<c.count).map { c[$0] } == [.null, .text("li.na"), .text("li.na"), .text("wang.wei"), .text("陳小明")])
+        #expect(c.entries.count == 3)
+        c.set(1, .int(7))
+        #expect(!c.isNarrow)
+        #expect((0..<c.count).map { c[$0] } == [.null, .int(7), .text("li.na"), .text("wang.wei"), .text("陳小明")])
+    }
+
+    /// Pieces filled side by side each gather their own dictionary; merged, the column reads as if one
+    /// thread had filled it, and lists the ids in the order that thread would have met them.
+    @Test func piecesOfADictionaryColumnMergeInOrder() {
+        let ids = (0..<40).map { i -> Value in i % 7 == 3 ? .null : .text(["a.b", "c.d", "王偉", "e.f"][(i * 5 + i / 9) % 4]) }
+        let starts = [0, 9, 10, 25]
+        let columns = FieldColumn.filled(like: [FieldColumn(for: .reference("staff"), dictionary: true)], count: ids.count, pieces: starts) { sinks in
+            for p in starts.indices.reversed() {   // any order: each piece is its own
+                let end = p + 1 < starts.count ? starts[p + 1] : ids.count
+                for slot in starts[p] ..< end { #expect(sinks[0].put(ids[slot], at: slot, piece: p)) }
+            }
+        }
+        let c = columns[0]
+        #expect((0..<c.count).map { c[$0] } == ids)
+        var oneThread = FieldColumn(for: .reference("staff"), dictionary: true)
+        for v in ids { oneThread.append(v) }
+        #expect(c.entries == oneThread.entries && c.keys == oneThread.keys)
+    }
+
+    @Test func theModelKeepsReferencesToChosenIdsInDictionaries() {
+        let model = Model()
+        let o = model.table("opportunity"), s = o.schema
+        #expect(o.emptyColumns[s.fieldIndex("owner")!].form == .dictionary)
+        #expect(o.emptyColumns[s.fieldIndex("competitor")!].form == .dictionary)
+        #expect(o.emptyColumns[s.fieldIndex("customer")!].form == .text)   // numbered ids: many, each met a few times
     }
 
     @Test func appendingAColumnOfAnotherFormWidens() {

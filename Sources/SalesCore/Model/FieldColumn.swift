@@ -1,19 +1,25 @@
 /// The values of one field of a table, slot by slot, kept in the narrowest form its type allows:
 /// money, integers, percentages and timestamps as 8-byte numbers, dates as 4-byte day numbers, an
-/// enumeration or a boolean as a 1-byte code, text and references as optional strings. A `Value`
-/// takes 24 bytes whatever it holds; a million opportunities' stages take 1 MB here instead of 24.
+/// enumeration or a boolean as a 1-byte code, a reference to an entity with chosen ids (staff, teams,
+/// competitors …) as a 4-byte code into the column's own dictionary of the ids it holds, other text and
+/// references as optional strings. A `Value` takes 24 bytes whatever it holds; a million opportunities'
+/// stages take 1 MB here instead of 24, and their owners 4 MB instead of 16.
 ///
 /// A value that does not fit the column's form (a text left in a money field by an older schema, or
 /// the one number used to mark null) turns the column into plain values, so nothing is ever lost:
 /// the narrow forms are an economy, never a constraint.
 public struct FieldColumn {
-    @usableFromInline enum Form: UInt8 { case int, money, percent, timestamp, date, code, text, any }
+    @usableFromInline enum Form: UInt8 { case int, money, percent, timestamp, date, code, dictionary, text, any }
 
     @usableFromInline var form: Form
     @usableFromInline var words: ContiguousArray<Int64> = []
     @usableFromInline var days: ContiguousArray<Int32> = []
     @usableFromInline var codes: ContiguousArray<UInt8> = []
     @usableFromInline var texts: ContiguousArray<String?> = []
+    /// A dictionary column's codes (0 is null), its entries (code 1 first) and their codes by text.
+    @usableFromInline var keys: ContiguousArray<UInt32> = []
+    @usableFromInline var entries: ContiguousArray<Value> = []
+    var entryCodes: [String: UInt32] = [:]
     @usableFromInline var values: ContiguousArray<Value> = []
     /// The value of each code, code 1 first (code 0 is null): an enumeration's case names, or false, true.
     @usableFromInline let names: [Value]
@@ -24,7 +30,9 @@ public struct FieldColumn {
     @usableFromInline static let nullWord = Int64.min
     @usableFromInline static let nullDay = Int32.min
 
-    public init(for type: ValueType) {
+    /// A column for values of `type`; `dictionary` asks for the dictionary form (a reference to an
+    /// entity with chosen ids, which a table holds many times over).
+    public init(for type: ValueType, dictionary: Bool = false) {
         switch type {
         case .int: form = .int; names = []
         case .money: form = .money; names = []
@@ -34,6 +42,7 @@ public struct FieldColumn {
         case .bool: form = .code; names = [.bool(false), .bool(true)]; caseNames = []; return
         case .enumeration(let e) where e.cases.count < 255:
             form = .code; caseNames = e.cases.map(\.name); names = caseNames.map { .text($0) }; return
+        case .reference where dictionary: form = .dictionary; names = []
         case .text, .reference: form = .text; names = []
         default: form = .any; names = []
         }
@@ -45,6 +54,7 @@ public struct FieldColumn {
         case .int, .money, .percent, .timestamp: words.count
         case .date: days.count
         case .code: codes.count
+        case .dictionary: keys.count
         case .text: texts.count
         case .any: values.count
         }
@@ -62,6 +72,7 @@ public struct FieldColumn {
         case .timestamp: let w = words[slot]; return w == FieldColumn.nullWord ? .null : .timestamp(Timestamp(millis: w))
         case .date: let d = days[slot]; return d == FieldColumn.nullDay ? .null : .date(Day(raw: d))
         case .code: let c = codes[slot]; return c == 0 ? .null : names[Int(c) &- 1]
+        case .dictionary: let k = keys[slot]; return k == 0 ? .null : entries[Int(k) &- 1]
         case .text: if let s = texts[slot] { return .text(s) }; return .null
         case .any: return values[slot]
         }
@@ -76,6 +87,21 @@ public struct FieldColumn {
         caseNames.withUnsafeBufferPointer { FieldColumn.code(v, caseNames: $0, isBool: names.count == 2 && caseNames.isEmpty) }
     }
     @inline(__always) func text(_ v: Value) -> String?? { FieldColumn.text(v) }
+
+    /// The dictionary code of a value, adding it to the dictionary if new; nil when it is not a text.
+    @inline(__always) mutating func key(_ v: Value) -> UInt32? {
+        switch v {
+        case .null: return 0
+        case .text(let s):
+            if let k = entryCodes[s] { return k }
+            guard entries.count < Int(UInt32.max) else { return nil }
+            entries.append(v)
+            let k = UInt32(entries.count)
+            entryCodes[s] = k
+            return k
+        default: return nil
+        }
+    }
 
     @inlinable @inline(__always) static func word(_ v: Value, _ form: Form) -> Int64? {
         let w: Int64
@@ -124,6 +150,7 @@ public struct FieldColumn {
         case .int, .money, .percent, .timestamp: if let w = word(v) { words.append(w); return }
         case .date: if let d = day(v) { days.append(d); return }
         case .code: if let c = code(v) { codes.append(c); return }
+        case .dictionary: if let k = key(v) { keys.append(k); return }
         case .text: if let t = text(v) { texts.append(t); return }
         case .any: values.append(v); return
         }
@@ -136,6 +163,7 @@ public struct FieldColumn {
         case .int, .money, .percent, .timestamp: if let w = word(v) { words[slot] = w; return }
         case .date: if let d = day(v) { days[slot] = d; return }
         case .code: if let c = code(v) { codes[slot] = c; return }
+        case .dictionary: if let k = key(v) { keys[slot] = k; return }
         case .text: if let t = text(v) { texts[slot] = t; return }
         case .any: values[slot] = v; return
         }
@@ -149,6 +177,9 @@ public struct FieldColumn {
         case .int, .money, .percent, .timestamp: words.append(contentsOf: other.words)
         case .date: days.append(contentsOf: other.days)
         case .code: codes.append(contentsOf: other.codes)
+        case .dictionary:
+            keys.reserveCapacity(keys.count + other.count)
+            for k in other.keys { keys.append(k == 0 ? 0 : key(other.entries[Int(k) - 1])!) }
         case .text: texts.append(contentsOf: other.texts)
         case .any: values.reserveCapacity(values.count + other.count); for i in 0..<other.count { values.append(other[i]) }
         }
@@ -159,6 +190,7 @@ public struct FieldColumn {
         case .int, .money, .percent, .timestamp: words.removeLast()
         case .date: days.removeLast()
         case .code: codes.removeLast()
+        case .dictionary: keys.removeLast()
         case .text: texts.removeLast()
         case .any: values.removeLast()
         }
@@ -169,6 +201,7 @@ public struct FieldColumn {
         case .int, .money, .percent, .timestamp: words.reserveCapacity(n)
         case .date: days.reserveCapacity(n)
         case .code: codes.reserveCapacity(n)
+        case .dictionary: keys.reserveCapacity(n)
         case .text: texts.reserveCapacity(n)
         case .any: values.reserveCapacity(n)
         }
@@ -180,22 +213,25 @@ public struct FieldColumn {
         var all = ContiguousArray<Value>()
         all.reserveCapacity(count)
         for i in 0..<count { all.append(self[i]) }
-        words = []; days = []; codes = []; texts = []
+        words = []; days = []; codes = []; texts = []; keys = []; entries = []; entryCodes = [:]
         form = .any
         values = all
     }
 
     // MARK: filling in place
 
-    /// Columns of `count` nulls whose slots `body` fills through a `Sink` each, from any number of
-    /// threads at once as long as each writes its own slots.
-    public static func filled(_ types: [ValueType], count n: Int, _ body: ([Sink]) throws -> Void) rethrows -> [FieldColumn] {
-        func nulls(_ t: ValueType) -> FieldColumn {
-            var c = FieldColumn(for: t)
+    /// Columns shaped like `templates` (empty columns of a table), `count` nulls each, whose slots `body`
+    /// fills through a `Sink` each, from several threads at once, each thread writing the slots of its
+    /// own piece. `pieces` holds the first slot of each piece, in order. A dictionary column gathers a
+    /// dictionary per piece (no thread waits for another) and merges them once all are done.
+    public static func filled(like templates: [FieldColumn], count n: Int, pieces: [Int], _ body: ([Sink]) throws -> Void) rethrows -> [FieldColumn] {
+        func nulls(_ t: FieldColumn) -> FieldColumn {
+            var c = t
             switch c.form {
             case .int, .money, .percent, .timestamp: c.words = ContiguousArray(repeating: nullWord, count: n)
             case .date: c.days = ContiguousArray(repeating: nullDay, count: n)
             case .code: c.codes = ContiguousArray(repeating: 0, count: n)
+            case .dictionary: c.keys = ContiguousArray(repeating: 0, count: n)
             case .text: c.texts = ContiguousArray(repeating: nil, count: n)
             case .any: c.values = ContiguousArray(repeating: .null, count: n)
             }
@@ -206,16 +242,48 @@ public struct FieldColumn {
         var sinks: [Sink] = []
         var columns: [FieldColumn] = []
         func nest(_ k: Int) throws {
-            if k == types.count { try body(sinks); return }
-            var c = nulls(types[k])
-            try c.withSink { sinks.append($0); try nest(k + 1) }
+            if k == templates.count { try body(sinks); return }
+            var c = nulls(templates[k])
+            let dictionaries = UnsafeMutableBufferPointer<PieceDictionary>.allocate(capacity: c.form == .dictionary ? pieces.count : 0)
+            dictionaries.initialize(repeating: PieceDictionary())
+            defer { dictionaries.deinitialize(); dictionaries.deallocate() }
+            try c.withSink(dictionaries) { sinks.append($0); try nest(k + 1) }
+            if c.form == .dictionary { c.merge(dictionaries, pieces: pieces) }
             columns.append(c)
         }
         try nest(0)
         return columns.reversed()
     }
 
-    private mutating func withSink(_ body: (Sink) throws -> Void) rethrows {
+    /// The ids one piece of a dictionary column met, in the order it met them.
+    @usableFromInline struct PieceDictionary {
+        var codes: [String: UInt32] = [:]
+        var entries: [String] = []
+
+        @usableFromInline mutating func code(_ s: String) -> UInt32 {
+            if let k = codes[s] { return k }
+            entries.append(s)
+            let k = UInt32(entries.count)
+            codes[s] = k
+            return k
+        }
+    }
+
+    /// Turns each piece's codes into the column's: pieces in order, so the dictionary lists the ids as
+    /// a decode on one thread would have met them.
+    private mutating func merge(_ dictionaries: UnsafeMutableBufferPointer<PieceDictionary>, pieces: [Int]) {
+        for p in dictionaries.indices {
+            let local = dictionaries[p].entries
+            var remap = ContiguousArray<UInt32>(repeating: 0, count: local.count + 1)
+            for (i, s) in local.enumerated() { remap[i + 1] = key(.text(s))! }
+            let end = p + 1 < pieces.count ? pieces[p + 1] : keys.count
+            keys.withUnsafeMutableBufferPointer { ks in
+                for slot in pieces[p] ..< end { ks[slot] = remap[Int(ks[slot])] }
+            }
+        }
+    }
+
+    private mutating func withSink(_ dictionaries: UnsafeMutableBufferPointer<PieceDictionary>, _ body: (Sink) throws -> Void) rethrows {
         // The sink holds nothing counted (a copy per value would cost two atomic operations per field):
         // the case names are copied to memory of its own for as long as it is used.
         let names = UnsafeMutableBufferPointer<String>.allocate(capacity: caseNames.count)
@@ -223,12 +291,13 @@ public struct FieldColumn {
         defer { names.deinitialize(); names.deallocate() }
         let form = form, isBool = self.names.count == 2 && caseNames.isEmpty
         func sink(_ p: UnsafeMutableRawPointer?) -> Sink {
-            Sink(form: form, base: p!, caseNames: UnsafeBufferPointer(names), isBool: isBool)
+            Sink(form: form, base: p!, caseNames: UnsafeBufferPointer(names), isBool: isBool, dictionaries: dictionaries)
         }
         switch form {
         case .int, .money, .percent, .timestamp: try words.withUnsafeMutableBufferPointer { try body(sink($0.baseAddress)) }
         case .date: try days.withUnsafeMutableBufferPointer { try body(sink($0.baseAddress)) }
         case .code: try codes.withUnsafeMutableBufferPointer { try body(sink($0.baseAddress)) }
+        case .dictionary: try keys.withUnsafeMutableBufferPointer { try body(sink($0.baseAddress)) }
         case .text: try texts.withUnsafeMutableBufferPointer { try body(sink($0.baseAddress)) }
         case .any: try values.withUnsafeMutableBufferPointer { try body(sink($0.baseAddress)) }
         }
@@ -240,10 +309,11 @@ public struct FieldColumn {
         @usableFromInline let base: UnsafeMutableRawPointer
         @usableFromInline let caseNames: UnsafeBufferPointer<String>
         @usableFromInline let isBool: Bool
+        @usableFromInline let dictionaries: UnsafeMutableBufferPointer<PieceDictionary>
 
-        /// Writes `v` into `slot`; false when it does not fit the column's narrow form (the caller
-        /// then fills the table value by value, which generalizes the column).
-        @inlinable @inline(__always) public func put(_ v: Value, at slot: Int) -> Bool {
+        /// Writes `v` into `slot` of piece number `piece`; false when it does not fit the column's
+        /// narrow form (the caller then fills the table value by value, which generalizes the column).
+        @inlinable @inline(__always) public func put(_ v: Value, at slot: Int, piece: Int) -> Bool {
             switch form {
             case .int, .money, .percent, .timestamp:
                 if let w = FieldColumn.word(v, form) { base.assumingMemoryBound(to: Int64.self)[slot] = w; return true }
@@ -254,6 +324,12 @@ public struct FieldColumn {
             case .code:
                 if let c = FieldColumn.code(v, caseNames: caseNames, isBool: isBool) { base.assumingMemoryBound(to: UInt8.self)[slot] = c; return true }
                 return false
+            case .dictionary:
+                switch v {
+                case .null: return true
+                case .text(let s): base.assumingMemoryBound(to: UInt32.self)[slot] = dictionaries[piece].code(s); return true
+                default: return false
+                }
             case .text:
                 if let t = FieldColumn.text(v) { base.assumingMemoryBound(to: String?.self)[slot] = t; return true }
                 return false

@@ -59,7 +59,8 @@ public final class Model {
 
     public init(schema: Schema = .sales) {
         self.schema = schema
-        tables = schema.entities.enumerated().map { Table(schema: $1, entityIndex: $0) }
+        let keyed = schema.keyedEntities
+        tables = schema.entities.enumerated().map { Table(schema: $1, entityIndex: $0, keyed: keyed) }
         historyIndex = schema.index(of: "history")!
     }
 

@@ -29,11 +29,20 @@ public final class Table {
         fatalError("the records of \(t.schema.plural) cannot be read: \(e)")
     }
 
-    init(schema: EntitySchema, entityIndex: Int) {
+    /// `keyed` names the entities whose ids are chosen (staff, teams …): references to them are
+    /// kept in dictionary columns.
+    init(schema: EntitySchema, entityIndex: Int, keyed: Set<String>) {
         self.schema = schema; self.entityIndex = entityIndex
         prefix = schema.prefix.map { Array($0.utf8) }
-        _columns = schema.fields.map { FieldColumn(for: $0.type) }
+        emptyColumns = schema.fields.map { f in
+            if case .reference(let target) = f.type { return FieldColumn(for: f.type, dictionary: keyed.contains(target)) }
+            return FieldColumn(for: f.type)
+        }
+        _columns = emptyColumns
     }
+
+    /// One empty column per field, in the form the table keeps it.
+    public let emptyColumns: [FieldColumn]
 
     /// Leaves the `count` records to be decoded by `load` on first use; `source` is kept for
     /// `deferredSource`.

@@ -120,7 +120,7 @@ extension Model {
 
     /// A table of records not in the model (an entity as of a moment), for queries to run over.
     public func detachedTable(entity e: Int, records: [Record]) -> Table {
-        let t = Table(schema: schema.entities[e], entityIndex: e)
+        let t = Table(schema: schema.entities[e], entityIndex: e, keyed: schema.keyedEntities)
         t.reserve(records.count)
         for r in records { t.insert(r) }
         return t

@@ -190,6 +190,9 @@ public final class EntitySchema: Sendable {
 /// completion and help read this.
 public final class Schema: Sendable {
     public let entities: [EntitySchema]
+    /// The entities whose ids are chosen rather than numbered (staff, teams, products …): few records,
+    /// each referred to by many, so references to them are stored as dictionary codes.
+    public var keyedEntities: Set<String> { Set(entities.filter { $0.prefix == nil }.map(\.name)) }
     private let byName: [String: Int]
     private let byPrefix: [String: Int]
 

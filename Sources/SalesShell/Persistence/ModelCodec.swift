@@ -248,7 +248,7 @@ enum ModelCodec {
     static func decodeTable(_ s: Section, into table: Table?) throws {
         do {
             let cores = ProcessInfo.processInfo.activeProcessorCount
-            if let table, cores > 1, s.body.count >= parallelBytes, let pieces = pieces(of: s, count: 4 * min(cores, 8)), pieces.count > 1 {
+            if let table, cores > 1, s.body.count >= parallelBytes, let pieces = pieces(of: s, count: 16 * min(cores, 8)), pieces.count > 1 {
                 try decodePieces(s, pieces, into: table)
             } else {
                 var reader = BinaryReader(s.body)
@@ -271,13 +271,21 @@ enum ModelCodec {
         let per = max(1, (s.count + count - 1) / count)
         var out: [(Int, Int)] = []
         var r = BinaryReader(s.body)
+        var released = 0
         do {
             for i in 0..<s.count {
-                if i % per == 0 { out.append((r.offset, min(per, s.count - i))) }
+                if i % per == 0 {
+                    out.append((r.offset, min(per, s.count - i)))
+                    // The pages stepped over go back as it goes: the decode reads them again from the
+                    // page cache, and the table's peak is its columns, not its columns and its bytes.
+                    s.body.slice(released ..< r.offset).release()
+                    released = r.offset
+                }
                 try r.skipString()
                 for _ in 0..<s.map.count { try skipValue(&r) }
             }
         } catch { return nil }
+        s.body.slice(released ..< r.offset).release()
         return r.isAtEnd ? out : nil
     }
 
@@ -306,7 +314,7 @@ enum ModelCodec {
         for p in pieces { first.append(first.last! + p.records) }
         var idArray: ContiguousArray<String> = []
         var misfit = false
-        let columns = try FieldColumn.filled(table.schema.fields.map(\.type), count: n) { sinks in
+        let columns = try FieldColumn.filled(like: table.emptyColumns, count: n, pieces: Array(first.dropLast())) { sinks in
             idArray = try ContiguousArray<String>(unsafeUninitializedCapacity: n) { idBuffer, idCount in
                 let ids = idBuffer.baseAddress!
                 let filled = UnsafeMutableBufferPointer<Int>.allocate(capacity: pieces.count)
@@ -326,13 +334,14 @@ enum ModelCodec {
                         try decodeRecords(&reader, s, count: records) { id, values in
                             (ids + slot).initialize(to: id)
                             values.withUnsafeBufferPointer { vs in
-                                for f in 0..<width where !sinks[f].put(vs[f], at: slot) { fits = false }
+                                for f in 0..<width where !sinks[f].put(vs[f], at: slot, piece: i) { fits = false }
                             }
                             slot += 1
                         }
                         if !reader.isAtEnd {
                             failures[i] = Failure(description: "unexpected data after the records of a table at byte \(s.bodyOffset + offset + reader.offset)")
                         }
+                        s.body.slice(offset ..< end).release()
                     } catch let d as DecodeError {
                         failures[i] = DecodeError(offset: offset + d.offset, reason: d.reason)
                     } catch {
