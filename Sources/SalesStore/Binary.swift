@@ -117,6 +117,7 @@ public struct BinaryWriter: Sendable {
     @inlinable public mutating func writeRaw(_ b: [UInt8]) { _bytes.append(contentsOf: b) }
     @inlinable public mutating func writeRaw(_ b: ArraySlice<UInt8>) { _bytes.append(contentsOf: b) }
     public mutating func writeRaw(_ b: ByteSlice) { b.withUnsafeBytes { _bytes.append(contentsOf: $0) } }
+    public mutating func writeRaw(_ b: UnsafeRawBufferPointer) { _bytes.append(contentsOf: b) }
 
     @inlinable public mutating func writeFixedUInt32LE(_ v: UInt32) {
         var le = v.littleEndian

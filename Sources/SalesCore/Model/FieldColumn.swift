@@ -339,3 +339,92 @@ public struct FieldColumn {
         }
     }
 }
+
+extension FieldColumn {
+    /// A column's values as its arrays, for a snapshot to write as they are and read back without
+    /// parsing each value.
+    public enum Storage {
+        case int(ContiguousArray<Int64>), money(ContiguousArray<Int64>), percent(ContiguousArray<Int64>), timestamp(ContiguousArray<Int64>)
+        case dates(ContiguousArray<Int32>)
+        /// Codes 1… stand for `names` in order (an enumeration's cases, or false and true); 0 is null.
+        case codes(names: [Value], ContiguousArray<UInt8>)
+        /// Codes 1… stand for `entries` in order; 0 is null.
+        case dictionary(entries: ContiguousArray<Value>, ContiguousArray<UInt32>)
+        case texts(ContiguousArray<String?>)
+        case values(ContiguousArray<Value>)
+
+        public var count: Int {
+            switch self {
+            case .int(let a), .money(let a), .percent(let a), .timestamp(let a): a.count
+            case .dates(let a): a.count
+            case .codes(_, let a): a.count
+            case .dictionary(_, let a): a.count
+            case .texts(let a): a.count
+            case .values(let a): a.count
+            }
+        }
+
+        /// The value in slot `i`, as a column of this storage would read it.
+        public func value(_ i: Int) -> Value {
+            func word(_ w: Int64, _ make: (Int64) -> Value) -> Value { w == FieldColumn.nullWord ? .null : make(w) }
+            switch self {
+            case .int(let a): return word(a[i]) { .int($0) }
+            case .money(let a): return word(a[i]) { .money(Money(minor: $0)) }
+            case .percent(let a): return word(a[i]) { .percent(Percent(basisPoints: $0)) }
+            case .timestamp(let a): return word(a[i]) { .timestamp(Timestamp(millis: $0)) }
+            case .dates(let a): return a[i] == FieldColumn.nullDay ? .null : .date(Day(raw: a[i]))
+            case .codes(let names, let a): return a[i] == 0 ? .null : names[Int(a[i]) - 1]
+            case .dictionary(let entries, let a): return a[i] == 0 ? .null : entries[Int(a[i]) - 1]
+            case .texts(let a): return a[i].map(Value.text) ?? .null
+            case .values(let a): return a[i]
+            }
+        }
+    }
+
+    /// The column's arrays (shared, not copied).
+    public var storage: Storage {
+        switch form {
+        case .int: .int(words)
+        case .money: .money(words)
+        case .percent: .percent(words)
+        case .timestamp: .timestamp(words)
+        case .date: .dates(days)
+        case .code: .codes(names: names, codes)
+        case .dictionary: .dictionary(entries: entries, keys)
+        case .text: .texts(texts)
+        case .any: .values(values)
+        }
+    }
+
+    /// A column in the form of `template` (an empty column of a table) holding `storage`'s values: its
+    /// arrays taken as they are when the forms agree, else the values appended one by one (a snapshot
+    /// written under an older schema), which widens the column where one does not fit.
+    public init(like template: FieldColumn, _ storage: Storage) {
+        self = template
+        switch (form, storage) {
+        case (.int, .int(let a)), (.money, .money(let a)), (.percent, .percent(let a)), (.timestamp, .timestamp(let a)):
+            words = a; return
+        case (.date, .dates(let a)):
+            days = a; return
+        case (.code, .codes(let ns, let a)) where ns == names:
+            codes = a; return
+        case (.dictionary, .dictionary(let es, let a)):
+            var byText: [String: UInt32] = [:]
+            byText.reserveCapacity(es.count)
+            var ok = true
+            for (i, e) in es.enumerated() {
+                guard case .text(let s) = e, byText[s] == nil else { ok = false; break }
+                byText[s] = UInt32(i + 1)
+            }
+            if ok { entries = es; entryCodes = byText; keys = a; return }
+        case (.text, .texts(let a)):
+            texts = a; return
+        case (.any, .values(let a)):
+            values = a; return
+        default:
+            break
+        }
+        reserveCapacity(storage.count)
+        for i in 0..<storage.count { append(storage.value(i)) }
+    }
+}

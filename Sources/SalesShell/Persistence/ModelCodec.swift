@@ -6,8 +6,11 @@ import SalesStore
 /// snapshot or journal from an older schema still loads: unknown fields are dropped, new ones start empty.
 ///
 /// Snapshot payload: codec version, then per entity: name, field names, next number, record count,
-/// (from version 2) the byte length of its records,
-/// and per record its id and one value per field. History is an entity like the others.
+/// (from version 2) the byte length of its records, and its records. Up to version 2 the records are
+/// rows: per record its id and one value per field. From version 3 they are chunks, each a layout byte
+/// (0 rows, 1 columns: see ColumnCodec), its record count, its byte length (8 bytes, little-endian) and
+/// its records: a table salesh decoded is written as one column chunk, and records appended to a table
+/// never decoded follow its chunks as a row chunk. History is an entity like the others.
 /// Journal payload (one transaction): user, time, and its changes, each naming entity, record and fields.
 /// Value: one tag byte, then 0 null · 1 false · 2 true · 3 int · 4 real · 5 money · 6 percent · 7 date ·
 /// 8 timestamp · 9 text · 10 period (kind, start, end) · 11 duration (months, days); integers are zigzag varints.
@@ -62,12 +65,16 @@ enum ModelCodec {
     // MARK: snapshot
 
     /// Snapshot payload versions: 1 has each table's records straight after its header; 2 puts the
-    /// records' byte length (8 bytes, little-endian) before them, so tables decode side by side.
-    static let snapshotVersion: UInt64 = 2
+    /// records' byte length (8 bytes, little-endian) before them, so tables decode side by side; 3 cuts
+    /// the records into chunks, rows or columns.
+    static let snapshotVersion: UInt64 = 3
 
-    /// The snapshot payload in one array (`encodeSnapshotParts` joined; format 1 on one thread).
+    enum Layout: UInt8 { case rows = 0, columns = 1 }
+
+    /// The snapshot payload in one array (`encodeSnapshotParts` joined; formats 1 and 2, by rows, on one
+    /// thread, for tests of reading older stores).
     static func encodeSnapshot(_ model: Model, version: UInt64 = snapshotVersion) -> [UInt8] {
-        guard version == 1 else {
+        guard version < 3 else {
             var out: [UInt8] = []
             for part in encodeSnapshotParts(model) { part.withUnsafeBytes { out.append(contentsOf: $0) } }
             return out
@@ -98,36 +105,37 @@ enum ModelCodec {
         return w.bytes
     }
 
-    /// The snapshot payload (format 2) in parts whose concatenation is the payload. Records are encoded
-    /// a range of slots at a time on every core; a table's header, with its records' byte length, is
-    /// written once they are done. A table not read since the open is written as the bytes it was read
-    /// from.
+    /// The snapshot payload (format 3) in parts whose concatenation is the payload. Each decoded table
+    /// is one column chunk, its columns encoded side by side on every core. A table not read since the
+    /// open is written as the bytes it was read from, followed by a row chunk of what was appended to it.
     static func encodeSnapshotParts(_ model: Model) -> [DataFolder.Part] {
-        struct Piece { let table: Table; let slots: Range<Int> }
-        var pieces: [Piece] = []
+        var jobs: [() -> [UInt8]] = []
+        var firstJob: [Int: Int] = [:]
         var unread: [Int: UnreadTable] = [:]
         for t in model.tables {
             if let u = t.deferredSource as? UnreadTable, u.section.sameFields { unread[t.entityIndex] = u; continue }
-            let n = t.slotCount   // decodes a deferred table here, before the pieces read it side by side
-            for start in stride(from: 0, to: n, by: 1 << 16) { pieces.append(Piece(table: t, slots: start ..< min(n, start + (1 << 16)))) }
+            guard t.count > 0 else { continue }   // also decodes a deferred table, before its columns are read side by side
+            firstJob[t.entityIndex] = jobs.count
+            jobs += columnParts(of: t)
         }
-        var encoded = [[UInt8]](repeating: [], count: pieces.count)
+        var encoded = [[UInt8]](repeating: [], count: jobs.count)
         encoded.withUnsafeMutableBufferPointer { out in
-            DispatchQueue.concurrentPerform(iterations: pieces.count) { i in
-                let t = pieces[i].table, width = t.schema.fields.count
-                var w = BinaryWriter(reservingCapacity: pieces[i].slots.count * (24 + 6 * width))
-                for s in pieces[i].slots where t.isLive(s) {
-                    w.writeString(t.id(at: s))
-                    for f in 0..<width { write(t.value(s, f), &w) }
-                }
-                out[i] = w.bytes
-            }
+            DispatchQueue.concurrentPerform(iterations: jobs.count) { i in out[i] = jobs[i]() }
         }
         var parts: [DataFolder.Part] = []
         var w = BinaryWriter()
-        w.write(UInt64(2))
+        w.write(snapshotVersion)
         w.write(UInt64(model.tables.count))
-        var next = 0
+        func chunkHeader(_ layout: Layout, _ count: Int, _ length: Int) {
+            w.write(layout.rawValue)
+            w.write(UInt64(count))
+            w.writeFixedUInt64LE(UInt64(length))
+        }
+        func headerLength(_ count: Int) -> Int {
+            var h = BinaryWriter()
+            h.write(UInt64(count))
+            return 1 + h.count + 8
+        }
         for t in model.tables {
             w.writeString(t.schema.name)
             w.write(UInt64(t.schema.fields.count))
@@ -138,21 +146,30 @@ enum ModelCodec {
                     later.writeString(r.id)
                     for v in r.values { write(v, &later) }
                 }
+                let added = t.appendedWhileDeferred.count
+                let own = u.section.chunked ? u.section.body.count : (u.section.count > 0 ? headerLength(u.section.count) + u.section.body.count : 0)
                 w.write(t.nextNumberWithoutLoading)
-                w.write(UInt64(u.section.count + t.appendedWhileDeferred.count))
-                w.writeFixedUInt64LE(UInt64(u.section.body.count + later.count))
+                w.write(UInt64(u.section.count + added))
+                w.writeFixedUInt64LE(UInt64(own + (added > 0 ? headerLength(added) + later.count : 0)))
+                if !u.section.chunked, u.section.count > 0 { chunkHeader(.rows, u.section.count, u.section.body.count) }
                 parts.append(.bytes(w.bytes))
                 parts.append(.mapped(u.section.body))
-                w = later
+                w = BinaryWriter()
+                if added > 0 {
+                    chunkHeader(.rows, added, later.count)
+                    w.writeRaw(later.bytes)
+                }
                 continue
             }
-            var mine: [[UInt8]] = []
-            while next < pieces.count, pieces[next].table === t { mine.append(encoded[next]); encoded[next] = []; next += 1 }
             w.write(t.nextNumber)
             w.write(UInt64(t.count))
-            w.writeFixedUInt64LE(UInt64(mine.reduce(0) { $0 + $1.count }))
+            guard let first = firstJob[t.entityIndex] else { w.writeFixedUInt64LE(0); continue }
+            let mine = first ..< first + 1 + t.schema.fields.count
+            let length = mine.reduce(0) { $0 + encoded[$1].count }
+            w.writeFixedUInt64LE(UInt64(headerLength(t.count) + length))
+            chunkHeader(.columns, t.count, length)
             parts.append(.bytes(w.bytes))
-            parts += mine.map { .bytes($0) }
+            for i in mine { parts.append(.bytes(encoded[i])); encoded[i] = [] }
             w = BinaryWriter()
         }
         parts.append(.bytes(w.bytes))
@@ -170,7 +187,8 @@ enum ModelCodec {
         return Int(n)
     }
 
-    /// One table of a snapshot: where its fields go in today's schema, and its records' bytes.
+    /// One table of a snapshot: where its fields go in today's schema, and its records' bytes: rows (a
+    /// format 2 table), or chunks (format 3). A chunk is a section of its own, rows or columns.
     struct Section {
         var entity: Int?
         var map: [Int?]
@@ -178,6 +196,8 @@ enum ModelCodec {
         var count: Int
         var body: ByteSlice
         var bodyOffset: Int
+        var chunked = false
+        var layout = Layout.rows
         var sameFields: Bool { entity != nil && map.count == width && map.enumerated().allSatisfy { $0.element == $0.offset } }
     }
 
@@ -217,7 +237,8 @@ enum ModelCodec {
                 guard length <= UInt64(r.remaining) else {
                     throw Failure(description: "the records of \(name) (\(length) bytes, at byte \(at)) run past the end of the data")
                 }
-                let section = Section(entity: e, map: map, width: width, count: count, body: try r.readRaw(count: Int(length)), bodyOffset: r.offset - Int(length))
+                let section = Section(entity: e, map: map, width: width, count: count, body: try r.readRaw(count: Int(length)),
+                                      bodyOffset: r.offset - Int(length), chunked: v >= 3)
                 if deferring {
                     if let e { deferLoad(section, into: model.tables[e]) }
                 } else {
@@ -246,6 +267,56 @@ enum ModelCodec {
     /// boundaries found by a pass that steps over the values without decoding them; the pieces decode
     /// side by side, one per core, and the table takes them in order.
     static func decodeTable(_ s: Section, into table: Table?) throws {
+        for c in try chunks(of: s) {
+            switch c.layout {
+            case .rows: try decodeRows(c, into: table)
+            case .columns:
+                do { try decodeColumns(c, into: table) } catch let d as DecodeError {
+                    throw DecodeError(offset: c.bodyOffset + d.offset, reason: d.reason)
+                }
+            }
+        }
+        s.body.release()
+    }
+
+    /// The chunks of a section: itself for a table of rows (format 2); each a section of its own, with
+    /// its count, bytes and place, for format 3. Their counts add up to the table's.
+    static func chunks(of s: Section) throws -> [Section] {
+        guard s.chunked else { return [s] }
+        var out: [Section] = []
+        var r = BinaryReader(s.body)
+        var total = 0
+        do {
+            while !r.isAtEnd {
+                let at = r.offset
+                guard let layout = Layout(rawValue: try r.readUInt8()) else {
+                    throw DecodeError(offset: at, reason: "unknown chunk layout \(s.body[at])")
+                }
+                let count = try r.readUInt64()
+                let length = try r.readFixedUInt64LE()
+                guard length <= UInt64(r.remaining), count <= UInt64(s.count - total) else {
+                    throw DecodeError(offset: at, reason: "a chunk of \(count) records in \(length) bytes runs past the end of its table")
+                }
+                var c = s
+                c.chunked = false
+                c.layout = layout
+                c.count = Int(count)
+                c.bodyOffset = s.bodyOffset + r.offset
+                c.body = try r.readRaw(count: Int(length))
+                total += c.count
+                out.append(c)
+            }
+        } catch let d as DecodeError {
+            throw DecodeError(offset: s.bodyOffset + d.offset, reason: d.reason)
+        }
+        guard total == s.count else {
+            throw DecodeError(offset: s.bodyOffset, reason: "a table of \(s.count) records holds chunks of \(total)")
+        }
+        return out
+    }
+
+    /// Decodes a table's rows (or one chunk of them).
+    static func decodeRows(_ s: Section, into table: Table?) throws {
         do {
             let cores = ProcessInfo.processInfo.activeProcessorCount
             if let table, cores > 1, s.body.count >= parallelBytes, let pieces = pieces(of: s, count: 16 * min(cores, 8)), pieces.count > 1 {

@@ -1,0 +1,252 @@
+import Foundation
+import SalesCore
+import SalesStore
+
+/// A table's records by column (snapshot format 3): each field's values as the arrays the table keeps
+/// them in, so reading them back is a copy of bytes, not a parse of each value.
+///
+/// Column chunk: the ids, then one part per field of the section, each part its byte length (8 bytes,
+/// little-endian) and then a form byte:
+/// 0 values (n values as in the row format) · 1 numbers (the value tag of int, money, percent or
+/// timestamp, then n × 8 bytes) · 2 dates (n × 4 bytes, days) · 3 codes (a count and that many values,
+/// then n bytes: 0 null, k the k-th value) · 4 dictionary (a count and that many strings, then n × 4
+/// bytes: 0 null, k the k-th string) · 5 texts (n × 4 bytes of byte lengths, 0xFFFFFFFF for null, then
+/// the UTF-8 of them all). Numbers are little-endian; a null number is the smallest one of its width.
+extension ModelCodec {
+
+    // MARK: encoding
+
+    /// The parts of one table's column chunk: the ids, then each field's, in schema order.
+    static func columnParts(of t: Table) -> [() -> [UInt8]] {
+        let live: [Int]? = t.count == t.slotCount ? nil : t.liveSlots
+        let ids = t.slotIDs
+        var parts: [() -> [UInt8]] = [{
+            var w = BinaryWriter(reservingCapacity: ids.count * 12 + 16)
+            let texts = live.map { ContiguousArray($0.map { ids[$0] }) } ?? ids
+            encodeField(.texts(texts), &w)
+            return w.bytes
+        }]
+        for column in t.columns {
+            parts.append {
+                let storage = live.map { gather(column.storage, $0) } ?? column.storage
+                var w = BinaryWriter(reservingCapacity: storage.count * 8 + 16)
+                encodeField(storage, &w)
+                return w.bytes
+            }
+        }
+        return parts
+    }
+
+    /// The values of `slots` only (a table with deleted slots).
+    static func gather(_ s: FieldColumn.Storage, _ slots: [Int]) -> FieldColumn.Storage {
+        switch s {
+        case .int(let a): .int(ContiguousArray(slots.map { a[$0] }))
+        case .money(let a): .money(ContiguousArray(slots.map { a[$0] }))
+        case .percent(let a): .percent(ContiguousArray(slots.map { a[$0] }))
+        case .timestamp(let a): .timestamp(ContiguousArray(slots.map { a[$0] }))
+        case .dates(let a): .dates(ContiguousArray(slots.map { a[$0] }))
+        case .codes(let names, let a): .codes(names: names, ContiguousArray(slots.map { a[$0] }))
+        case .dictionary(let entries, let a): .dictionary(entries: entries, ContiguousArray(slots.map { a[$0] }))
+        case .texts(let a): .texts(ContiguousArray(slots.map { a[$0] }))
+        case .values(let a): .values(ContiguousArray(slots.map { a[$0] }))
+        }
+    }
+
+    /// One field's part, its length first.
+    static func encodeField(_ s: FieldColumn.Storage, _ w: inout BinaryWriter) {
+        let lengthAt = w.count
+        w.writeFixedUInt64LE(0)
+        func raw<T: FixedWidthInteger>(_ a: ContiguousArray<T>) {
+            #if _endian(little)
+            a.withUnsafeBytes { w.writeRaw($0) }
+            #else
+            ContiguousArray(a.map(\.littleEndian)).withUnsafeBytes { w.writeRaw($0) }
+            #endif
+        }
+        switch s {
+        case .values(let a):
+            w.write(UInt8(0))
+            for v in a { write(v, &w) }
+        case .int(let a): w.write(UInt8(1)); w.write(UInt8(3)); raw(a)
+        case .money(let a): w.write(UInt8(1)); w.write(UInt8(5)); raw(a)
+        case .percent(let a): w.write(UInt8(1)); w.write(UInt8(6)); raw(a)
+        case .timestamp(let a): w.write(UInt8(1)); w.write(UInt8(8)); raw(a)
+        case .dates(let a): w.write(UInt8(2)); raw(a)
+        case .codes(let names, let a):
+            w.write(UInt8(3))
+            w.write(UInt64(names.count))
+            for v in names { write(v, &w) }
+            raw(a)
+        case .dictionary(let entries, let a):
+            w.write(UInt8(4))
+            w.write(UInt64(entries.count))
+            for v in entries { w.writeString(v.textValue ?? "") }
+            raw(a)
+        case .texts(let a):
+            w.write(UInt8(5))
+            var lengths = ContiguousArray<UInt32>()
+            lengths.reserveCapacity(a.count)
+            var total = 0
+            for s in a {
+                let n = s?.utf8.count ?? -1
+                lengths.append(n < 0 ? UInt32.max : UInt32(n))
+                total += max(n, 0)
+            }
+            raw(lengths)
+            w.reserveCapacity(w.count + total)
+            for case var s? in a { s.withUTF8 { w.writeRaw(UnsafeRawBufferPointer($0)) } }
+        }
+        w.patchFixedUInt64LE(UInt64(w.count - lengthAt - 8), at: lengthAt)
+    }
+
+    // MARK: decoding
+
+    /// Decodes a column chunk of `c.count` records into `table` (nil: only checked), its fields side by
+    /// side, one thread per field.
+    static func decodeColumns(_ c: Section, into table: Table?) throws {
+        var r = BinaryReader(c.body)
+        var slices: [(offset: Int, bytes: ByteSlice)] = []
+        for _ in 0 ..< c.map.count + 1 {
+            let at = r.offset
+            let length = try r.readFixedUInt64LE()
+            guard length <= UInt64(r.remaining) else {
+                throw DecodeError(offset: at, reason: "a column of \(length) bytes runs past the end of its table (\(r.remaining) bytes left)")
+            }
+            slices.append((r.offset, try r.readRaw(count: Int(length))))
+        }
+        guard r.isAtEnd else { throw DecodeError(offset: r.offset, reason: "unexpected data after the columns of a table") }
+
+        let n = c.count
+        var storages = [FieldColumn.Storage?](repeating: nil, count: slices.count)
+        var failures = [Error?](repeating: nil, count: slices.count)
+        storages.withUnsafeMutableBufferPointer { out in
+            failures.withUnsafeMutableBufferPointer { failed in
+                DispatchQueue.concurrentPerform(iterations: slices.count) { k in
+                    do {
+                        var fr = BinaryReader(slices[k].bytes)
+                        out[k] = try decodeField(&fr, count: n)
+                        guard fr.isAtEnd else { throw DecodeError(offset: fr.offset, reason: "unexpected data after a column's values") }
+                        slices[k].bytes.release()   // decoded: its pages go back, so a table's peak is not twice its size
+                    } catch let d as DecodeError {
+                        failed[k] = DecodeError(offset: slices[k].offset + d.offset, reason: d.reason)
+                    } catch {
+                        failed[k] = DecodeError(offset: slices[k].offset, reason: "in a column: \(error)")
+                    }
+                }
+            }
+        }
+        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
+        guard case .texts(let idTexts)? = storages[0] else {
+            throw DecodeError(offset: slices[0].offset, reason: "the ids of a table are not texts")
+        }
+        var ids = ContiguousArray<String>()
+        ids.reserveCapacity(n)
+        for (i, id) in idTexts.enumerated() {
+            guard let id else { throw DecodeError(offset: slices[0].offset, reason: "record \(i + 1) of a table has no id") }
+            ids.append(id)
+        }
+        guard let table else { return }
+        var byTarget = [FieldColumn.Storage?](repeating: nil, count: c.width)
+        for (k, target) in c.map.enumerated() { if let target { byTarget[target] = storages[k + 1] } }
+        let columns = table.emptyColumns.enumerated().map { f, template in
+            byTarget[f].map { FieldColumn(like: template, $0) } ?? FieldColumn.filled(like: [template], count: n, pieces: [0]) { _ in }[0]
+        }
+        table.appendLoaded(ids: ids, columns: columns)
+    }
+
+    /// One field's values (its length already read).
+    static func decodeField(_ r: inout BinaryReader, count n: Int) throws -> FieldColumn.Storage {
+        func raw<T: FixedWidthInteger>(_: T.Type) throws -> ContiguousArray<T> {
+            let size = MemoryLayout<T>.size
+            guard n <= r.remaining / size else {
+                throw DecodeError(offset: r.offset, reason: "\(n) values of \(size) bytes run past the end of the column (\(r.remaining) bytes left)")
+            }
+            let bytes = try r.readRaw(count: n * size)
+            return ContiguousArray<T>(unsafeUninitializedCapacity: n) { buf, count in
+                bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(buf).copyMemory(from: $0) }
+                #if _endian(big)
+                for i in 0..<n { buf[i] = T(littleEndian: buf[i]) }
+                #endif
+                count = n
+            }
+        }
+        func count(_ what: String) throws -> Int {
+            let at = r.offset
+            let k = try r.readUInt64()
+            guard k <= UInt64(r.remaining) else {
+                throw DecodeError(offset: at, reason: "\(what) count \(k) runs past the end of the column (\(r.remaining) bytes left)")
+            }
+            return Int(k)
+        }
+        let at = r.offset
+        switch try r.readUInt8() {
+        case 0:
+            guard n <= r.remaining else { throw DecodeError(offset: r.offset, reason: "\(n) values run past the end of the column") }
+            var a = ContiguousArray<Value>()
+            a.reserveCapacity(n)
+            for _ in 0..<n { a.append(try readValue(&r)) }
+            return .values(a)
+        case 1:
+            let kindAt = r.offset
+            switch try r.readUInt8() {
+            case 3: return .int(try raw(Int64.self))
+            case 5: return .money(try raw(Int64.self))
+            case 6: return .percent(try raw(Int64.self))
+            case 8: return .timestamp(try raw(Int64.self))
+            case let k: throw DecodeError(offset: kindAt, reason: "unknown kind \(k) of a column of numbers")
+            }
+        case 2:
+            return .dates(try raw(Int32.self))
+        case 3:
+            let k = try count("code")
+            guard k <= 255 else { throw DecodeError(offset: r.offset, reason: "\(k) codes: at most 255 fit a byte") }
+            var names: [Value] = []
+            for _ in 0..<k { names.append(try readValue(&r)) }
+            let codesAt = r.offset
+            let codes = try raw(UInt8.self)
+            if let bad = codes.firstIndex(where: { Int($0) > k }) {
+                throw DecodeError(offset: codesAt + bad, reason: "code \(codes[bad]) of a column with \(k) names")
+            }
+            return .codes(names: names, codes)
+        case 4:
+            let k = try count("dictionary entry")
+            var entries = ContiguousArray<Value>()
+            entries.reserveCapacity(k)
+            for _ in 0..<k { entries.append(.text(try r.readString())) }
+            let keysAt = r.offset
+            let keys = try raw(UInt32.self)
+            if let bad = keys.firstIndex(where: { Int($0) > k }) {
+                throw DecodeError(offset: keysAt + 4 * bad, reason: "code \(keys[bad]) of a dictionary of \(k) entries")
+            }
+            return .dictionary(entries: entries, keys)
+        case 5:
+            let lengthsAt = r.offset
+            let lengths = try raw(UInt32.self)
+            let textAt = r.offset
+            var total = 0
+            for l in lengths where l != UInt32.max { total += Int(l) }
+            guard total == r.remaining else {
+                throw DecodeError(offset: lengthsAt, reason: "the texts' lengths add up to \(total) bytes, but \(r.remaining) follow")
+            }
+            let bytes = try r.readRaw(count: total)
+            return try bytes.withUnsafeBytes { all -> FieldColumn.Storage in
+                let base = all.bindMemory(to: UInt8.self)
+                var texts = ContiguousArray<String?>()
+                texts.reserveCapacity(n)
+                var from = 0
+                for l in lengths {
+                    if l == UInt32.max { texts.append(nil); continue }
+                    let to = from + Int(l)
+                    guard let s = decodeUTF8(UnsafeBufferPointer(rebasing: base[from ..< to])) else {
+                        throw DecodeError(offset: textAt + from, reason: "text is not valid UTF-8")
+                    }
+                    texts.append(s)
+                    from = to
+                }
+                return .texts(texts)
+            }
+        case let form:
+            throw DecodeError(offset: at, reason: "unknown column form \(form)")
+        }
+    }
+}
