@@ -195,7 +195,7 @@ struct ExprCompiler {
                     let model = self.model, today = ctx.today
                     current = Compiled(type: t.schema.fields[k].type, eval: { s in f(t.record(at: s)!, model, today) })
                 } else {
-                    current = Compiled(type: t.schema.fields[k].type, eval: { s in t.value(s, k) })
+                    current = Compiled(type: t.schema.fields[k].type, eval: { s in t.value(s, k) }, field: FieldRef(table: t, index: k))
                 }
             } else { return nil }
         case .rows(let cols, let box):
@@ -207,6 +207,7 @@ struct ExprCompiler {
             guard let k = cols.firstIndex(where: { $0.name.lowercased() == first.lowercased() }) else { return nil }
             current = Compiled(type: cols[k].type, eval: { i in box.rows[i][k] })
         }
+        let start = current
         for seg in segments {
             guard case .reference(let targetName) = current.type else {
                 throw diag("'\(seg)' cannot follow a \(current.type) value: only references lead to other records", span)
@@ -226,6 +227,14 @@ struct ExprCompiler {
                 if let compute { return compute(target.record(at: s)!, model, today) }
                 return target.value(s, k)
             })
+        }
+        // A path from a coded reference (owner.team) is worked out once per referenced record.
+        if !segments.isEmpty, let ref = start.field, let values = ref.table.codedValues(ref.index) {
+            let memo = CodeMemo(count: values.count + 1), chain = current.eval, t = ref.table, f = ref.index
+            current.eval = { i in
+                let code = Int(t.code(i, f))
+                return code < memo.count ? memo.value(code) { chain(i) } : chain(i)
+            }
         }
         return current
     }
@@ -288,6 +297,15 @@ struct ExprCompiler {
                 equal = { x, y in cmp(x, y) == 0 }
             }
             let fa = a.eval, fb = b.eval
+            // A coded field against a constant: each code's answer is worked out once.
+            if op == "=" || op == "!=", let k = b.constant, let ref = a.field,
+               let mask = ref.codeMask({ equal($0, k) != (op == "!=") }) {
+                let t = ref.table, f = ref.index
+                return Compiled(type: .bool, eval: { i in
+                    let code = Int(t.code(i, f))
+                    return code < mask.count ? .bool(mask[code]) : .bool(equal(fa(i), k) != (op == "!="))
+                })
+            }
             // Constant right-hand sides are the common case: capture the value once.
             switch op {
             case "=":
@@ -346,6 +364,14 @@ struct ExprCompiler {
             } else { dynamic.append(ic.eval) }
         }
         let f = c.eval
+        // A coded field: each code's answer is worked out once.
+        if periods.isEmpty, dynamic.isEmpty, let ref = c.field, let mask = ref.codeMask({ values.contains($0) != negated }) {
+            let t = ref.table, field = ref.index
+            return Compiled(type: .bool, eval: { i in
+                let code = Int(t.code(i, field))
+                return code < mask.count ? .bool(mask[code]) : .bool(values.contains(f(i)) != negated)
+            })
+        }
         // A short list of constants (stage in (proposal, negotiation)): comparing a few small values
         // beats hashing each row's.
         if periods.isEmpty, dynamic.isEmpty, values.count <= 8 {

@@ -242,9 +242,26 @@ struct QueryRunner {
         // in boxes and made the loop half as fast again.)
         var singleIndex: [Value: Int] = [:]
         let single = keyFns.count == 1 ? keyFns[0] : nil
+        // One coded field of the records (group stage, group owner): groups found by code, the value
+        // hashed once per code rather than once per row.
+        var coded: (table: Table, field: Int, values: [Value])? = nil
+        if keyCompiled.count == 1, let ref = keyCompiled[0].field, case .entity(let t, _) = rel, t === ref.table,
+           let values = ref.table.codedValues(ref.index) {
+            coded = (t, ref.index, [.null] + values)
+        }
+        var groupOfCode = [Int](repeating: -1, count: coded?.values.count ?? 0)
         for r in rel.indices {
             let g: Int
-            if let single {
+            if let c = coded, case let code = Int(c.table.code(r, c.field)), code < groupOfCode.count {
+                if groupOfCode[code] >= 0 { g = groupOfCode[code] } else {
+                    let k = c.values[code]
+                    if let x = singleIndex[k] { g = x } else {
+                        g = groupKeys.count
+                        singleIndex[k] = g; groupKeys.append([k]); accs.append(fresh)
+                    }
+                    groupOfCode[code] = g
+                }
+            } else if let single {
                 let k = single(r)
                 if let x = singleIndex[k] { g = x } else {
                     g = groupKeys.count

@@ -34,6 +34,9 @@ struct Compiled {
     var type: ValueType
     var eval: (Int) -> Value
     var constant: Value?
+    /// The stored field of the scope's table this reads as it is, if it is one: a coded field's codes
+    /// let comparisons, lists and groups work on small numbers instead of values.
+    var field: FieldRef? = nil
 
     static func constant(_ v: Value, _ t: ValueType) -> Compiled { Compiled(type: t, eval: { _ in v }, constant: v) }
 }
@@ -109,4 +112,34 @@ func naturalCompare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UI
     let c = compareBytes(min(a.count, b.count))
     if c != 0 { return c }
     return a.count < b.count ? -1 : (a.count > b.count ? 1 : 0)
+}
+
+/// A stored field of a table, read directly.
+struct FieldRef {
+    let table: Table
+    let index: Int
+
+    /// For a coded field, the test of each code (0, null, first) by `test` of the value it stands for.
+    func codeMask(_ test: (Value) -> Bool) -> [Bool]? {
+        guard let values = table.codedValues(index) else { return nil }
+        return [test(.null)] + values.map(test)
+    }
+}
+
+/// Values computed once per code of a coded field (a path through a reference such as `owner.team`
+/// reads the same few staff records again and again).
+final class CodeMemo {
+    private let slots: UnsafeMutableBufferPointer<Value?>
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
+    }
+    deinit { slots.deinitialize(); slots.deallocate() }
+    var count: Int { slots.count }
+    @inline(__always) func value(_ code: Int, _ compute: () -> Value) -> Value {
+        if let v = slots[code] { return v }
+        let v = compute()
+        slots[code] = v
+        return v
+    }
 }

@@ -243,7 +243,7 @@ struct Reports {
 
     /// The opportunities, or those in one of `stages`: the stage is read from its column first, so a
     /// report on closed deals does not gather the open ones.
-    func opportunities(in stages: [String]? = nil) -> [Opp] {
+    func opportunities(in stages: [String]? = nil, closedIn period: Period? = nil) -> [Opp] {
         let t = model.table("opportunity"), s = t.schema
         let f = { (n: String) in s.fieldIndex(n)! }
         let (st, am, pr, ow, so, cr, cl, ex) = (f("stage"), f("amount"), f("probability"), f("owner"), f("source"), f("created"), f("closed"), f("expected_close"))
@@ -251,11 +251,16 @@ struct Reports {
         func pct(_ v: Value) -> Percent { if case .percent(let p) = v { return p }; return Percent(basisPoints: 0) }
         var slots = t.liveSlots
         if let stages {
-            slots.removeAll { s in
-                guard case .text(let stage) = t.value(s, st) else { return true }
-                return !stages.contains(stage)
+            if let mask = FieldRef(table: t, index: st).codeMask({ $0.textValue.map(stages.contains) ?? false }) {
+                slots.removeAll { s in
+                    let code = Int(t.code(s, st))
+                    return code < mask.count ? !mask[code] : !(t.value(s, st).textValue.map(stages.contains) ?? false)
+                }
+            } else {
+                slots.removeAll { s in !(t.value(s, st).textValue.map(stages.contains) ?? false) }
             }
         }
+        if let period { slots.removeAll { s in !(t.value(s, cl).day.map(period.contains) ?? false) } }
         return slots.map { s in
             Opp(id: t.id(at: s), stage: t.value(s, st).textValue ?? "", amount: money(t.value(s, am)), probability: pct(t.value(s, pr)),
                 owner: t.value(s, ow).textValue ?? "", source: t.value(s, so).textValue,
@@ -363,8 +368,7 @@ struct Reports {
         let teamIdx = staff.schema.fieldIndex("team")!
         struct G { var won = 0, lost = 0, amount = Money(minor: 0), cycleDays = 0 }
         var groups: [String: G] = [:]
-        for o in opportunities(in: ["won", "lost"]) {
-            if let p = period, !(o.closed.map(p.contains) ?? false) { continue }
+        for o in opportunities(in: ["won", "lost"], closedIn: period) {
             let key: String
             switch by {
             case "team": key = staff.record(o.owner)?.values[teamIdx].textValue ?? ""

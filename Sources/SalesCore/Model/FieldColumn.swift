@@ -78,6 +78,26 @@ public struct FieldColumn {
         }
     }
 
+    /// The code in a slot of an enumeration, boolean or dictionary column (0 for null), so a query can
+    /// test and group on it without building values; `UInt32.max` for a column of another form.
+    @inlinable @inline(__always)
+    public func code(_ slot: Int) -> UInt32 {
+        switch form {
+        case .code: return UInt32(codes[slot])
+        case .dictionary: return keys[slot]
+        default: return .max
+        }
+    }
+
+    /// The value of each code, code 1 first; nil for a column that keeps no codes.
+    public var codedValues: [Value]? {
+        switch form {
+        case .code: names
+        case .dictionary: Array(entries)
+        default: nil
+        }
+    }
+
     // MARK: narrow forms
 
     /// The 8-byte number for a value, or nil when it does not fit this column.

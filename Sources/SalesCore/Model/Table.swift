@@ -130,6 +130,17 @@ public final class Table {
     }
     public func contains(_ id: String) -> Bool { slot(of: id) != nil }
 
+    /// The code of one value of a coded column (`FieldColumn.code`): 0 for null, `UInt32.max` when the
+    /// column keeps no codes.
+    @inlinable @inline(__always)
+    public func code(_ slot: Int, _ field: Int) -> UInt32 {
+        loaded()
+        return _columns.withUnsafeBufferPointer { $0[field].code(slot) }
+    }
+
+    /// The values the codes of a column stand for, code 1 first; nil when it keeps no codes.
+    public func codedValues(_ field: Int) -> [Value]? { loaded(); return _columns[field].codedValues }
+
     /// The number of an id written the way the table numbers them (prefix, digits, no leading zero).
     @inline(__always)
     func number(of id: String) -> Int? {

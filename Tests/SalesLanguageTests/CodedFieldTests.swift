@@ -1,0 +1,65 @@
+import Testing
+@testable import SalesLanguage
+@testable import SalesCore
+
+/// Comparisons, lists, groups and paths over coded fields (enumerations, booleans, references to
+/// staff) work on codes; they must answer exactly as the same query over derived rows, which reads
+/// values. Nulls included, negations included.
+@Suite struct CodedFieldTests {
+    let h: Harness
+    init() {
+        h = Harness()
+        DemoData(opportunities: 300, today: harnessToday).generate(into: h.model)
+    }
+
+    /// The query straight over the records, and over rows selected from them (values, no codes).
+    func same(_ condition: String, _ group: String? = nil, sourceFields: String = "id, stage, owner, presales, source, amount, closed") throws {
+        let tail = group.map { " | group \($0) | agg count() as n, sum(amount) as s" } ?? " | select id"
+        let direct = try h.rows("opportunities | where \(condition)\(tail)")
+        let viaRows = try h.rows("opportunities | select \(sourceFields) | where \(condition)\(tail)")
+        #expect(direct == viaRows, "\(condition) \(group ?? "")")
+        #expect(!direct.isEmpty || condition.contains("none"), "\(condition) finds something")
+    }
+
+    @Test func conditionsOnCodesAnswerAsOnValues() throws {
+        try same("stage = won")
+        try same("stage != won")
+        try same("stage in (qualified, needs, proposal, negotiation)")
+        try same("stage not in (won, lost)")
+        try same("source = exhibition")
+        try same("source != exhibition")              // null sources count as different
+        try same("source in (exhibition, referral)")
+        try same("owner = hua.lin")
+        try same("owner != hua.lin")
+        try same("presales = jun.xu or presales in (fang.gao, yan.yang)")
+        try same("presales != jun.xu")
+    }
+
+    @Test func groupsOnCodesAnswerAsOnValues() throws {
+        try same("amount > 0", "stage")
+        try same("amount > 0", "source")               // with a null group
+        try same("amount > 0", "owner")
+        try same("stage in (won, lost)", "presales")
+    }
+
+    @Test func pathsThroughCodedReferencesAnswerAsLookups() throws {
+        let direct = try h.rows("opportunities | group owner.team as team | agg count() as n")
+        let looked = try h.rows("opportunities | select id, owner | group owner.team as team | agg count() as n")
+        #expect(direct == looked && direct.count > 1)
+        let names = try h.rows("opportunities | where presales.name != null | select id, presales.name, owner.manager.name")
+        let viaRows = try h.rows("opportunities | select id, presales, owner | where presales.name != null | select id, presales.name, owner.manager.name")
+        #expect(names == viaRows && !names.isEmpty)
+    }
+
+    /// A column widened to plain values (a value no code stands for) keeps no codes: the same queries
+    /// still answer, by values.
+    @Test func aWidenedColumnAnswersByValues() throws {
+        let t = h.model.table("opportunity"), stage = t.schema.fieldIndex("stage")!
+        let before = try h.rows("opportunities | where stage = won | select id")
+        t.set(slot: 0, field: stage, .text("archived"))
+        #expect(t.codedValues(stage) == nil)
+        #expect(try h.rows("opportunities | where stage = won | select id") == before.filter { $0 != [t.id(at: 0)] })
+        try same("stage in (won, lost)")
+        try same("amount > 0", "stage")
+    }
+}
