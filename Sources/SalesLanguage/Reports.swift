@@ -247,8 +247,20 @@ struct Reports {
         let t = model.table("opportunity"), s = t.schema
         let f = { (n: String) in s.fieldIndex(n)! }
         let (st, am, pr, ow, so, cr, cl, ex) = (f("stage"), f("amount"), f("probability"), f("owner"), f("source"), f("created"), f("closed"), f("expected_close"))
-        func money(_ v: Value) -> Money { if case .money(let m) = v { return m }; return Money(minor: 0) }
-        func pct(_ v: Value) -> Percent { if case .percent(let p) = v { return p }; return Percent(basisPoints: 0) }
+        return opportunitySlots(in: stages, closedIn: period).map { s in
+            Opp(id: t.id(at: s), stage: t.value(s, st).textValue ?? "", amount: Reports.money(t.value(s, am)), probability: Reports.pct(t.value(s, pr)),
+                owner: t.value(s, ow).textValue ?? "", source: t.value(s, so).textValue,
+                created: t.value(s, cr).day, closed: t.value(s, cl).day, expectedClose: t.value(s, ex).day)
+        }
+    }
+
+    static func money(_ v: Value) -> Money { if case .money(let m) = v { return m }; return Money(minor: 0) }
+    static func pct(_ v: Value) -> Percent { if case .percent(let p) = v { return p }; return Percent(basisPoints: 0) }
+
+    /// The slots of the opportunities in one of `stages` (all if nil) closed in `period` (if given).
+    func opportunitySlots(in stages: [String]? = nil, closedIn period: Period? = nil) -> [Int] {
+        let t = model.table("opportunity")
+        let st = t.schema.stateIndex!, cl = t.schema.fieldIndex("closed")!
         var slots = t.liveSlots
         if let stages {
             if let mask = FieldRef(table: t, index: st).codeMask({ $0.textValue.map(stages.contains) ?? false }) {
@@ -261,11 +273,7 @@ struct Reports {
             }
         }
         if let period { slots.removeAll { s in !(t.value(s, cl).day.map(period.contains) ?? false) } }
-        return slots.map { s in
-            Opp(id: t.id(at: s), stage: t.value(s, st).textValue ?? "", amount: money(t.value(s, am)), probability: pct(t.value(s, pr)),
-                owner: t.value(s, ow).textValue ?? "", source: t.value(s, so).textValue,
-                created: t.value(s, cr).day, closed: t.value(s, cl).day, expectedClose: t.value(s, ex).day)
-        }
+        return slots
     }
 
     static func weighted(_ o: Opp) -> Money { Money(minor: Arithmetic.roundDiv(o.amount.minor &* o.probability.basisPoints, 10000)) }
@@ -366,24 +374,43 @@ struct Reports {
     func winRate(_ period: Period?, by: String) -> Relation {
         let staff = model.table("staff")
         let teamIdx = staff.schema.fieldIndex("team")!
+        let t = model.table("opportunity"), os = t.schema
+        let (st, am, ow, so, cr, cl) = (os.stateIndex!, os.fieldIndex("amount")!, os.fieldIndex("owner")!, os.fieldIndex("source")!,
+                                        os.fieldIndex("created")!, os.fieldIndex("closed")!)
         struct G { var won = 0, lost = 0, amount = Money(minor: 0), cycleDays = 0 }
-        var groups: [String: G] = [:]
-        for o in opportunities(in: ["won", "lost"], closedIn: period) {
-            let key: String
-            switch by {
-            case "team": key = staff.record(o.owner)?.values[teamIdx].textValue ?? ""
-            case "source": key = o.source ?? ""
-            default: key = o.owner
-            }
-            func tally(_ g: inout G) {
-                if o.stage == "won" {
-                    g.won += 1
-                    g.amount = g.amount + o.amount
-                    if let c = o.created, let d = o.closed { g.cycleDays += Int(d.raw - c.raw) }
-                } else { g.lost += 1 }
-            }
-            tally(&groups[key, default: G()])
+        var index: [String: Int] = [:]
+        var gs: [G] = []
+        let keyField = by == "source" ? so : ow
+        func group(_ s: Int) -> Int {
+            var k = t.value(s, keyField).textValue
+            if by == "team" { k = k.flatMap { staff.record($0)?.values[teamIdx].textValue } }
+            if let g = index[k ?? ""] { return g }
+            index[k ?? ""] = gs.count
+            gs.append(G())
+            return gs.count - 1
         }
+        // The group found by code where the key's field keeps codes (an owner, a source): worked out
+        // once per code instead of hashed once per deal.
+        var groupOfCode = [Int](repeating: -1, count: (t.codedValues(keyField)?.count).map { $0 + 1 } ?? 0)
+        let wonCode = t.codedValues(st)?.firstIndex(of: .text("won")).map { UInt32($0 + 1) }
+        for s in opportunitySlots(in: ["won", "lost"], closedIn: period) {
+            let g: Int
+            let code = Int(t.code(s, keyField))
+            if code < groupOfCode.count {
+                if groupOfCode[code] < 0 { groupOfCode[code] = group(s) }
+                g = groupOfCode[code]
+            } else {
+                g = group(s)
+            }
+            if wonCode.map({ t.code(s, st) == $0 }) ?? (t.value(s, st) == .text("won")) {
+                gs[g].won += 1
+                gs[g].amount = gs[g].amount + Reports.money(t.value(s, am))
+                if let c = t.value(s, cr).day, let d = t.value(s, cl).day { gs[g].cycleDays += Int(d.raw - c.raw) }
+            } else {
+                gs[g].lost += 1
+            }
+        }
+        let groups = index.mapValues { gs[$0] }
         let keyType: ValueType = by == "source" ? model.table("opportunity").schema.field("source")!.type : .reference(by == "team" ? "team" : "staff")
         let rows = groups.keys.sorted().map { k -> [Value] in
             let g = groups[k]!

@@ -14,9 +14,11 @@ struct StoreCareTests {
     }
 
     /// Every released format loads with the same records: `store-v1`, written by version 1 (a snapshot
-    /// and four journal entries after it), and `store-v1-records2`, the same store saved by a later salesh
-    /// (snapshot records of format 2: each table's records carry their byte length).
-    @Test(arguments: [("store-v1", "4 changes after the snapshot"), ("store-v1-records2", "0 changes after the snapshot")])
+    /// and four journal entries after it), `store-v1-records2`, the same store saved by a later salesh
+    /// (snapshot records of format 2: each table's records carry their byte length), and
+    /// `store-v1-records3`, saved again (format 3: records in chunks, each table's as columns).
+    @Test(arguments: [("store-v1", "4 changes after the snapshot"), ("store-v1-records2", "0 changes after the snapshot"),
+                      ("store-v1-records3", "0 changes after the snapshot")])
     func everyReleasedFormatLoads(_ fixture: String, _ journal: String) throws {
         try copyFixture(fixture)
         let health = try salesh(["check-store", "--data", t.store], in: t)
@@ -69,8 +71,9 @@ struct StoreCareTests {
     /// written wrong, its checksum made to match) does not stop work on the other tables; the damaged
     /// table, once used, stops the shell with exit 3 and names itself, and check-store, which reads
     /// every table, finds it at once.
-    @Test func damageInsideOneTableIsFoundWhenThatTableIsUsed() throws {
-        try copyFixture("store-v1-records2")
+    @Test(arguments: ["store-v1-records2", "store-v1-records3"])
+    func damageInsideOneTableIsFoundWhenThatTableIsUsed(_ fixture: String) throws {
+        try copyFixture(fixture)
         let path = t.store + "/snapshot"
         var bytes = readBytes(path)
         let company = Array("中華電信".utf8)
