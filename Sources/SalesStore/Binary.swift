@@ -315,6 +315,41 @@ public struct BinaryReader: @unchecked Sendable {
     }
 }
 
+/// True when the bytes are valid UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF): the
+/// check of `decodeUTF8` without building a string, for texts kept as bytes.
+public func isValidUTF8(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let p = b.baseAddress else { return true }
+    let n = b.count
+    var i = 0
+    while i < n {
+        if i + 8 <= n, UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
+        let c = p[i]
+        if c < 0x80 { i += 1; continue }
+        if c < 0xC2 { return false }
+        if c < 0xE0 {
+            guard i + 1 < n, p[i + 1] & 0xC0 == 0x80 else { return false }
+            i += 2
+        } else if c < 0xF0 {
+            guard i + 2 < n else { return false }
+            let c1 = p[i + 1], c2 = p[i + 2]
+            guard c1 & 0xC0 == 0x80, c2 & 0xC0 == 0x80 else { return false }
+            if c == 0xE0 && c1 < 0xA0 { return false }    // overlong
+            if c == 0xED && c1 >= 0xA0 { return false }   // a surrogate
+            i += 3
+        } else if c < 0xF5 {
+            guard i + 3 < n else { return false }
+            let c1 = p[i + 1], c2 = p[i + 2], c3 = p[i + 3]
+            guard c1 & 0xC0 == 0x80, c2 & 0xC0 == 0x80, c3 & 0xC0 == 0x80 else { return false }
+            if c == 0xF0 && c1 < 0x90 { return false }    // overlong
+            if c == 0xF4 && c1 >= 0x90 { return false }   // past U+10FFFF
+            i += 4
+        } else {
+            return false
+        }
+    }
+    return true
+}
+
 /// Strict UTF-8 decoding: nil when the bytes are not valid UTF-8 (never repaired). Also the CSV
 /// reader's check of each field.
 public func decodeUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {

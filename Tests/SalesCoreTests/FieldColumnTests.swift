@@ -139,3 +139,47 @@ import Testing
         #expect((0..<a.count).map { a[$0] } == [.money(Money(minor: 1)), .text("n/a")])
     }
 }
+
+/// Text columns read from a snapshot keep their bytes in one heap; reads build strings, changes append
+/// to the heap, and nothing about the values changes.
+@Suite struct HeapColumnTests {
+    static func heapColumn(_ texts: [String?]) -> FieldColumn {
+        var bytes = ContiguousArray<UInt8>(), spans = ContiguousArray<UInt64>()
+        for t in texts {
+            guard let t else { spans.append(FieldColumn.nullSpan); continue }
+            spans.append(UInt64(bytes.count) << FieldColumn.spanLengthBits | UInt64(t.utf8.count))
+            bytes.append(contentsOf: t.utf8)
+        }
+        return FieldColumn(like: FieldColumn(for: .text), .heap(spans: spans, bytes: bytes))
+    }
+
+    @Test func aHeapColumnReadsChangesAndGrowsLikeStrings() {
+        let texts: [String?] = ["台灣大哥大 5G 專網", nil, "", "Acme", "遠傳電信企業專線升級（第二期）"]
+        var c = Self.heapColumn(texts)
+        #expect(c.form == .heap && c.isNarrow)
+        #expect((0..<c.count).map { c[$0] } == texts.map { $0.map(Value.text) ?? .null })
+        c.set(1, .text("中華電信"))
+        c.set(0, .null)
+        c.append(.text("新的"))
+        c.append(.null)
+        #expect(c.form == .heap)
+        #expect((0..<c.count).map { c[$0] } == [.null, .text("中華電信"), .text(""), .text("Acme"), .text("遠傳電信企業專線升級（第二期）"), .text("新的"), .null])
+        c.removeLast()
+        var rows = FieldColumn(for: .text)
+        rows.append(.text("後來的"))
+        rows.append(.null)
+        c.append(contentsOf: rows)   // a row chunk after a column chunk
+        #expect(c.form == .heap && c.count == 8 && c[6] == .text("後來的") && c[7] == .null)
+        var other = Self.heapColumn(["甲", nil])
+        other.append(contentsOf: Self.heapColumn(["乙"]))
+        #expect((0..<other.count).map { other[$0] } == [.text("甲"), .null, .text("乙")])
+    }
+
+    @Test func aTextTooLongForASpanTurnsTheColumnIntoValues() {
+        var c = Self.heapColumn(["短"])
+        let long = String(repeating: "長", count: 400_000)   // 1.2 MB of UTF-8
+        c.append(.text(long))
+        #expect(c.form == .any)
+        #expect(c[0] == .text("短") && c[1] == .text(long))
+    }
+}

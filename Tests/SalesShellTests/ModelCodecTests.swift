@@ -65,6 +65,25 @@ struct ModelCodecTests {
         #expect(throws: (any Error).self) { try ModelCodec.decodeSnapshot(bad, into: Model()) }
     }
 
+    /// Texts read from a column chunk stay bytes in a heap; changed ones go to its end, and a save
+    /// writes each text from wherever it is.
+    @Test func changedTextsInAHeapAreSavedWhereTheyAre() throws {
+        let model = ModelCodecTests.demo()
+        let copy = Model()
+        try ModelCodec.decodeSnapshot(ModelCodec.encodeSnapshot(model), into: copy)
+        let t = copy.table("opportunity"), title = t.schema.fieldIndex("title")!
+        #expect(t.columns[title].form == .heap)
+        for m in [model, copy] {
+            m.table("opportunity").set(slot: 1, field: title, .text("改過的標題"))
+            m.table("opportunity").set(slot: 2, field: title, .null)
+        }
+        #expect(t.columns[title].form == .heap)
+        let again = Model()
+        try ModelCodec.decodeSnapshot(ModelCodec.encodeSnapshot(copy), into: again)
+        #expect(fingerprint(again) == fingerprint(model))
+        #expect(ModelCodec.encodeSnapshot(again) == ModelCodec.encodeSnapshot(model))
+    }
+
     /// A value that does not fit its column's narrow form (here a text left in a money field) is kept:
     /// the side-by-side decode notices and decodes that table again value by value, widening the column.
     @Test func aValueThatDoesNotFitItsColumnSurvivesTheParallelDecode() throws {

@@ -157,4 +157,27 @@ import Testing
             }
         }
     }
+
+    /// The check without a string agrees with the strict decode on every kind of bad sequence and on
+    /// random bytes.
+    @Test func utf8CheckAgreesWithTheDecoder() {
+        var cases: [[UInt8]] = [[], Array("台灣 5G ok".utf8), [0x80], [0xC0, 0x80], [0xC1, 0xBF], [0xC2, 0x80], [0xDF, 0xBF],
+                                [0xE0, 0x9F, 0xBF], [0xE0, 0xA0, 0x80], [0xED, 0x9F, 0xBF], [0xED, 0xA0, 0x80], [0xEF, 0xBF, 0xBF],
+                                [0xF0, 0x8F, 0xBF, 0xBF], [0xF0, 0x90, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBF], [0xF4, 0x90, 0x80, 0x80],
+                                [0xF5, 0x80, 0x80, 0x80], [0xE4, 0xB8], [0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0xE4]]
+        var seed: UInt64 = 20261127
+        for _ in 0..<3000 {
+            let n = Int(seed % 24)
+            var b: [UInt8] = []
+            for _ in 0..<n {
+                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                let x = UInt8(truncatingIfNeeded: seed >> 33)
+                b.append(seed >> 61 == 0 ? x & 0x7F : x)   // mostly non-ASCII, some ASCII
+            }
+            cases.append(b)
+        }
+        for b in cases {
+            b.withUnsafeBufferPointer { p in #expect(isValidUTF8(p) == (decodeUTF8(p) != nil), "\(b)") }
+        }
+    }
 }

@@ -9,7 +9,7 @@
 /// the one number used to mark null) turns the column into plain values, so nothing is ever lost:
 /// the narrow forms are an economy, never a constraint.
 public struct FieldColumn {
-    @usableFromInline enum Form: UInt8 { case int, money, percent, timestamp, date, code, dictionary, text, any }
+    @usableFromInline enum Form: UInt8 { case int, money, percent, timestamp, date, code, dictionary, text, heap, any }
 
     @usableFromInline var form: Form
     @usableFromInline var words: ContiguousArray<Int64> = []
@@ -20,6 +20,13 @@ public struct FieldColumn {
     @usableFromInline var keys: ContiguousArray<UInt32> = []
     @usableFromInline var entries: ContiguousArray<Value> = []
     var entryCodes: [String: UInt32] = [:]
+    /// A heap column's texts: each slot's span of `heap` (start << 20 | byte length; all ones for
+    /// null), the UTF-8 of every text one after another. A snapshot's texts are read into this form as
+    /// they are, with no string built until a query reads one.
+    @usableFromInline var spans: ContiguousArray<UInt64> = []
+    @usableFromInline var heap: ContiguousArray<UInt8> = []
+    public static let nullSpan = UInt64.max
+    public static let spanLengthBits: UInt64 = 20
     @usableFromInline var values: ContiguousArray<Value> = []
     /// The value of each code, code 1 first (code 0 is null): an enumeration's case names, or false, true.
     @usableFromInline let names: [Value]
@@ -56,6 +63,7 @@ public struct FieldColumn {
         case .code: codes.count
         case .dictionary: keys.count
         case .text: texts.count
+        case .heap: spans.count
         case .any: values.count
         }
     }
@@ -74,7 +82,32 @@ public struct FieldColumn {
         case .code: let c = codes[slot]; return c == 0 ? .null : names[Int(c) &- 1]
         case .dictionary: let k = keys[slot]; return k == 0 ? .null : entries[Int(k) &- 1]
         case .text: if let s = texts[slot] { return .text(s) }; return .null
+        case .heap: return heapValue(slot)
         case .any: return values[slot]
+        }
+    }
+
+    @usableFromInline func heapValue(_ slot: Int) -> Value { FieldColumn.text(in: heap, spans[slot]) }
+
+    /// The text a span of a heap holds (null for the null span).
+    public static func text(in heap: ContiguousArray<UInt8>, _ span: UInt64) -> Value {
+        guard span != nullSpan else { return .null }
+        let start = Int(span >> spanLengthBits), length = Int(span & (1 << spanLengthBits - 1))
+        return heap.withUnsafeBufferPointer { .text(String(decoding: UnsafeBufferPointer(rebasing: $0[start ..< start + length]), as: UTF8.self)) }
+    }
+
+    /// Appends a text's bytes to the heap; its span, or nil when it is too long or the heap too large
+    /// for a span (the column then turns into plain values).
+    @inline(__always) mutating func span(_ v: Value) -> UInt64? {
+        switch v {
+        case .null: return FieldColumn.nullSpan
+        case .text(var s):
+            let start = UInt64(heap.count)
+            let length = s.utf8.count
+            guard length < (1 << FieldColumn.spanLengthBits) - 1, start < (1 << (64 - FieldColumn.spanLengthBits)) - 1 else { return nil }
+            s.withUTF8 { heap.append(contentsOf: $0) }
+            return start << FieldColumn.spanLengthBits | UInt64(length)
+        default: return nil
         }
     }
 
@@ -172,6 +205,7 @@ public struct FieldColumn {
         case .code: if let c = code(v) { codes.append(c); return }
         case .dictionary: if let k = key(v) { keys.append(k); return }
         case .text: if let t = text(v) { texts.append(t); return }
+        case .heap: if let sp = span(v) { spans.append(sp); return }
         case .any: values.append(v); return
         }
         generalize()
@@ -185,6 +219,7 @@ public struct FieldColumn {
         case .code: if let c = code(v) { codes[slot] = c; return }
         case .dictionary: if let k = key(v) { keys[slot] = k; return }
         case .text: if let t = text(v) { texts[slot] = t; return }
+        case .heap: if let sp = span(v) { spans[slot] = sp; return }   // the old bytes stay, unused, until the next load
         case .any: values[slot] = v; return
         }
         generalize()
@@ -192,6 +227,13 @@ public struct FieldColumn {
     }
 
     public mutating func append(contentsOf other: FieldColumn) {
+        if form == .heap, other.form == .text {
+            // Rows decoded after a column chunk (records appended to a table never decoded): their
+            // texts join the heap.
+            spans.reserveCapacity(spans.count + other.count)
+            for t in other.texts { append(t.map(Value.text) ?? .null) }
+            return
+        }
         if form != other.form || caseNames != other.caseNames { generalize() }
         switch form {
         case .int, .money, .percent, .timestamp: words.append(contentsOf: other.words)
@@ -201,6 +243,14 @@ public struct FieldColumn {
             keys.reserveCapacity(keys.count + other.count)
             for k in other.keys { keys.append(k == 0 ? 0 : key(other.entries[Int(k) - 1])!) }
         case .text: texts.append(contentsOf: other.texts)
+        case .heap:
+            let shift = UInt64(heap.count) << FieldColumn.spanLengthBits
+            guard UInt64(heap.count + other.heap.count) < (1 << (64 - FieldColumn.spanLengthBits)) - 1 else {
+                generalize(); append(contentsOf: other); return
+            }
+            heap.append(contentsOf: other.heap)
+            spans.reserveCapacity(spans.count + other.spans.count)
+            for sp in other.spans { spans.append(sp == FieldColumn.nullSpan ? sp : sp + shift) }
         case .any: values.reserveCapacity(values.count + other.count); for i in 0..<other.count { values.append(other[i]) }
         }
     }
@@ -212,6 +262,7 @@ public struct FieldColumn {
         case .code: codes.removeLast()
         case .dictionary: keys.removeLast()
         case .text: texts.removeLast()
+        case .heap: spans.removeLast()
         case .any: values.removeLast()
         }
     }
@@ -223,6 +274,7 @@ public struct FieldColumn {
         case .code: codes.reserveCapacity(n)
         case .dictionary: keys.reserveCapacity(n)
         case .text: texts.reserveCapacity(n)
+        case .heap: spans.reserveCapacity(n)
         case .any: values.reserveCapacity(n)
         }
     }
@@ -233,7 +285,7 @@ public struct FieldColumn {
         var all = ContiguousArray<Value>()
         all.reserveCapacity(count)
         for i in 0..<count { all.append(self[i]) }
-        words = []; days = []; codes = []; texts = []; keys = []; entries = []; entryCodes = [:]
+        words = []; days = []; codes = []; texts = []; keys = []; entries = []; entryCodes = [:]; spans = []; heap = []
         form = .any
         values = all
     }
@@ -253,6 +305,7 @@ public struct FieldColumn {
             case .code: c.codes = ContiguousArray(repeating: 0, count: n)
             case .dictionary: c.keys = ContiguousArray(repeating: 0, count: n)
             case .text: c.texts = ContiguousArray(repeating: nil, count: n)
+            case .heap: c.form = .text; c.texts = ContiguousArray(repeating: nil, count: n)   // filled by strings
             case .any: c.values = ContiguousArray(repeating: .null, count: n)
             }
             return c
@@ -318,7 +371,7 @@ public struct FieldColumn {
         case .date: try days.withUnsafeMutableBufferPointer { try body(sink($0.baseAddress)) }
         case .code: try codes.withUnsafeMutableBufferPointer { try body(sink($0.baseAddress)) }
         case .dictionary: try keys.withUnsafeMutableBufferPointer { try body(sink($0.baseAddress)) }
-        case .text: try texts.withUnsafeMutableBufferPointer { try body(sink($0.baseAddress)) }
+        case .text, .heap: try texts.withUnsafeMutableBufferPointer { try body(sink($0.baseAddress)) }
         case .any: try values.withUnsafeMutableBufferPointer { try body(sink($0.baseAddress)) }
         }
     }
@@ -350,7 +403,7 @@ public struct FieldColumn {
                 case .text(let s): base.assumingMemoryBound(to: UInt32.self)[slot] = dictionaries[piece].code(s); return true
                 default: return false
                 }
-            case .text:
+            case .text, .heap:
                 if let t = FieldColumn.text(v) { base.assumingMemoryBound(to: String?.self)[slot] = t; return true }
                 return false
             case .any:
@@ -371,6 +424,8 @@ extension FieldColumn {
         /// Codes 1… stand for `entries` in order; 0 is null.
         case dictionary(entries: ContiguousArray<Value>, ContiguousArray<UInt32>)
         case texts(ContiguousArray<String?>)
+        /// Texts as one heap of UTF-8 and each slot's span of it (`FieldColumn.spans`).
+        case heap(spans: ContiguousArray<UInt64>, bytes: ContiguousArray<UInt8>)
         case values(ContiguousArray<Value>)
 
         public var count: Int {
@@ -380,7 +435,16 @@ extension FieldColumn {
             case .codes(_, let a): a.count
             case .dictionary(_, let a): a.count
             case .texts(let a): a.count
+            case .heap(let spans, _): spans.count
             case .values(let a): a.count
+            }
+        }
+
+        /// Texts, as strings or in a heap.
+        public var isText: Bool {
+            switch self {
+            case .texts, .heap: true
+            default: false
             }
         }
 
@@ -396,6 +460,7 @@ extension FieldColumn {
             case .codes(let names, let a): return a[i] == 0 ? .null : names[Int(a[i]) - 1]
             case .dictionary(let entries, let a): return a[i] == 0 ? .null : entries[Int(a[i]) - 1]
             case .texts(let a): return a[i].map(Value.text) ?? .null
+            case .heap(let spans, let bytes): return FieldColumn.text(in: bytes, spans[i])
             case .values(let a): return a[i]
             }
         }
@@ -412,6 +477,7 @@ extension FieldColumn {
         case .code: .codes(names: names, codes)
         case .dictionary: .dictionary(entries: entries, keys)
         case .text: .texts(texts)
+        case .heap: .heap(spans: spans, bytes: heap)
         case .any: .values(values)
         }
     }
@@ -439,6 +505,8 @@ extension FieldColumn {
             if ok { entries = es; entryCodes = byText; keys = a; return }
         case (.text, .texts(let a)):
             texts = a; return
+        case (.text, .heap(let sp, let bytes)), (.heap, .heap(let sp, let bytes)):
+            form = .heap; spans = sp; heap = bytes; return
         case (.any, .values(let a)):
             values = a; return
         default:

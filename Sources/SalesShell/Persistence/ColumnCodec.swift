@@ -48,6 +48,7 @@ extension ModelCodec {
         case .codes(let names, let a): .codes(names: names, ContiguousArray(slots.map { a[$0] }))
         case .dictionary(let entries, let a): .dictionary(entries: entries, ContiguousArray(slots.map { a[$0] }))
         case .texts(let a): .texts(ContiguousArray(slots.map { a[$0] }))
+        case .heap: .texts(ContiguousArray(slots.map { s.value($0).textValue }))
         case .values(let a): .values(ContiguousArray(slots.map { a[$0] }))
         }
     }
@@ -95,6 +96,33 @@ extension ModelCodec {
             raw(lengths)
             w.reserveCapacity(w.count + total)
             for case var s? in a { s.withUTF8 { w.writeRaw(UnsafeRawBufferPointer($0)) } }
+        case .heap(let spans, let bytes):
+            // The same bytes as texts, taken from the heap as they are; a heap with no gaps (nothing set
+            // since it was read) is written in one piece.
+            w.write(UInt8(5))
+            var lengths = ContiguousArray<UInt32>()
+            lengths.reserveCapacity(spans.count)
+            var total = 0, contiguous = true, next: UInt64 = 0
+            for sp in spans {
+                if sp == FieldColumn.nullSpan { lengths.append(UInt32.max); continue }
+                let start = sp >> FieldColumn.spanLengthBits, length = sp & (1 << FieldColumn.spanLengthBits - 1)
+                if start != next { contiguous = false }
+                next = start + length
+                lengths.append(UInt32(length))
+                total += Int(length)
+            }
+            raw(lengths)
+            bytes.withUnsafeBytes { all in
+                if contiguous {
+                    w.writeRaw(UnsafeRawBufferPointer(rebasing: all[0 ..< total]))
+                } else {
+                    w.reserveCapacity(w.count + total)
+                    for sp in spans where sp != FieldColumn.nullSpan {
+                        let start = Int(sp >> FieldColumn.spanLengthBits), length = Int(sp & (1 << FieldColumn.spanLengthBits - 1))
+                        w.writeRaw(UnsafeRawBufferPointer(rebasing: all[start ..< start + length]))
+                    }
+                }
+            }
         }
         w.patchFixedUInt64LE(UInt64(w.count - lengthAt - 8), at: lengthAt)
     }
@@ -136,13 +164,13 @@ extension ModelCodec {
             }
         }
         if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
-        guard case .texts(let idTexts)? = storages[0] else {
+        guard let idStorage = storages[0], idStorage.isText else {
             throw DecodeError(offset: slices[0].offset, reason: "the ids of a table are not texts")
         }
         var ids = ContiguousArray<String>()
         ids.reserveCapacity(n)
-        for (i, id) in idTexts.enumerated() {
-            guard let id else { throw DecodeError(offset: slices[0].offset, reason: "record \(i + 1) of a table has no id") }
+        for i in 0..<n {
+            guard case .text(let id) = idStorage.value(i) else { throw DecodeError(offset: slices[0].offset, reason: "record \(i + 1) of a table has no id") }
             ids.append(id)
         }
         guard let table else { return }
@@ -228,16 +256,38 @@ extension ModelCodec {
             guard total == r.remaining else {
                 throw DecodeError(offset: lengthsAt, reason: "the texts' lengths add up to \(total) bytes, but \(r.remaining) follow")
             }
-            let bytes = try r.readRaw(count: total)
-            return try bytes.withUnsafeBytes { all -> FieldColumn.Storage in
-                let base = all.bindMemory(to: UInt8.self)
+            // Read into a heap as they are: each text checked as UTF-8, no string built. (A text too long
+            // for a span, a megabyte or more, makes the column strings instead.)
+            let slice = try r.readRaw(count: total)
+            let bytes = ContiguousArray<UInt8>(unsafeUninitializedCapacity: total) { buf, count in
+                slice.withUnsafeBytes { UnsafeMutableRawBufferPointer(buf).copyMemory(from: $0) }
+                count = total
+            }
+            var spans = ContiguousArray<UInt64>()
+            spans.reserveCapacity(n)
+            let tooLong = try bytes.withUnsafeBufferPointer { all -> Bool in
+                var from = 0
+                for l in lengths {
+                    if l == UInt32.max { spans.append(FieldColumn.nullSpan); continue }
+                    let to = from + Int(l)
+                    if Int(l) >= (1 << FieldColumn.spanLengthBits) - 1 { return true }
+                    guard isValidUTF8(UnsafeBufferPointer(rebasing: all[from ..< to])) else {
+                        throw DecodeError(offset: textAt + from, reason: "text is not valid UTF-8")
+                    }
+                    spans.append(UInt64(from) << FieldColumn.spanLengthBits | UInt64(l))
+                    from = to
+                }
+                return false
+            }
+            guard tooLong else { return .heap(spans: spans, bytes: bytes) }
+            return try bytes.withUnsafeBufferPointer { all -> FieldColumn.Storage in
                 var texts = ContiguousArray<String?>()
                 texts.reserveCapacity(n)
                 var from = 0
                 for l in lengths {
                     if l == UInt32.max { texts.append(nil); continue }
                     let to = from + Int(l)
-                    guard let s = decodeUTF8(UnsafeBufferPointer(rebasing: base[from ..< to])) else {
+                    guard let s = decodeUTF8(UnsafeBufferPointer(rebasing: all[from ..< to])) else {
                         throw DecodeError(offset: textAt + from, reason: "text is not valid UTF-8")
                     }
                     texts.append(s)
