@@ -47,6 +47,19 @@ static uint32_t crc32c_zeros(uint32_t crc, size_t len) {
     return crc;
 }
 
+// The operator is linear in the state, so for one length it is 32 states, one per bit, worked out once
+// and kept per thread: a snapshot is checked in windows of one size.
+static _Thread_local size_t cached_len = 0;
+static _Thread_local uint32_t cached_columns[32];
+
+static uint32_t crc32c_zeros_cached(uint32_t crc, size_t len) {
+    if (len != cached_len) {
+        for (int k = 0; k < 32; k++) cached_columns[k] = crc32c_zeros((uint32_t)1 << k, len);
+        cached_len = len;
+    }
+    return gf2_times(cached_columns, crc);
+}
+
 // The instruction takes 3 cycles and can start one every cycle: three streams over three thirds of
 // the bytes keep it busy, about three times one stream's speed, and are joined at the end.
 __attribute__((target("sse4.2")))
@@ -66,8 +79,8 @@ uint32_t salesh_crc32c_hw(uint32_t crc, const void *bytes, size_t count) {
             c1 = _mm_crc32_u64(c1, w1);
             c2 = _mm_crc32_u64(c2, w2);
         }
-        c = crc32c_zeros((uint32_t)c, third) ^ (uint32_t)c1;
-        c = crc32c_zeros((uint32_t)c, third) ^ (uint32_t)c2;
+        c = crc32c_zeros_cached((uint32_t)c, third) ^ (uint32_t)c1;
+        c = crc32c_zeros_cached((uint32_t)c, third) ^ (uint32_t)c2;
         p += 3 * third;
         count -= 3 * third;
     }

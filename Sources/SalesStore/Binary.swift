@@ -325,6 +325,8 @@ public func isValidUTF8(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         if i + 8 <= n, UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
         let c = p[i]
         if c < 0x80 { i += 1; continue }
+        // The usual non-ASCII case first: a CJK character, three bytes led by E1–EC or EE–EF.
+        if c &- 0xE1 < 0x0F, c != 0xED, i + 2 < n, p[i + 1] & 0xC0 == 0x80, p[i + 2] & 0xC0 == 0x80 { i += 3; continue }
         if c < 0xC2 { return false }
         if c < 0xE0 {
             guard i + 1 < n, p[i + 1] & 0xC0 == 0x80 else { return false }

@@ -229,6 +229,26 @@ struct ModelCodecTests {
         #expect(failure { $0[nameLength - 1] = 42 }.contains("unknown column form 42"))
     }
 
+    /// Texts are checked as one heap plus where each starts: a character cut between two texts is
+    /// refused though the bytes together are valid UTF-8.
+    @Test func aCharacterCutBetweenTwoTextsIsRefused() throws {
+        func column(_ lengths: [UInt32], _ bytes: [UInt8]) -> [UInt8] {
+            var w = BinaryWriter()
+            w.write(UInt8(5))
+            for l in lengths { w.writeFixedUInt32LE(l) }
+            w.writeRaw(bytes)
+            return w.bytes
+        }
+        let zhong: [UInt8] = [0xE4, 0xB8, 0xAD]   // 中
+        var ok = BinaryReader(column([3, UInt32.max, 0], zhong))
+        let texts = try ModelCodec.decodeField(&ok, count: 3)
+        #expect((0..<3).map { texts.value($0) } == [.text("中"), .null, .text("")])
+        var cut = BinaryReader(column([2, 1], zhong))
+        #expect(throws: DecodeError.self) { try ModelCodec.decodeField(&cut, count: 2) }
+        var bad = BinaryReader(column([1, 2], [0x61, 0xE4, 0xB8]))
+        #expect(throws: DecodeError.self) { try ModelCodec.decodeField(&bad, count: 2) }
+    }
+
     @Test func nextNumbersSurviveDeletingTheLastRecord() throws {
         let model = try makeModel()
         let m = Mutation(model: model, user: "admin", today: shellToday)
