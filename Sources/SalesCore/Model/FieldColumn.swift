@@ -2,8 +2,9 @@
 /// money, integers, percentages and timestamps as 8-byte numbers, dates as 4-byte day numbers, an
 /// enumeration or a boolean as a 1-byte code, a reference to an entity with chosen ids (staff, teams,
 /// competitors …) as a 4-byte code into the column's own dictionary of the ids it holds, other text and
-/// references as optional strings. A `Value` takes 24 bytes whatever it holds; a million opportunities'
-/// stages take 1 MB here instead of 24, and their owners 4 MB instead of 16.
+/// references as optional strings, or, read from a snapshot, as one heap of UTF-8 with a span per slot.
+/// A `Value` takes 24 bytes whatever it holds; a million opportunities' stages take 1 MB here instead of
+/// 24, and their owners 4 MB instead of 16.
 ///
 /// A value that does not fit the column's form (a text left in a money field by an older schema, or
 /// the one number used to mark null) turns the column into plain values, so nothing is ever lost:
