@@ -27,6 +27,11 @@ import Testing
         for v in values { c.append(v) }
         #expect(c.count == values.count)
         #expect((0..<c.count).map { c[$0] } == values)
+        // Its arrays, held as they are (what a snapshot writes and reads back), read the same.
+        let held = FieldColumn(holding: c.storage)
+        #expect((0..<held.count).map { held[$0] } == values)
+        let like = FieldColumn(like: FieldColumn(for: type), c.storage)
+        #expect((0..<like.count).map { like[$0] } == values)
         // Set in place, in reverse: still the same values, still the same form.
         let narrow = c.isNarrow
         for (slot, v) in values.reversed().enumerated() { c.set(slot, v) }
@@ -127,6 +132,15 @@ import Testing
         #expect(o.emptyColumns[s.fieldIndex("owner")!].form == .dictionary)
         #expect(o.emptyColumns[s.fieldIndex("competitor")!].form == .dictionary)
         #expect(o.emptyColumns[s.fieldIndex("customer")!].form == .text)   // numbered ids: many, each met a few times
+    }
+
+    /// Codes written under an older declaration of the enumeration (its cases in another order) are
+    /// read by name, not by number.
+    @Test func codesOfAnotherDeclarationAreReadByName() {
+        let older = FieldColumn.Storage.codes(names: [.text("lost"), .text("won"), .text("qualified")], [2, 0, 1, 3])
+        let c = FieldColumn(like: FieldColumn(for: .enumeration(Self.stage)), older)
+        #expect(c.isNarrow)
+        #expect((0..<c.count).map { c[$0] } == [.text("won"), .null, .text("lost"), .text("qualified")])
     }
 
     @Test func appendingAColumnOfAnotherFormWidens() {

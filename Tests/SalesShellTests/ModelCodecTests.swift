@@ -242,7 +242,8 @@ struct ModelCodecTests {
         let zhong: [UInt8] = [0xE4, 0xB8, 0xAD]   // 中
         var ok = BinaryReader(column([3, UInt32.max, 0], zhong))
         let texts = try ModelCodec.decodeField(&ok, count: 3)
-        #expect((0..<3).map { texts.value($0) } == [.text("中"), .null, .text("")])
+        let held = FieldColumn(holding: texts)
+        #expect((0..<3).map { held[$0] } == [.text("中"), .null, .text("")])
         var cut = BinaryReader(column([2, 1], zhong))
         #expect(throws: DecodeError.self) { try ModelCodec.decodeField(&cut, count: 2) }
         var bad = BinaryReader(column([1, 2], [0x61, 0xE4, 0xB8]))

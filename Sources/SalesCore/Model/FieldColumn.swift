@@ -298,26 +298,13 @@ public struct FieldColumn {
     /// own piece. `pieces` holds the first slot of each piece, in order. A dictionary column gathers a
     /// dictionary per piece (no thread waits for another) and merges them once all are done.
     public static func filled(like templates: [FieldColumn], count n: Int, pieces: [Int], _ body: ([Sink]) throws -> Void) rethrows -> [FieldColumn] {
-        func nulls(_ t: FieldColumn) -> FieldColumn {
-            var c = t
-            switch c.form {
-            case .int, .money, .percent, .timestamp: c.words = ContiguousArray(repeating: nullWord, count: n)
-            case .date: c.days = ContiguousArray(repeating: nullDay, count: n)
-            case .code: c.codes = ContiguousArray(repeating: 0, count: n)
-            case .dictionary: c.keys = ContiguousArray(repeating: 0, count: n)
-            case .text: c.texts = ContiguousArray(repeating: nil, count: n)
-            case .heap: c.form = .text; c.texts = ContiguousArray(repeating: nil, count: n)   // filled by strings
-            case .any: c.values = ContiguousArray(repeating: .null, count: n)
-            }
-            return c
-        }
         // Each column is a local of its own level, so holding all their storages open at once is no
         // overlapping access to one array.
         var sinks: [Sink] = []
         var columns: [FieldColumn] = []
         func nest(_ k: Int) throws {
             if k == templates.count { try body(sinks); return }
-            var c = nulls(templates[k])
+            var c = nulls(like: templates[k], count: n)
             let dictionaries = UnsafeMutableBufferPointer<PieceDictionary>.allocate(capacity: c.form == .dictionary ? pieces.count : 0)
             dictionaries.initialize(repeating: PieceDictionary())
             defer { dictionaries.deinitialize(); dictionaries.deallocate() }
@@ -327,6 +314,21 @@ public struct FieldColumn {
         }
         try nest(0)
         return columns.reversed()
+    }
+
+    /// A column in the form of `template` (an empty column of a table) holding `n` nulls; texts as
+    /// strings, which a sink can write.
+    public static func nulls(like template: FieldColumn, count n: Int) -> FieldColumn {
+        var c = template
+        switch c.form {
+        case .int, .money, .percent, .timestamp: c.words = ContiguousArray(repeating: nullWord, count: n)
+        case .date: c.days = ContiguousArray(repeating: nullDay, count: n)
+        case .code: c.codes = ContiguousArray(repeating: 0, count: n)
+        case .dictionary: c.keys = ContiguousArray(repeating: 0, count: n)
+        case .text, .heap: c.form = .text; c.texts = ContiguousArray(repeating: nil, count: n)
+        case .any: c.values = ContiguousArray(repeating: .null, count: n)
+        }
+        return c
     }
 
     /// The ids one piece of a dictionary column met, in the order it met them.
@@ -448,23 +450,6 @@ extension FieldColumn {
             default: false
             }
         }
-
-        /// The value in slot `i`, as a column of this storage would read it.
-        public func value(_ i: Int) -> Value {
-            func word(_ w: Int64, _ make: (Int64) -> Value) -> Value { w == FieldColumn.nullWord ? .null : make(w) }
-            switch self {
-            case .int(let a): return word(a[i]) { .int($0) }
-            case .money(let a): return word(a[i]) { .money(Money(minor: $0)) }
-            case .percent(let a): return word(a[i]) { .percent(Percent(basisPoints: $0)) }
-            case .timestamp(let a): return word(a[i]) { .timestamp(Timestamp(millis: $0)) }
-            case .dates(let a): return a[i] == FieldColumn.nullDay ? .null : .date(Day(raw: a[i]))
-            case .codes(let names, let a): return a[i] == 0 ? .null : names[Int(a[i]) - 1]
-            case .dictionary(let entries, let a): return a[i] == 0 ? .null : entries[Int(a[i]) - 1]
-            case .texts(let a): return a[i].map(Value.text) ?? .null
-            case .heap(let spans, let bytes): return FieldColumn.text(in: bytes, spans[i])
-            case .values(let a): return a[i]
-            }
-        }
     }
 
     /// The column's arrays (shared, not copied).
@@ -481,6 +466,29 @@ extension FieldColumn {
         case .heap: .heap(spans: spans, bytes: heap)
         case .any: .values(values)
         }
+    }
+
+    /// A column that holds `storage` as it is, in the storage's own form: to read its values.
+    public init(holding storage: Storage) {
+        switch storage {
+        case .int(let a): self.init(for: .int); words = a
+        case .money(let a): self.init(for: .money); words = a
+        case .percent(let a): self.init(for: .percent); words = a
+        case .timestamp(let a): self.init(for: .timestamp); words = a
+        case .dates(let a): self.init(for: .date); days = a
+        case .codes(let names, let a): self.init(codes: a, names: names)
+        case .dictionary(let es, let a): self.init(for: .reference(""), dictionary: true); entries = es; keys = a
+        case .texts(let a): self.init(for: .text); texts = a
+        case .heap(let sp, let bytes): self.init(for: .text); form = .heap; spans = sp; heap = bytes
+        case .values(let a): self.init(for: .real); values = a
+        }
+    }
+
+    private init(codes: ContiguousArray<UInt8>, names: [Value]) {
+        form = .code
+        self.names = names
+        caseNames = []
+        self.codes = codes
     }
 
     /// A column in the form of `template` (an empty column of a table) holding `storage`'s values: its
@@ -513,7 +521,8 @@ extension FieldColumn {
         default:
             break
         }
-        reserveCapacity(storage.count)
-        for i in 0..<storage.count { append(storage.value(i)) }
+        let source = FieldColumn(holding: storage)
+        reserveCapacity(source.count)
+        for i in 0..<source.count { append(source[i]) }
     }
 }

@@ -1,7 +1,7 @@
-/// The records of one entity, stored by column: one `FieldColumn` per field (each in the narrowest form its
-/// type allows) and one array of ids, all indexed by slot. A query reads one field of many records, so it walks one array front to back
-/// instead of hopping from record to record; a load appends to the arrays with no allocation per
-/// record. Slots of deleted records hold a nil id (and null values) until the next load compacts them.
+/// The records of one entity, stored by column: one `FieldColumn` per field (each in the narrowest form
+/// its type allows) and one array of ids, all indexed by slot. A query reads one field of many records,
+/// so it walks one array front to back instead of hopping from record to record; a load appends to the
+/// arrays with no allocation per record. Slots of deleted records hold a nil id (and null values) until the next load compacts them.
 ///
 /// A table opened from a snapshot may be *deferred*: its records are decoded the first time anything
 /// reads or changes it, so a script that reads three tables of a large store decodes those three.

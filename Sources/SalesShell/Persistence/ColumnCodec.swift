@@ -48,7 +48,7 @@ extension ModelCodec {
         case .codes(let names, let a): .codes(names: names, ContiguousArray(slots.map { a[$0] }))
         case .dictionary(let entries, let a): .dictionary(entries: entries, ContiguousArray(slots.map { a[$0] }))
         case .texts(let a): .texts(ContiguousArray(slots.map { a[$0] }))
-        case .heap: .texts(ContiguousArray(slots.map { s.value($0).textValue }))
+        case .heap(let spans, let bytes): .texts(ContiguousArray(slots.map { FieldColumn.text(in: bytes, spans[$0]).textValue }))
         case .values(let a): .values(ContiguousArray(slots.map { a[$0] }))
         }
     }
@@ -167,24 +167,25 @@ extension ModelCodec {
         guard let idStorage = storages[0], idStorage.isText else {
             throw DecodeError(offset: slices[0].offset, reason: "the ids of a table are not texts")
         }
+        let idColumn = FieldColumn(holding: idStorage)
         var ids = ContiguousArray<String>()
         ids.reserveCapacity(n)
         for i in 0..<n {
-            guard case .text(let id) = idStorage.value(i) else { throw DecodeError(offset: slices[0].offset, reason: "record \(i + 1) of a table has no id") }
+            guard case .text(let id) = idColumn[i] else { throw DecodeError(offset: slices[0].offset, reason: "record \(i + 1) of a table has no id") }
             ids.append(id)
         }
         guard let table else { return }
         var byTarget = [FieldColumn.Storage?](repeating: nil, count: c.width)
         for (k, target) in c.map.enumerated() { if let target { byTarget[target] = storages[k + 1] } }
         let columns = table.emptyColumns.enumerated().map { f, template in
-            byTarget[f].map { FieldColumn(like: template, $0) } ?? FieldColumn.filled(like: [template], count: n, pieces: [0]) { _ in }[0]
+            byTarget[f].map { FieldColumn(like: template, $0) } ?? FieldColumn.nulls(like: template, count: n)
         }
         table.appendLoaded(ids: ids, columns: columns)
     }
 
     /// One field's values (its length already read).
     static func decodeField(_ r: inout BinaryReader, count n: Int) throws -> FieldColumn.Storage {
-        func raw<T: FixedWidthInteger>(_: T.Type) throws -> ContiguousArray<T> {
+        func raw<T: FixedWidthInteger>(_: T.Type, count n: Int = n) throws -> ContiguousArray<T> {
             let size = MemoryLayout<T>.size
             guard n <= r.remaining / size else {
                 throw DecodeError(offset: r.offset, reason: "\(n) values of \(size) bytes run past the end of the column (\(r.remaining) bytes left)")
@@ -258,11 +259,7 @@ extension ModelCodec {
             }
             // Read into a heap as they are: each text checked as UTF-8, no string built. (A text too long
             // for a span, a megabyte or more, makes the column strings instead.)
-            let slice = try r.readRaw(count: total)
-            let bytes = ContiguousArray<UInt8>(unsafeUninitializedCapacity: total) { buf, count in
-                slice.withUnsafeBytes { UnsafeMutableRawBufferPointer(buf).copyMemory(from: $0) }
-                count = total
-            }
+            let bytes = try raw(UInt8.self, count: total)
             var spans = ContiguousArray<UInt64>()
             spans.reserveCapacity(n)
             let tooLong = try bytes.withUnsafeBufferPointer { all -> Bool in

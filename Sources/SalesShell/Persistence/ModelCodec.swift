@@ -263,17 +263,17 @@ enum ModelCodec {
     }
 
     /// Decodes one table's records into `table` (nil: a table no longer in the schema, read only to
-    /// check it), then gives the mapped bytes back. A large table is cut into pieces at record
-    /// boundaries found by a pass that steps over the values without decoding them; the pieces decode
-    /// side by side, one per core, and the table takes them in order.
+    /// check it), chunk by chunk, then gives the mapped bytes back. Damage is reported at its byte in
+    /// the whole payload.
     static func decodeTable(_ s: Section, into table: Table?) throws {
         for c in try chunks(of: s) {
-            switch c.layout {
-            case .rows: try decodeRows(c, into: table)
-            case .columns:
-                do { try decodeColumns(c, into: table) } catch let d as DecodeError {
-                    throw DecodeError(offset: c.bodyOffset + d.offset, reason: d.reason)
+            do {
+                switch c.layout {
+                case .rows: try decodeRows(c, into: table)
+                case .columns: try decodeColumns(c, into: table)
                 }
+            } catch let d as DecodeError {
+                throw DecodeError(offset: c.bodyOffset + d.offset, reason: d.reason)
             }
         }
         s.body.release()
@@ -315,23 +315,20 @@ enum ModelCodec {
         return out
     }
 
-    /// Decodes a table's rows (or one chunk of them).
+    /// Decodes a table's rows (or one chunk of them). A large one is cut into pieces at record
+    /// boundaries found by a pass that steps over the values without decoding them; the pieces decode
+    /// side by side, one per core, and the table takes them in order.
     static func decodeRows(_ s: Section, into table: Table?) throws {
-        do {
-            let cores = ProcessInfo.processInfo.activeProcessorCount
-            if let table, cores > 1, s.body.count >= parallelBytes, let pieces = pieces(of: s, count: 16 * min(cores, 8)), pieces.count > 1 {
-                try decodePieces(s, pieces, into: table)
-            } else {
-                var reader = BinaryReader(s.body)
-                table?.reserve(s.count)
-                try decodeRecords(&reader, s, count: s.count) { table?.appendLoaded(id: $0, values: $1) }
-                guard reader.isAtEnd else {
-                    throw Failure(description: "unexpected data after the records of a table at byte \(s.bodyOffset + reader.offset)")
-                }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if let table, cores > 1, s.body.count >= parallelBytes, let pieces = pieces(of: s, count: 16 * min(cores, 8)), pieces.count > 1 {
+            try decodePieces(s, pieces, into: table)
+        } else {
+            var reader = BinaryReader(s.body)
+            table?.reserve(s.count)
+            try decodeRecords(&reader, s, count: s.count) { table?.appendLoaded(id: $0, values: $1) }
+            guard reader.isAtEnd else {
+                throw Failure(description: "unexpected data after the records of a table at byte \(s.bodyOffset + reader.offset)")
             }
-            s.body.release()
-        } catch let d as DecodeError {
-            throw DecodeError(offset: s.bodyOffset + d.offset, reason: d.reason)
         }
     }
 
