@@ -594,6 +594,7 @@ extension Value {
 
 extension String {
     func trimmingCharacters() -> String {
+        guard hasOuterBlank else { return self }
         var s = Substring(self)
         while let f = s.first, f.isBlank { s = s.dropFirst() }
         while let l = s.last, l.isBlank { s = s.dropLast() }

@@ -185,6 +185,10 @@ public final class Session {
         var tx = tx
         tx.osUser = osUser
         let payload = ModelCodec.encode(tx, schema: model.schema)
+        if folder.journalBytes + payload.count > options.snapshotThreshold, !folder.readOnly {
+            try keepInSnapshot(tx)
+            return
+        }
         let seq: UInt64
         do { seq = try folder.append(payload) } catch {
             throw Diagnostic("the change could not be written to the store, so it was not made: \(error)")
@@ -194,6 +198,19 @@ public final class Session {
         if folder.journalBytes > options.snapshotThreshold {
             do { try save() } catch { console.err(Messages.text("warning", language) + ": " + Phrasebook.translate(phrase("snapshot rewrite failed: \(error)"), to: language) + "\n") }
         }
+    }
+
+    /// Keeps a change that would take the journal past the threshold in the snapshot it would cause,
+    /// rather than writing it twice (a large import): the snapshot holds it under the next seq.
+    private func keepInSnapshot(_ tx: Transaction) throws {
+        let count = model.history.count, next = model.history.nextNumberWithoutLoading
+        let seq = folder.lastSeq + 1
+        model.recordHistory(tx)
+        do { try folder.writeSnapshot(parts: ModelCodec.encodeSnapshotParts(model), lastSeq: seq) } catch {
+            model.dropHistory(downTo: count, nextNumber: next)
+            throw Diagnostic("the change could not be written to the store, so it was not made: \(error)")
+        }
+        model.lastSeq = seq
     }
 
     /// Rewrites the snapshot from the model and empties the journal.

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SalesCore
 
@@ -5,6 +6,29 @@ import Testing
 
 @Suite("Money")
 struct MoneyTests {
+    /// The written form, as plainly as it can be said: grouped whole yuan, a point, two digits.
+    static func reference(_ m: Money, grouped: Bool) -> String {
+        let units = String(m.minor.magnitude / 100), cents = m.minor.magnitude % 100
+        var whole = ""
+        for (i, ch) in units.enumerated() {
+            if grouped, i > 0, (units.count - i) % 3 == 0 { whole.append(",") }
+            whole.append(ch)
+        }
+        return (m.minor < 0 ? "-" : "") + whole + "." + (cents < 10 ? "0" : "") + String(cents)
+    }
+
+    @Test func formatsAsWritten() {
+        var samples: [Int64] = [0, 5, -5, 99, 100, -100, 99_999, 100_000, 123_456_789, -123_456_789, .max, .min, .min + 1]
+        for _ in 0..<2000 { samples.append(Int64.random(in: -(1 << Int64.random(in: 1...62))...(1 << Int64.random(in: 1...62)))) }
+        for minor in samples {
+            let m = Money(minor: minor)
+            #expect(m.description == Self.reference(m, grouped: true))
+            #expect(m.plain == Self.reference(m, grouped: false))
+        }
+        #expect(Money(minor: 120_000_050).description == "1,200,000.50")
+        #expect(Money(minor: -5).plain == "-0.05")
+    }
+
     @Test("parses exact amounts", arguments: [
         ("1.2m", Int64(120_000_000)),
         ("500k", 50_000_000),
@@ -135,6 +159,19 @@ struct ExactDecimalTests {
 
 @Suite("Day")
 struct DayTests {
+    @Test func writesAndReadsEveryDayAlike() {
+        for raw in stride(from: Day(year: 1, month: 1, day: 1)!.raw, through: Day(year: 9999, month: 12, day: 31)!.raw, by: 97) {
+            let d = Day(raw: raw), (y, m, dd) = d.components
+            let expected = String(format: "%04d-%02d-%02d", y, m, dd)
+            #expect(d.description == expected)
+            #expect(Day.parse(expected) == d)
+            #expect(Day.parse(Substring(expected)) == d)
+        }
+        for bad in ["2026-13-01", "2026-02-30", "0000-01-01", "2026-1a-01", "2026_11_26", "20261126xx"] {
+            #expect(Day.parse(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func epochAndKnownDays() {
         #expect(Day(year: 1970, month: 1, day: 1)?.raw == 0)
         #expect(Day(year: 1969, month: 12, day: 31)?.raw == -1)

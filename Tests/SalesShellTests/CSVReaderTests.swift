@@ -23,6 +23,31 @@ struct CSVReaderTests {
         #expect(rs[2].fields.map(\.column) == [1, 8, 21])
     }
 
+    /// Rows without quotes are cut in place; byte by byte (a chunk of one byte never holds a whole
+    /// row) must read every file the same: fields, lines, columns, raw text and errors alike.
+    @Test func plainRowsReadAsByteByByte() throws {
+        var rng = SystemRandomNumberGenerator()
+        let pieces: [[UInt8]] = ["a", "林華", "  ", " x ", "5G", ",", ",", ";", "\"q,\"", "\"\"", "\r\n", "\n", "\n", "\r", "é", "\t"].map { Array($0.utf8) }
+            + [[0xFF], [0xE6, 0x9E]]
+        func read(_ bytes: [UInt8], chunk: Int) -> (rows: [String], error: String?) {
+            var r = CSVReader(bytes: bytes, chunkSize: chunk)
+            var out: [String] = []
+            do {
+                while let row = try r.next() {
+                    out.append("\(row.line) \(row.raw.debugDescription) " + row.fields.map { "\($0.line):\($0.column)=\($0.text.debugDescription)" }.joined(separator: " "))
+                }
+            } catch let e as CSVError { return (out, "\(e.kind) \(e.line):\(e.column) \(e.description) \(e.raw.debugDescription)") } catch { return (out, "\(error)") }
+            return (out, nil)
+        }
+        for _ in 0..<400 {
+            var bytes = Array("id,name,note\n".utf8)
+            for _ in 0..<Int.random(in: 0...40, using: &rng) { bytes += pieces.randomElement(using: &rng)! }
+            let whole = read(bytes, chunk: 1 << 20), single = read(bytes, chunk: 1)
+            #expect(whole.rows == single.rows, "\(bytes)")
+            #expect(whole.error == single.error, "\(bytes)")
+        }
+    }
+
     @Test func separatorIsGuessedFromTheHeader() throws {
         for (text, sep) in [("a,b,c\n1,2,3", ","), ("a;b;c\n1;2;3", ";"), ("a\tb\tc\n1\t2\t3", "\t"), ("a\n1", ",")] {
             var r = CSVReader(text: text)

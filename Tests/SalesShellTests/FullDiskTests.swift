@@ -4,13 +4,22 @@ import SalesCore
 import SalesStore
 @testable import SalesShell
 
-/// A disk that fills up on demand: every write fails with ENOSPC while `full` is set.
+/// A disk that fills up on demand: every write fails with ENOSPC while `full` is set. It counts the
+/// bytes written to each file by name.
 final class FillingDisk: ForwardingFileIO, @unchecked Sendable {
     var full = false
+    private var names: [Int32: String] = [:]
+    private(set) var written: [String: Int] = [:]
     init() { super.init() }
+    override func open(_ path: String, flags: Int32, mode: UInt32) throws -> Int32 {
+        let fd = try super.open(path, flags: flags, mode: mode)
+        names[fd] = (path as NSString).lastPathComponent
+        return fd
+    }
     override func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
         if full { throw SystemError(operation: "write", code: ENOSPC) }
         try super.write(fd, bytes, at: offset)
+        written[names[fd] ?? "", default: 0] += bytes.count
     }
 }
 
@@ -42,5 +51,79 @@ struct FullDiskTests {
         defer { again.close() }
         #expect(again.model.table("opportunity").count == 1)
         #expect(again.model.table("opportunity").record("O1")?.values[again.model.table("opportunity").schema.fieldIndex("amount")!] == .money(Money(minor: 70_000_000)))
+    }
+}
+
+/// A change larger than the journal's threshold goes straight into a new snapshot, once; when that
+/// snapshot cannot be written the change is refused and its history taken back, as with the journal.
+@Suite("a change kept in the snapshot")
+struct LargeChangeTests {
+    let env = ["SALESH_TODAY": "2026-11-26", "SALESH_USER": "root", "SALESH_SNAPSHOT_BYTES": "4000"]
+    /// Once there are staff, a session acts as one of them.
+    var asRep: [String: String] { env.merging(["SALESH_USER": "rep1"]) { $1 } }
+    let setup = #"add team north name="北區"; add staff rep1 name="甲" role=rep team=north; add customer name="甲公司" owner=rep1"#
+    /// One statement making many opportunities: a journal entry larger than the threshold.
+    func many(in dir: String) throws -> String {
+        let file = dir + ".csv"
+        try ("customer,owner,title,amount\n" + (1...60).map { "C1,rep1,專線 \($0),\($0)000\n" }.joined()).write(toFile: file, atomically: true, encoding: .utf8)
+        return "import opportunity from \"\(file)\""
+    }
+
+    @Test func isWrittenAsTheSnapshotNotTheJournal() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("salesh-large-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: dir + ".csv") }
+        var err = ""
+        let console = Console(out: { _ in }, err: { err += $0 })
+        let disk = FillingDisk()
+        let s = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: env, io: disk)
+        #expect(s.run(setup, name: "setup") == 0, "\(err)")
+        let journalled = s.folder.journalBytes
+        #expect(journalled > 0 && journalled < 4000)
+        let written = disk.written["journal", default: 0]
+        #expect(s.run(try many(in: dir), name: "t") == 0, "\(err)")
+        #expect(disk.written["journal", default: 0] - written < 100, "the change was not written to the journal")
+        #expect(s.folder.journalBytes < journalled, "the journal was emptied")
+        #expect(s.folder.snapshotLastSeq == s.model.lastSeq)
+        #expect(!s.hasUnsnapshottedChanges)
+        let history = s.model.history.count
+        #expect(s.run("set O1 amount=9k", name: "t") == 0, "\(err)")
+        #expect(s.folder.journalBytes > 0, "the next small change goes to the journal")
+        s.close()
+        let again = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: asRep)
+        defer { again.close() }
+        #expect(again.model.table("opportunity").count == 60)
+        #expect(again.model.history.count == history + 1)
+        #expect(again.model.history.allRecords.last?.id == "H\(history + 1)")
+    }
+
+    @Test func thatCannotBeWrittenIsNotMade() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("salesh-large-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: dir + ".csv") }
+        let disk = FillingDisk()
+        var err = ""
+        let console = Console(out: { _ in }, err: { err += $0 })
+        do {
+            let s = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: env)
+            #expect(s.run(setup, name: "setup") == 0, "\(err)")
+            s.close()
+        }
+        // Reopened, its history is left undecoded until used: the refused change takes back what it appended.
+        let s = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: asRep, io: disk)
+        let before = s.model.tables.filter { $0 !== s.model.history }.map { $0.allRecords.map(\.values) }
+        let historyBefore = s.model.history.count
+        disk.full = true
+        err = ""
+        #expect(s.run(try many(in: dir), name: "t") == 1)
+        #expect(err.contains("could not be written to the store, so it was not made"), "\(err)")
+        #expect(s.model.tables.filter { $0 !== s.model.history }.map { $0.allRecords.map(\.values) } == before)
+        #expect(s.model.history.count == historyBefore)
+        disk.full = false
+        #expect(s.run(#"add opportunity customer=C1 owner=rep1 title="新案" amount=1m"#, name: "t") == 0, "\(err)")
+        #expect(s.model.history.allRecords.last?.id == "H\(historyBefore + 1)", "numbers given to the refused change's history are given again")
+        s.close()
+        let again = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: asRep)
+        defer { again.close() }
+        #expect(again.model.table("opportunity").count == 1)
+        #expect(again.model.history.count == historyBefore + 1)
     }
 }

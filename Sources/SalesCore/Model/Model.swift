@@ -152,13 +152,23 @@ public final class Model {
         }
     }
 
+    /// Takes back the history added since it had `count` entries and `nextNumber`: the change it
+    /// describes was not kept.
+    public func dropHistory(downTo count: Int, nextNumber: Int64) {
+        history.dropAppended(history.count - count, nextNumber: nextNumber)
+    }
+
     /// `title=5G 專網, amount=1,200,000.00, …` — the non-empty fields of a record.
     /// A text with `, ` in it is quoted, so `summaryFields` can split the summary back into fields.
     public static func summary(of r: Record, entity: EntitySchema) -> String {
         var out = ""
-        for (f, v) in zip(entity.fields, r.values) where !v.isNull {
+        out.reserveCapacity(256)
+        let names = entity.fieldNames
+        for i in r.values.indices {
+            let v = r.values[i]
+            if v.isNull { continue }
             if !out.isEmpty { out += ", " }
-            out += f.name
+            out += names[i]
             out += "="
             out += quotedIfNeeded(v.display)
         }

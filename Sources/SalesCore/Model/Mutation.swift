@@ -277,7 +277,7 @@ public final class Mutation {
 
     /// Checks every record the transaction touched: required fields, references, ranges, entity rules.
     public func validate(from mark: Int = 0) throws {
-        var seen = Set<String>()
+        var seen = Set<RecordKey>()
         for c in changes[mark...] {
             let schema = model.tables[c.entity].schema
             if case .delete(_, let old) = c {
@@ -285,8 +285,8 @@ public final class Mutation {
                 for rule in schema.changeRules { if let e = rule(old, .delete, schema, self) { throw e } }
                 continue
             }
-            let key = "\(c.entity)/\(c.recordID)"
-            guard seen.insert(key).inserted, let r = model.tables[c.entity].record(c.recordID) else { continue }
+            // One change (a row of an import) needs no note of the records already checked.
+            guard mark == changes.count - 1 || seen.insert(RecordKey(c)).inserted, let r = model.tables[c.entity].record(c.recordID) else { continue }
             let isNew = created(entity: c.entity, id: r.id)
             try validate(r, entity: c.entity, isNew: isNew)
             // Who may: checked on the record as it was (may they touch it?) and as it is (may they make it so?).
@@ -298,26 +298,28 @@ public final class Mutation {
     }
 
     func validate(_ r: Record, entity e: Int, isNew: Bool = false) throws {
-        let schema = model.tables[e].schema
-        for (i, f) in schema.fields.enumerated() {
+        // Each field read in place, not copied out: this runs for every row of an import.
+        let schema = model.tables[e].schema, fields = schema.fields
+        for i in fields.indices {
             let v = r.values[i]
             if v.isBlank {
-                if f.required {
+                if fields[i].required {
+                    let f = fields[i]
                     let who = isNew ? "a new \(schema.name)" : "\(schema.name) \(r.id)"
                     throw DomainError("\(who) needs \(f.name)\(f.zh.map { " (\($0))" } ?? "")", field: f.name,
                                       hint: "give it as \(f.name)=…")
                 }
                 continue
             }
-            if case .reference(let target) = f.type, case .text(let refID) = v {
+            if case .reference(let target) = fields[i].type, case .text(let refID) = v {
                 let t = model.table(target)
                 if !t.contains(refID) {
                     var hint: String? = nil
                     if t.count < 50_000, let s = Suggest.nearest(refID, in: t.ids) { hint = "did you mean '\(s)'?" }
-                    throw DomainError("\(f.name): there is no \(target) '\(refID)'", field: f.name, hint: hint)
+                    throw DomainError("\(fields[i].name): there is no \(target) '\(refID)'", field: fields[i].name, hint: hint)
                 }
             }
-            if let range = f.range {
+            if let range = fields[i].range {
                 // Compared in the value's own minor units so 100.5% or 0.01 yuan below zero are caught.
                 let scaled: (value: Int64, per: Int64)?
                 switch v {
@@ -328,6 +330,7 @@ public final class Mutation {
                 default: scaled = nil
                 }
                 if let (n, per) = scaled, n < range.lowerBound * per || n > range.upperBound * per {
+                    let f = fields[i]
                     let unit = f.type == .percent ? "%" : ""
                     if range.upperBound >= Int64.max / 100 {
                         throw DomainError("\(f.name) cannot be below \(range.lowerBound)\(unit), not \(v.display)", field: f.name)

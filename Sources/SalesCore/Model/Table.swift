@@ -81,6 +81,18 @@ public final class Table {
         if let n = number(of: r.id), n >= _nextNumber { _nextNumber = Int64(n) + 1 }
     }
 
+    /// Takes back the last `n` records `append` added, the next number with them: the history of a
+    /// change that could not be written.
+    func dropAppended(_ n: Int, nextNumber: Int64) {
+        if pendingLoad != nil {
+            appendedWhileDeferred.removeLast(n)
+            deferredCount -= n
+        } else {
+            for id in _slotIDs.suffix(n).reversed() { if let id { remove(id) } }
+        }
+        _nextNumber = nextNumber
+    }
+
     @inlinable @inline(__always) func loaded() {
         if pendingLoad != nil { loadOrStop() }
     }

@@ -248,8 +248,8 @@ enum Rules {
         { r, entity, model in
             let staff = model.table("staff")
             guard let fi = entity.fieldIndex(field),
-                  case .text(let who) = r.values[fi], let person = staff.record(who),
-                  let ri = staff.schema.fieldIndex("role"), case .text(let role) = person.values[ri] else { return nil }
+                  case .text(let who) = r.values[fi], let person = staff.slot(of: who),
+                  let ri = staff.schema.fieldIndex("role"), case .text(let role) = staff.value(person, ri) else { return nil }
             if roles.contains(role) { return nil }
             return DomainError("\(field) \(who) is a \(role); it must be a \(roles.joined(separator: " or "))", field: field)
         }

@@ -163,6 +163,8 @@ public final class EntitySchema: Sendable {
     public let system: Bool
     public let doc: String
     private let fieldIndex: [String: Int]
+    /// The fields' names in order, read without copying each field's declaration.
+    public let fieldNames: [String]
 
     public init(name: String, plural: String, zh: String, zhHans: String? = nil, chapter: String, id: IDScheme,
                 title: String, fields: [FieldSchema], states: StateMachine? = nil, rules: [RecordRule] = [],
@@ -176,6 +178,7 @@ public final class EntitySchema: Sendable {
             if let z = f.zh { idx[z] = i }
         }
         fieldIndex = idx
+        fieldNames = fields.map(\.name)
     }
 
     public func fieldIndex(_ name: String) -> Int? { fieldIndex[name] ?? fieldIndex[name.lowercased()] }
@@ -206,7 +209,8 @@ public final class Schema: Sendable {
         byName = n; byPrefix = p
     }
 
-    public func index(of name: String) -> Int? { byName[name.lowercased()] }
+    /// Names are keyed in lower case; most are written so, and found without lowering them again.
+    public func index(of name: String) -> Int? { byName[name] ?? byName[name.lowercased()] }
     public func entity(named name: String) -> EntitySchema? { index(of: name).map { entities[$0] } }
     public var entityNames: [String] { entities.map(\.name) }
 

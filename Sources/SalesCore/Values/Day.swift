@@ -86,7 +86,16 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public var description: String {
         let (y, m, d) = components
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+        guard (0...9999).contains(y) else { return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))" }
+        return String(unsafeUninitializedCapacity: 10) { b in
+            func two(_ n: Int, at i: Int) {
+                b[i] = UInt8(ascii: "0") + UInt8(n / 10)
+                b[i + 1] = UInt8(ascii: "0") + UInt8(n % 10)
+            }
+            two(y / 100, at: 0); two(y % 100, at: 2); two(m, at: 5); two(d, at: 8)
+            b[4] = UInt8(ascii: "-"); b[7] = UInt8(ascii: "-")
+            return 10
+        }
     }
 
     /// Parses `2026-10-03`, `2026/10/3` and `2026.10.3`.
@@ -97,7 +106,28 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
               let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
         return Day(year: y, month: m, day: d)
     }
-    public static func parse(_ s: String) -> Day? { parse(Substring(s)) }
+    public static func parse(_ s: String) -> Day? {
+        var s = s
+        if let iso = s.withUTF8(isoDay) { return iso }
+        return parse(Substring(s))
+    }
+
+    /// `2026-11-26` read from its bytes, as most files write a day: .some(nil) for that shape with no
+    /// such day (month 13), nil for any other shape.
+    private static func isoDay(_ b: UnsafeBufferPointer<UInt8>) -> Day?? {
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var n = 0
+            for i in range {
+                let d = b[i] &- UInt8(ascii: "0")
+                guard d < 10 else { return nil }
+                n = n * 10 + Int(d)
+            }
+            return n
+        }
+        guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10) else { return nil }
+        return .some(Day(year: y, month: m, day: d))
+    }
 
     /// Why a year-month-day that does not parse is no day: "September has 30 days", "there is no month 13".
     public static func whyNot(_ s: String) -> String? {

@@ -25,18 +25,25 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var plain: String { format(grouped: false) }
 
     public func format(grouped: Bool) -> String {
-        let neg = minor < 0
-        let mag = minor.magnitude
-        let units = String(mag / 100)
-        let cents = mag % 100
-        var intPart = ""
-        if grouped {
-            for (i, ch) in units.enumerated() {
-                if i > 0 && (units.count - i) % 3 == 0 { intPart.append(",") }
-                intPart.append(ch)
-            }
-        } else { intPart = units }
-        return (neg ? "-" : "") + intPart + "." + (cents < 10 ? "0" : "") + String(cents)
+        // Written backwards into a small buffer: every history entry and export formats its amounts.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buf in
+            var i = buf.count
+            func put(_ c: UInt8) { i -= 1; buf[i] = c }
+            var units = minor.magnitude / 100
+            let cents = UInt8(minor.magnitude % 100)
+            put(UInt8(ascii: "0") + cents % 10)
+            put(UInt8(ascii: "0") + cents / 10)
+            put(UInt8(ascii: "."))
+            var digits = 0
+            repeat {
+                if grouped, digits > 0, digits % 3 == 0 { put(UInt8(ascii: ",")) }
+                put(UInt8(ascii: "0") + UInt8(units % 10))
+                units /= 10
+                digits += 1
+            } while units > 0
+            if minor < 0 { put(UInt8(ascii: "-")) }
+            return String(decoding: UnsafeBufferPointer(rebasing: buf[i...]), as: UTF8.self)
+        }
     }
 
     /// Parses `1.2m`, `500k`, `12,000.50`, `¥3000`, `-20`. Grouping commas must split groups of three.

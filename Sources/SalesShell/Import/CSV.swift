@@ -84,6 +84,11 @@ public struct CSVReader {
         let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
         while true {
             guard peekByte() != nil else { return nil }
+            switch plainRow() {
+            case .row(let r): return r
+            case .blank: continue
+            case .notPlain: break
+            }
             var fields: [CSVField] = []
             var raw: [UInt8] = []
             var cur: [UInt8] = []
@@ -142,6 +147,49 @@ public struct CSVReader {
             try finishField()
             if fields.count == 1 && fields[0].text.isEmpty && !raw.contains(quote) { continue }   // a blank line
             return CSVRow(fields: fields, line: rowLine, raw: String(decoding: raw, as: UTF8.self))
+        }
+    }
+
+    private enum PlainRow { case row(CSVRow), blank, notPlain }
+
+    /// Most rows have no quote and end in a line feed already read: such a row is cut at its separators
+    /// in place, without the byte-by-byte states of `next`. Anything else (a quote, a lone CR, a row
+    /// running past the buffer, a field that is not UTF-8) is left to `next`, which reads it, or says
+    /// what is wrong with it, the same way.
+    private mutating func plainRow() -> PlainRow {
+        let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
+        let sep = separator, rowLine = line
+        return buffer.withUnsafeBufferPointer { b -> PlainRow in
+            let start = position
+            var end = start
+            while end < b.count {
+                let c = b[end]
+                if c == lf { break }
+                if c == quote { return .notPlain }
+                if c == cr, end + 1 < b.count, b[end + 1] != lf { return .notPlain }
+                end += 1
+            }
+            guard end < b.count else { return .notPlain }
+            let lineEnd = end > start && b[end - 1] == cr ? end - 1 : end
+            var fields: [CSVField] = []
+            var fieldStart = start, col = 1, fieldColumn = 1
+            var i = start
+            while true {
+                if i == lineEnd || b[i] == sep {
+                    var lo = fieldStart, hi = i
+                    while lo < hi, b[lo] == space { lo += 1 }
+                    while hi > lo, b[hi - 1] == space { hi -= 1 }
+                    guard let text = decodeUTF8(UnsafeBufferPointer(rebasing: b[lo..<hi])) else { return .notPlain }
+                    fields.append(CSVField(text: text, line: rowLine, column: fieldColumn))
+                    if i == lineEnd { break }
+                    fieldStart = i + 1; fieldColumn = col + 1
+                }
+                if b[i] & 0xC0 != 0x80 { col += 1 }
+                i += 1
+            }
+            position = end + 1; bytesRead += end + 1 - start; line += 1
+            if fields.count == 1 && fields[0].text.isEmpty { return .blank }
+            return .row(CSVRow(fields: fields, line: rowLine, raw: String(decoding: UnsafeBufferPointer(rebasing: b[start..<lineEnd]), as: UTF8.self)))
         }
     }
 }

@@ -112,8 +112,25 @@ enum ModelCodec {
         var jobs: [() -> [UInt8]] = []
         var firstJob: [Int: Int] = [:]
         var unread: [Int: UnreadTable] = [:]
+        var laterJob: [Int: Int] = [:]
         for t in model.tables {
-            if let u = t.deferredSource as? UnreadTable, u.section.sameFields { unread[t.entityIndex] = u; continue }
+            if let u = t.deferredSource as? UnreadTable, u.section.sameFields {
+                unread[t.entityIndex] = u
+                // What was appended to it (the history of the changes since the open), as a row chunk.
+                let later = t.appendedWhileDeferred
+                if !later.isEmpty {
+                    laterJob[t.entityIndex] = jobs.count
+                    jobs.append {
+                        var w = BinaryWriter(reservingCapacity: later.count * (16 + 8 * t.schema.fields.count))
+                        for r in later {
+                            w.writeString(r.id)
+                            for v in r.values { write(v, &w) }
+                        }
+                        return w.bytes
+                    }
+                }
+                continue
+            }
             guard t.count > 0 else { continue }   // also decodes a deferred table, before its columns are read side by side
             firstJob[t.entityIndex] = jobs.count
             jobs += columnParts(of: t)
@@ -141,12 +158,8 @@ enum ModelCodec {
             w.write(UInt64(t.schema.fields.count))
             for f in t.schema.fields { w.writeString(f.name) }
             if let u = unread[t.entityIndex] {
-                var later = BinaryWriter()
-                for r in t.appendedWhileDeferred {
-                    later.writeString(r.id)
-                    for v in r.values { write(v, &later) }
-                }
                 let added = t.appendedWhileDeferred.count
+                let later = laterJob[t.entityIndex].map { encoded[$0] } ?? []
                 let own = u.section.chunked ? u.section.body.count : (u.section.count > 0 ? headerLength(u.section.count) + u.section.body.count : 0)
                 w.write(t.nextNumberWithoutLoading)
                 w.write(UInt64(u.section.count + added))
@@ -157,7 +170,9 @@ enum ModelCodec {
                 w = BinaryWriter()
                 if added > 0 {
                     chunkHeader(.rows, added, later.count)
-                    w.writeRaw(later.bytes)
+                    parts.append(.bytes(w.bytes))
+                    parts.append(.bytes(later))
+                    w = BinaryWriter()
                 }
                 continue
             }
