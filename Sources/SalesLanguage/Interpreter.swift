@@ -357,6 +357,18 @@ public final class Interpreter {
 
     /// A field's value from text (an import's cell): the same readings as in statements — enum values
     /// in English or Chinese, `2026/10/3`, `12,000.50`, references by id or by a unique name.
+    /// A cell's value when it converts without the model and without fault (a well-formed day, amount,
+    /// case name …), as `importValue` would give it; nil for a cell it must read (a reference, a number,
+    /// anything it would refuse). Pure, for a second thread reading a file ahead.
+    public static func plainImportValue(_ text: String, type: ValueType, today: Day) -> Value? {
+        let trimmed = text.hasOuterBlank ? text.trimmingCharacters() : text
+        if trimmed.isEmpty { return .null }
+        switch type {
+        case .int, .real, .reference: return nil
+        default: return ExprCompiler.converted(.text(trimmed), to: type, today: today)
+        }
+    }
+
     public func importValue(_ text: String, field: FieldSchema) throws -> Value {
         let trimmed = text.hasOuterBlank ? text.trimmingCharacters() : text
         if trimmed.isEmpty { return .null }

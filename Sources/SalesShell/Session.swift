@@ -184,11 +184,11 @@ public final class Session {
     func journal(_ tx: Transaction) throws {
         var tx = tx
         tx.osUser = osUser
-        let payload = ModelCodec.encode(tx, schema: model.schema)
-        if folder.journalBytes + payload.count > options.snapshotThreshold, !folder.readOnly {
+        if folder.journalBytes + ModelCodec.encodedSizeBound(tx, schema: model.schema) > options.snapshotThreshold, !folder.readOnly {
             try keepInSnapshot(tx)
             return
         }
+        let payload = ModelCodec.encode(tx, schema: model.schema)
         let seq: UInt64
         do { seq = try folder.append(payload) } catch {
             throw Diagnostic("the change could not be written to the store, so it was not made: \(error)")
@@ -205,12 +205,29 @@ public final class Session {
     private func keepInSnapshot(_ tx: Transaction) throws {
         let count = model.history.count, next = model.history.nextNumberWithoutLoading
         let seq = folder.lastSeq + 1
-        model.recordHistory(tx)
+        model.recordHistory(tx, summaries: Self.summaries(of: tx, model.schema))
         do { try folder.writeSnapshot(parts: ModelCodec.encodeSnapshotParts(model), lastSeq: seq) } catch {
             model.dropHistory(downTo: count, nextNumber: next)
             throw Diagnostic("the change could not be written to the store, so it was not made: \(error)")
         }
         model.lastSeq = seq
+    }
+
+    /// The history's summary of each record a large change creates or deletes, made on every core.
+    static func summaries(of tx: Transaction, _ schema: Schema) -> [String] {
+        let changes = tx.changes, pieces = 64
+        var out = [String](repeating: "", count: changes.count)
+        out.withUnsafeMutableBufferPointer { out in
+            DispatchQueue.concurrentPerform(iterations: pieces) { p in
+                for i in changes.count * p / pieces ..< changes.count * (p + 1) / pieces {
+                    switch changes[i] {
+                    case .create(let e, let r), .delete(let e, let r): out[i] = Model.summary(of: r, entity: schema.entities[e])
+                    case .update: break
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// Rewrites the snapshot from the model and empties the journal.

@@ -85,6 +85,13 @@ struct LargeChangeTests {
         #expect(s.folder.journalBytes < journalled, "the journal was emptied")
         #expect(s.folder.snapshotLastSeq == s.model.lastSeq)
         #expect(!s.hasUnsnapshottedChanges)
+        // Each record's history says what it was made with, as a change through the journal says it.
+        let opp = s.model.table("opportunity")
+        for id in ["O1", "O37", "O60"] {
+            let made = s.model.history.allRecords.first { $0.values[4] == .text(id) && $0.values[2] == .text("create") }
+            #expect(made?.values[7] == .text(Model.summary(of: opp.record(id)!, entity: opp.schema)))
+            #expect(made?.values[7].textValue?.contains("title=專線 \(id.dropFirst())") == true)
+        }
         let history = s.model.history.count
         #expect(s.run("set O1 amount=9k", name: "t") == 0, "\(err)")
         #expect(s.folder.journalBytes > 0, "the next small change goes to the journal")

@@ -284,6 +284,26 @@ struct ModelCodecTests {
         }
     }
 
+    /// The bound decides between the journal and the snapshot without encoding: never below the encoding.
+    @Test func sizeBoundIsAtLeastTheEncoding() throws {
+        let model = Self.demo(), s = model.schema
+        var changes: [Change] = []
+        for t in model.tables { for r in t.allRecords.prefix(40) { changes.append(.create(entity: t.entityIndex, record: r)) } }
+        for t in model.tables where t.count > 0 {
+            let r = t.allRecords[0]
+            for f in r.values.indices { changes.append(.update(entity: t.entityIndex, id: r.id, field: f, old: r.values[f], new: .null)) }
+            changes.append(.delete(entity: t.entityIndex, record: r))
+        }
+        changes.append(.update(entity: 0, id: "x", field: 0, old: .period(.year(2026)), new: .duration(Duration(months: 1, days: 2))))
+        let tx = Transaction(user: "王偉", time: Timestamp(millis: 1_795_000_000_000), changes: changes, osUser: "sales")
+        for n in [0, 1, 7, changes.count] {
+            let part = Transaction(user: tx.user, time: tx.time, changes: Array(changes.prefix(n)), osUser: tx.osUser)
+            let bound = ModelCodec.encodedSizeBound(part, schema: s), size = ModelCodec.encode(part, schema: s).count
+            #expect(bound >= size)
+            #expect(bound <= 3 * size + 64, "close enough to choose by")
+        }
+    }
+
     @Test func transactionsRoundTrip() throws {
         let model = try makeModel()
         let s = model.schema

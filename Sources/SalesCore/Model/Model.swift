@@ -130,19 +130,21 @@ public final class Model {
     }
 
     /// Adds one history row per change: who, when, what, old → new.
-    public func recordHistory(_ tx: Transaction) {
+    /// `summaries`, when given, holds `summary(of:entity:)` of each created and deleted record by change
+    /// index, made beforehand (side by side, for a large import).
+    public func recordHistory(_ tx: Transaction, summaries: [String]? = nil) {
         let h = history
-        for c in tx.changes {
+        for (i, c) in tx.changes.enumerated() {
             let entity = schema.entities[c.entity]
             var action = "create", field = Value.null, old = Value.null, new = Value.null
             switch c {
             case .create(_, let r):
-                new = .text(Model.summary(of: r, entity: entity))
+                new = .text(summaries?[i] ?? Model.summary(of: r, entity: entity))
             case .update(_, _, let f, let o, let n):
                 action = entity.stateIndex == f ? "move" : "set"
                 field = .text(entity.fields[f].name); old = o; new = n
             case .delete(_, let r):
-                action = "delete"; old = .text(Model.summary(of: r, entity: entity))
+                action = "delete"; old = .text(summaries?[i] ?? Model.summary(of: r, entity: entity))
             }
             // Appended without decoding the history when it is deferred: a change to a large store does
             // not read its whole past.

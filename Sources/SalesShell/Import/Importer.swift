@@ -37,6 +37,7 @@ struct Importer {
             guard let h = try reader.next() else { throw Diagnostic("\(request.path) is empty", at: request.location) }
             header = h
         } catch let c as CSVError { throw fatal(c) }
+        let separator = reader.separator
         // Header → field: by name, Chinese term, or `map column=field`.
         func norm(_ s: String) -> String { s.lowercased().filter { !$0.isWhitespace && $0 != "_" } }
         var columns: [Int?] = []
@@ -71,20 +72,33 @@ struct Importer {
         let showProgress = isatty(STDERR_FILENO) == 1 && fileSize > 256 << 10
         var n = 0
         var broken: CSVError? = nil
+        // Lifecycle, rule-kept and computed columns (as export writes them) are not set by a file.
+        let settable: [Int?] = columns.map { fi in fi.flatMap { es.fields[$0].access == .user ? $0 : nil } }
+        let types = settable.map { $0.map { es.fields[$0].type } }, today = interp.ctx.today, width = header.fields.count
+        let feed = RowFeed(reader) { row in
+            guard row.fields.count == width else { return [] }
+            return row.fields.indices.map { i in types[i].flatMap { Interpreter.plainImportValue(row.fields[i].text, type: $0, today: today) } }
+        }
+        defer { feed.cancel() }
+        var batch: [RowFeed.Item] = [], next = 0
         while true {
-            let row: CSVRow
-            do {
-                guard let r = try reader.next() else { break }
-                row = r
-            } catch let c as CSVError {
-                if c.kind == .notUTF8 { m.rollback(); throw fatal(c) }
-                broken = c
+            if next == batch.count {
+                guard let b = feed.next() else { break }
+                batch = b; next = 0
+            }
+            let item = batch[next]
+            next += 1
+            guard case .row(let row, let plain, let bytesRead) = item else {
+                if case .broken(let c) = item {
+                    if c.kind == .notUTF8 { m.rollback(); throw fatal(c) }
+                    broken = c
+                }
                 break
             }
             n += 1
             if showProgress, n % 1000 == 0 {
-                let width = 30, done = min(width, reader.bytesRead * width / max(1, fileSize))
-                session.console.err("\r\(String(repeating: "█", count: done))\(String(repeating: "░", count: width - done)) \(n) rows, \(reader.bytesRead * 100 / max(1, fileSize))%")
+                let width = 30, done = min(width, bytesRead * width / max(1, fileSize))
+                session.console.err("\r\(String(repeating: "█", count: done))\(String(repeating: "░", count: width - done)) \(n) rows, \(bytesRead * 100 / max(1, fileSize))%")
             }
             if row.fields.count != header.fields.count {
                 errors.append(RowError(line: row.line, column: 1, raw: row.raw, message: tr(phrase("\(row.fields.count) columns, the header has \(header.fields.count)"))))
@@ -94,8 +108,11 @@ struct Importer {
             do {
                 var values: [(field: Int, value: Value)] = []
                 for (i, f) in row.fields.enumerated() {
-                    // Lifecycle, rule-kept and computed columns (as export writes them) are not set by a file.
-                    guard let fi = columns[i], es.fields[fi].access == .user else { continue }
+                    guard let fi = settable[i] else { continue }
+                    if let v = plain[i] {
+                        if !v.isNull { values.append((fi, v)) }
+                        continue
+                    }
                     let field = es.fields[fi]
                     do {
                         let v = try interp.importValue(f.text, field: field)
@@ -140,7 +157,7 @@ struct Importer {
         if showProgress { session.console.err("\r\(String(repeating: " ", count: 60))\r") }
         var report = errors.map { "\(request.path):\($0.line):\($0.column): \($0.message)\n    \($0.raw)" }.joined(separator: "\n")
         if let rejects = request.rejects, !errors.isEmpty {
-            let sepText = String(UnicodeScalar(reader.separator))
+            let sepText = String(UnicodeScalar(separator))
             let body = ([header.raw + sepText + "reason"] + errors.map { $0.rawForRejects + sepText + "\"" + $0.message.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }).joined(separator: "\n") + "\n"
             let rejectsFile: String
             do { rejectsFile = try session.resolve(rejects, at: request.location) } catch { m.rollback(); throw error }

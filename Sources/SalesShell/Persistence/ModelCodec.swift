@@ -483,6 +483,33 @@ enum ModelCodec {
 
     // MARK: journal
 
+    /// At least as many bytes as `encode(tx)` writes, counted without writing them: whether a change
+    /// fits the journal is known before encoding one that goes to the snapshot instead.
+    static func encodedSizeBound(_ tx: Transaction, schema: Schema) -> Int {
+        func string(_ s: String) -> Int { s.utf8.count + 10 }
+        func value(_ v: Value) -> Int {
+            switch v {
+            case .text(let s): 1 + string(s)
+            case .period: 31
+            case .duration: 21
+            default: 11
+            }
+        }
+        var n = string(tx.user) + 20 + (tx.osUser.map(string) ?? 0) + 1
+        for c in tx.changes {
+            let es = schema.entities[c.entity]
+            n += 1 + string(es.name) + string(c.recordID)
+            switch c {
+            case .create(_, let rec), .delete(_, let rec):
+                n += 10
+                for i in rec.values.indices where !rec.values[i].isNull { n += string(es.fieldNames[i]) + value(rec.values[i]) }
+            case .update(_, _, let f, let old, let new):
+                n += string(es.fieldNames[f]) + value(old) + value(new)
+            }
+        }
+        return n
+    }
+
     static func encode(_ tx: Transaction, schema: Schema) -> [UInt8] {
         var w = BinaryWriter()
         w.writeString(tx.user)

@@ -1,0 +1,82 @@
+import Foundation
+import SalesCore
+
+/// A file's rows read, and their plain cells converted, on a second thread while the importing thread
+/// checks and applies the rows before them: reading a large file costs about as much as applying it.
+/// Rows come out in file order, in batches; a broken row (an unclosed quote, bytes that are not UTF-8)
+/// ends the feed, as it ends the reading.
+final class RowFeed: @unchecked Sendable {
+    enum Item {
+        /// A row, each cell's value where it converted plainly (nil: the importer reads that cell), and
+        /// how far into the file the reading was.
+        case row(CSVRow, [Value?], bytesRead: Int)
+        case broken(CSVError)
+    }
+
+    private let condition = NSCondition()
+    private var ready: [[Item]] = []
+    private var finished = false
+    private var cancelled = false
+    /// Batches read ahead at most: bounds the memory a fast reader takes from a slow importer.
+    private let ahead = 4
+    private let batchSize = 2048
+
+    /// Starts reading `reader` (past its header) on a thread of its own.
+    init(_ reader: CSVReader, convert: @escaping @Sendable (CSVRow) -> [Value?]) {
+        Thread { [self] in
+            var reader = reader
+            var batch: [Item] = []
+            batch.reserveCapacity(batchSize)
+            reading: while true {
+                do {
+                    guard let row = try reader.next() else { break }
+                    batch.append(.row(row, convert(row), bytesRead: reader.bytesRead))
+                } catch let e as CSVError {
+                    batch.append(.broken(e))
+                    break reading
+                } catch {
+                    break reading
+                }
+                if batch.count == batchSize {
+                    guard put(batch) else { return }
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            _ = put(batch)
+            condition.lock()
+            finished = true
+            condition.broadcast()
+            condition.unlock()
+        }.start()
+    }
+
+    /// Waits for room, then hands over a batch; false when the importer stopped listening.
+    private func put(_ batch: [Item]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready.count >= ahead && !cancelled { condition.wait() }
+        if cancelled { return false }
+        if !batch.isEmpty { ready.append(batch) }
+        condition.broadcast()
+        return true
+    }
+
+    /// The next batch, waiting for it; nil once every row has been handed out.
+    func next() -> [Item]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready.isEmpty && !finished { condition.wait() }
+        if ready.isEmpty { return nil }
+        condition.broadcast()
+        return ready.removeFirst()
+    }
+
+    /// Stops the reading thread (the importer gave up early): it finishes the row in hand and ends.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        ready.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+}
