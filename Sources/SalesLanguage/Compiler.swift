@@ -196,6 +196,10 @@ struct ExprCompiler {
                     current = Compiled(type: t.schema.fields[k].type, eval: { s in f(t.record(at: s)!, model, today) })
                 } else {
                     current = Compiled(type: t.schema.fields[k].type, eval: { s in t.value(s, k) }, field: FieldRef(table: t, index: k))
+                    if t.columns[k].holdsNumbers {
+                        current.number = { s in t.number(s, k) }
+                        current.numbers = { t.numbers($0, field: k) }
+                    }
                 }
             } else { return nil }
         case .rows(let cols, let box):
@@ -273,13 +277,21 @@ struct ExprCompiler {
             let a = try compile(l), b = try compile(r)
             try requireBool(a, l.span, op); try requireBool(b, r.span, op)
             let fa = a.eval, fb = b.eval
+            // Both true, or either: the same with null as false, so typed tests join as they are.
+            let both = a.test.flatMap { ta in b.test.map { tb in (ta, tb) } }
             if op == "and" {
-                return Compiled(type: .bool, eval: { i in
+                var c = Compiled(type: .bool, eval: { i in
                     guard fa(i).truth == true else { return .bool(false) }
                     return .bool(fb(i).truth == true)
-                })
+                }, test: both.map { ta, tb in { i in ta(i) && tb(i) } })
+                // A block through the first, what is left through the second.
+                if let sa = a.select {
+                    if let sb = b.select { c.select = { sb(sa($0)) } } else if let tb = b.test { c.select = { sa($0).filter(tb) } }
+                }
+                return c
             }
-            return Compiled(type: .bool, eval: { i in .bool(fa(i).truth == true || fb(i).truth == true) })
+            return Compiled(type: .bool, eval: { i in .bool(fa(i).truth == true || fb(i).truth == true) },
+                            test: both.map { ta, tb in { i in ta(i) || tb(i) } })
         case "=", "!=", "<", "<=", ">", ">=":
             let (a, b) = try pair(l, r)
             try checkComparable(a.type, b.type, span)
@@ -301,10 +313,27 @@ struct ExprCompiler {
             if op == "=" || op == "!=", let k = b.constant, let ref = a.field,
                let mask = ref.codeMask({ equal($0, k) != (op == "!=") }) {
                 let t = ref.table, f = ref.index
-                return Compiled(type: .bool, eval: { i in
+                let otherwise: (Int) -> Bool = { i in equal(fa(i), k) != (op == "!=") }
+                let test: (Int) -> Bool = { i in
                     let code = Int(t.code(i, f))
-                    return code < mask.count ? .bool(mask[code]) : .bool(equal(fa(i), k) != (op == "!="))
-                })
+                    return code < mask.count ? mask[code] : otherwise(i)
+                }
+                return Compiled(type: .bool, eval: { i in .bool(test(i)) }, test: test,
+                                select: { t.keep($0, field: f, codes: mask, otherwise: otherwise) })
+            }
+            // A number field against a constant of its own type: compared as numbers.
+            if let k = b.constant, a.number != nil, ValueType.of(k) == a.type, let kn = Self.number(of: k), kn != FieldColumn.nullNumber {
+                let null = FieldColumn.nullNumber
+                let pass: (Int64) -> Bool
+                switch op {
+                case "=": pass = { x in x == kn }
+                case "!=": pass = { x in x != kn }   // null differs from every constant, as `equal` says
+                case "<": pass = { x in x != null && x < kn }
+                case "<=": pass = { x in x != null && x <= kn }
+                case ">": pass = { x in x > kn }
+                default: pass = { x in x >= kn }
+                }
+                return Self.numberTest(a, pass)
             }
             // Constant right-hand sides are the common case: capture the value once.
             switch op {
@@ -329,7 +358,43 @@ struct ExprCompiler {
             }
             let fa = a.eval, fb = b.eval
             if let x = a.constant, let y = b.constant { return .constant(Arithmetic.apply(op, x, y), t) }
-            return Compiled(type: t, eval: { i in Arithmetic.apply(op, fa(i), fb(i)) })
+            var c = Compiled(type: t, eval: { i in Arithmetic.apply(op, fa(i), fb(i)) })
+            // Days between two days (closed - created): a span of whole days, kept as its number.
+            if op == "-", a.type == .date, b.type == .date, let na = a.number, let nb = b.number {
+                let null = FieldColumn.nullNumber
+                c.number = { i in
+                    let x = na(i), y = nb(i)
+                    return x == null || y == null ? null : x - y
+                }
+                if let xs = a.numbers, let ys = b.numbers {
+                    c.numbers = { slots in zip(xs(slots), ys(slots)).map { x, y in x == null || y == null ? null : x - y } }
+                }
+            }
+            return c
+        }
+    }
+
+    /// A condition on `c`'s number: a test per slot, and a block at a time over a field's own array.
+    static func numberTest(_ c: Compiled, _ pass: @escaping (Int64) -> Bool) -> Compiled {
+        let n = c.number!
+        let test: (Int) -> Bool = { i in pass(n(i)) }
+        var out = Compiled(type: .bool, eval: { i in .bool(test(i)) }, test: test)
+        if let ref = c.field {
+            let t = ref.table, f = ref.index
+            out.select = { t.keep($0, field: f, numbers: pass) }
+        }
+        return out
+    }
+
+    /// A constant as `Compiled.number` holds it; nil for a value that has no number form.
+    static func number(of v: Value) -> Int64? {
+        switch v {
+        case .int(let i): i
+        case .money(let m): m.minor
+        case .percent(let p): p.basisPoints
+        case .timestamp(let t): t.millis
+        case .date(let d): Int64(d.raw)
+        default: nil
         }
     }
 
@@ -367,10 +432,13 @@ struct ExprCompiler {
         // A coded field: each code's answer is worked out once.
         if periods.isEmpty, dynamic.isEmpty, let ref = c.field, let mask = ref.codeMask({ values.contains($0) != negated }) {
             let t = ref.table, field = ref.index
-            return Compiled(type: .bool, eval: { i in
+            let otherwise: (Int) -> Bool = { i in values.contains(f(i)) != negated }
+            let test: (Int) -> Bool = { i in
                 let code = Int(t.code(i, field))
-                return code < mask.count ? .bool(mask[code]) : .bool(values.contains(f(i)) != negated)
-            })
+                return code < mask.count ? mask[code] : otherwise(i)
+            }
+            return Compiled(type: .bool, eval: { i in .bool(test(i)) }, test: test,
+                            select: { t.keep($0, field: field, codes: mask, otherwise: otherwise) })
         }
         // A short list of constants (stage in (proposal, negotiation)): comparing a few small values
         // beats hashing each row's.
@@ -400,6 +468,10 @@ struct ExprCompiler {
         if let k = pc.constant {
             guard let period = k.asPeriod else { throw diag("expected a period after 'in', found \(pc.type)", p.span, hint: example(for: .period)) }
             let lo = period.start, hi = period.end
+            if c.type == .date, c.number != nil {
+                let from = Int64(lo.raw), to = Int64(hi.raw), null = FieldColumn.nullNumber
+                return Self.numberTest(c) { d in d != null && (d >= from && d < to) != negated }
+            }
             return Compiled(type: .bool, eval: { i in
                 guard let d = f(i).day else { return .bool(false) }
                 return .bool((d >= lo && d < hi) != negated)
@@ -442,9 +514,27 @@ struct ExprCompiler {
             }
             guard c.type == .date || c.type == .timestamp || c.type == .any else { throw diag("\(f)() needs a date, found \(c.type)", args[0].span) }
             let g = c.eval
-            if f == "year" { return Compiled(type: .int, eval: { i in g(i).day.map { .int(Int64($0.year)) } ?? .null }) }
+            // Of a day field, the year or the month as a number too: what a group finds its group by.
+            let day: ((Int) -> Int64)? = c.type == .date ? c.number : nil, null = FieldColumn.nullNumber
+            if f == "year" {
+                let year: (Int64) -> Int64 = { d in d == null ? null : Int64(Day(raw: Int32(d)).year) }
+                var yearly = Compiled(type: .int, eval: { i in g(i).day.map { .int(Int64($0.year)) } ?? .null },
+                                      number: day.map { n in { i in year(n(i)) } })
+                if day != nil, let ds = c.numbers { yearly.numbers = { ds($0).map(year) } }
+                return yearly
+            }
             let make: (Day) -> Period = f == "month" ? { .month($0.year, $0.month) } : f == "quarter" ? { .quarter($0.year, ($0.month - 1) / 3 + 1) } : { .week(containing: $0) }
-            return Compiled(type: .period, eval: { i in g(i).day.map { .period(make($0)) } ?? .null })
+            var monthly = Compiled(type: .period, eval: { i in g(i).day.map { .period(make($0)) } ?? .null })
+            if f == "month", let n = day {
+                let month: (Int64) -> Int64 = { d in
+                    if d == null { return null }
+                    let (y, m, _) = Day(raw: Int32(d)).components
+                    return Int64(y) * 12 + Int64(m - 1)
+                }
+                monthly.number = { i in month(n(i)) }
+                if let ds = c.numbers { monthly.numbers = { ds($0).map(month) } }
+            }
+            return monthly
         case "age":
             try arity(1)
             let c = try compile(args[0])
@@ -456,7 +546,8 @@ struct ExprCompiler {
             let c = try compile(args[0])
             guard c.type == .duration || c.type == .any else { throw diag("days() needs a duration such as closed - created, found \(c.type)", args[0].span) }
             let g = c.eval
-            return Compiled(type: .int, eval: { i in if case .duration(let d) = g(i) { return .int(Int64(d.approximateDays)) }; return .null })
+            return Compiled(type: .int, eval: { i in if case .duration(let d) = g(i) { return .int(Int64(d.approximateDays)) }; return .null },
+                            number: c.number, numbers: c.numbers)
         case "lower", "upper", "length":
             try arity(1)
             let g = try compile(args[0]).eval

@@ -120,8 +120,11 @@ struct QueryRunner {
                 guard c.type == .bool || c.type == .any else {
                     throw diag("where needs a condition (true or false), found \(c.type)", expr.span, hint: "for example: where amount > 100k")
                 }
-                let f = c.eval
-                rel = rel.filtered { f($0).truth == true }
+                if let select = c.select, case .entity(let t, let slots) = rel { rel = .entity(t, select(slots)) }
+                else if let test = c.test { rel = rel.filtered(test) } else {
+                    let f = c.eval
+                    rel = rel.filtered { f($0).truth == true }
+                }
             case .sort(let keys, _):
                 let comp = compiler(rel)
                 let compiled = try keys.map { k -> (Compiled, Bool) in (try comp.compile(k.expr), k.descending) }
@@ -250,34 +253,73 @@ struct QueryRunner {
             coded = (t, ref.index, [.null] + values)
         }
         var groupOfCode = [Int](repeating: -1, count: coded?.values.count ?? 0)
-        for r in rel.indices {
-            let g: Int
-            if let c = coded, case let code = Int(c.table.code(r, c.field)), code < groupOfCode.count {
-                if groupOfCode[code] >= 0 { g = groupOfCode[code] } else {
-                    let k = c.values[code]
+        // One key with a number form (month(closed), a day, an amount): groups found by the number,
+        // the key's value made once per group.
+        let numbered = coded == nil && keyCompiled.count == 1 ? keyCompiled[0].number : nil
+        var groupOfNumber: [Int64: Int] = [:]
+        // Sums, averages and counts of a number form add the numbers without making values.
+        let argNumbers: [((Int) -> Int64)?] = slots.map { s in
+            guard s.kind == .sum || s.kind == .avg || s.kind == .count, let a = s.arg, [.int, .money, .percent].contains(a.type) else { return nil }
+            return a.number
+        }
+        let typedArgs = argNumbers.contains { $0 != nil }
+        // Codes, key numbers and argument numbers read a block of slots at a time where they can be.
+        let keyNumbers = numbered != nil ? keyCompiled[0].numbers : nil
+        let argBlocks = zip(slots, argNumbers).map { $1 == nil ? nil : $0.arg?.numbers }
+        let blockable = coded != nil || keyNumbers != nil || argBlocks.contains { $0 != nil }
+        let all = rel.indices
+        let blockSize = blockable ? 4096 : max(all.count, 1)
+        for start in stride(from: 0, to: all.count, by: blockSize) {
+            let block = all[start ..< min(start + blockSize, all.count)]
+            let blockCodes = coded.map { $0.table.codes(block, field: $0.field) }
+            let blockKeys = keyNumbers?(block)
+            let blockArgs = argBlocks.map { $0?(block) }
+            for (j, r) in zip(0..., block) {
+                let g: Int
+                if let numbered {
+                    let n = blockKeys?[j] ?? numbered(r)
+                    if let x = groupOfNumber[n] { g = x } else {
+                        let k = single!(r)
+                        if let x = singleIndex[k] { g = x } else {
+                            g = groupKeys.count
+                            singleIndex[k] = g; groupKeys.append([k]); accs.append(fresh)
+                        }
+                        groupOfNumber[n] = g
+                    }
+                } else if let c = coded, case let code = Int(blockCodes?[j] ?? c.table.code(r, c.field)), code < groupOfCode.count {
+                    if groupOfCode[code] >= 0 { g = groupOfCode[code] } else {
+                        let k = c.values[code]
+                        if let x = singleIndex[k] { g = x } else {
+                            g = groupKeys.count
+                            singleIndex[k] = g; groupKeys.append([k]); accs.append(fresh)
+                        }
+                        groupOfCode[code] = g
+                    }
+                } else if let single {
+                    let k = single(r)
                     if let x = singleIndex[k] { g = x } else {
                         g = groupKeys.count
                         singleIndex[k] = g; groupKeys.append([k]); accs.append(fresh)
                     }
-                    groupOfCode[code] = g
+                } else if keyFns.isEmpty {
+                    g = 0
+                } else {
+                    let k = keyFns.map { $0(r) }
+                    if let x = groupIndex[k] { g = x } else {
+                        g = groupKeys.count
+                        groupIndex[k] = g; groupKeys.append(k); accs.append(fresh)
+                    }
                 }
-            } else if let single {
-                let k = single(r)
-                if let x = singleIndex[k] { g = x } else {
-                    g = groupKeys.count
-                    singleIndex[k] = g; groupKeys.append([k]); accs.append(fresh)
+                accs[g].withUnsafeMutableBufferPointer { acc in
+                    if typedArgs {
+                        for s in acc.indices {
+                            if let b = blockArgs[s] { acc[s].add(number: b[j]) }
+                            else if let n = argNumbers[s] { acc[s].add(number: n(r)) } else { acc[s].add(argFns[s]?(r)) }
+                        }
+                    } else {
+                        for s in acc.indices { acc[s].add(argFns[s]?(r)) }
+                    }
                 }
-            } else if keyFns.isEmpty {
-                g = 0
-            } else {
-                let k = keyFns.map { $0(r) }
-                if let x = groupIndex[k] { g = x } else {
-                    g = groupKeys.count
-                    groupIndex[k] = g; groupKeys.append(k); accs.append(fresh)
-                }
-            }
-            accs[g].withUnsafeMutableBufferPointer { acc in
-                for s in acc.indices { acc[s].add(argFns[s]?(r)) }
             }
         }
         // Groups in key order (enumerations in their declared order).
@@ -310,6 +352,15 @@ struct Accumulator {
     var best: Value = .null
 
     init(kind: QueryRunner.AggKind, type: ValueType) { self.kind = kind; self.type = type }
+
+    /// A value in its number form (`Compiled.number`), for count, sum and avg of integers, money and
+    /// percentages: the same as adding the value.
+    @inline(__always)
+    mutating func add(number x: Int64) {
+        if x == FieldColumn.nullNumber { return }
+        n += 1
+        if kind != .count { intSum &+= x }
+    }
 
     mutating func add(_ v: Value?) {
         guard let v else { n += 1; return }   // count()

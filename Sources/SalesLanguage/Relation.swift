@@ -37,6 +37,17 @@ struct Compiled {
     /// The stored field of the scope's table this reads as it is, if it is one: a coded field's codes
     /// let comparisons, lists and groups work on small numbers instead of values.
     var field: FieldRef? = nil
+    /// The same condition without making values: true exactly where `eval` gives true (false for null).
+    var test: ((Int) -> Bool)? = nil
+    /// The same number without making values, in the unit of its type (minor units, basis points, days
+    /// since the epoch, milliseconds; a month as year × 12 + month − 1; a span of days as days), and
+    /// `FieldColumn.nullNumber` where `eval` gives null.
+    var number: ((Int) -> Int64)? = nil
+    /// The slots among these where `test` holds, found a block at a time: one loop over a field's array
+    /// rather than a call per slot.
+    var select: (([Int]) -> [Int])? = nil
+    /// `number` of a block of slots at a time.
+    var numbers: ((ArraySlice<Int>) -> [Int64])? = nil
 
     static func constant(_ v: Value, _ t: ValueType) -> Compiled { Compiled(type: t, eval: { _ in v }, constant: v) }
 }

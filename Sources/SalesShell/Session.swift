@@ -184,9 +184,13 @@ public final class Session {
     func journal(_ tx: Transaction) throws {
         var tx = tx
         tx.osUser = osUser
+        func warn(_ error: Error) {
+            console.err(Messages.text("warning", language) + ": " + Phrasebook.translate(phrase("snapshot rewrite failed: \(error)"), to: language) + "\n")
+        }
+        var snapshotFailed = false
         if folder.journalBytes + ModelCodec.encodedSizeBound(tx, schema: model.schema) > options.snapshotThreshold, !folder.readOnly {
-            try keepInSnapshot(tx)
-            return
+            // A snapshot the disk cannot take leaves the journal, which may still have room.
+            do { try keepInSnapshot(tx); return } catch { warn(error); snapshotFailed = true }
         }
         let payload = ModelCodec.encode(tx, schema: model.schema)
         let seq: UInt64
@@ -195,8 +199,8 @@ public final class Session {
         }
         model.recordHistory(tx)
         model.lastSeq = seq
-        if folder.journalBytes > options.snapshotThreshold {
-            do { try save() } catch { console.err(Messages.text("warning", language) + ": " + Phrasebook.translate(phrase("snapshot rewrite failed: \(error)"), to: language) + "\n") }
+        if folder.journalBytes > options.snapshotThreshold, !snapshotFailed {
+            do { try save() } catch { warn(error) }
         }
     }
 
@@ -208,7 +212,7 @@ public final class Session {
         model.recordHistory(tx, summaries: Self.summaries(of: tx, model.schema))
         do { try folder.writeSnapshot(parts: ModelCodec.encodeSnapshotParts(model), lastSeq: seq) } catch {
             model.dropHistory(downTo: count, nextNumber: next)
-            throw Diagnostic("the change could not be written to the store, so it was not made: \(error)")
+            throw error
         }
         model.lastSeq = seq
     }

@@ -8,6 +8,8 @@ import SalesStore
 /// bytes written to each file by name.
 final class FillingDisk: ForwardingFileIO, @unchecked Sendable {
     var full = false
+    /// A file that cannot be written (full for it alone), by name.
+    var refusing: String?
     private var names: [Int32: String] = [:]
     private(set) var written: [String: Int] = [:]
     init() { super.init() }
@@ -17,7 +19,7 @@ final class FillingDisk: ForwardingFileIO, @unchecked Sendable {
         return fd
     }
     override func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
-        if full { throw SystemError(operation: "write", code: ENOSPC) }
+        if full || (refusing != nil && names[fd] == refusing) { throw SystemError(operation: "write", code: ENOSPC) }
         try super.write(fd, bytes, at: offset)
         written[names[fd] ?? "", default: 0] += bytes.count
     }
@@ -101,6 +103,26 @@ struct LargeChangeTests {
         #expect(again.model.table("opportunity").count == 60)
         #expect(again.model.history.count == history + 1)
         #expect(again.model.history.allRecords.last?.id == "H\(history + 1)")
+    }
+
+    @Test func whoseSnapshotCannotBeWrittenGoesToTheJournal() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("salesh-large-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: dir + ".csv") }
+        let disk = FillingDisk()
+        var err = ""
+        let console = Console(out: { _ in }, err: { err += $0 })
+        let s = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: env, io: disk)
+        #expect(s.run(setup, name: "setup") == 0, "\(err)")
+        disk.refusing = "snapshot.tmp"
+        #expect(s.run(try many(in: dir), name: "t") == 0, "\(err)")
+        #expect(err.contains("snapshot rewrite failed"), "\(err)")
+        #expect(s.folder.journalBytes > 4000, "kept in the journal")
+        #expect(s.model.table("opportunity").count == 60)
+        disk.refusing = nil
+        s.close()
+        let again = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: asRep)
+        defer { again.close() }
+        #expect(again.model.table("opportunity").count == 60)
     }
 
     @Test func thatCannotBeWrittenIsNotMade() throws {

@@ -26,6 +26,8 @@ public struct FieldColumn {
     /// they are, with no string built until a query reads one.
     @usableFromInline var spans: ContiguousArray<UInt64> = []
     @usableFromInline var heap: ContiguousArray<UInt8> = []
+    /// What `number(_:)` gives for null.
+    public static let nullNumber = Int64.min
     public static let nullSpan = UInt64.max
     public static let spanLengthBits: UInt64 = 20
     @usableFromInline var values: ContiguousArray<Value> = []
@@ -109,6 +111,104 @@ public struct FieldColumn {
             s.withUTF8 { heap.append(contentsOf: $0) }
             return start << FieldColumn.spanLengthBits | UInt64(length)
         default: return nil
+        }
+    }
+
+    /// The slots among `slots` whose code passes `mask` (by code); where the column keeps no codes, or
+    /// a code is past the mask, `otherwise` decides. A block of slots at a time, as a `where` reads them.
+    @inlinable
+    public func keep(_ slots: [Int], codes mask: [Bool], otherwise: (Int) -> Bool) -> [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(slots.count)
+        mask.withUnsafeBufferPointer { m in
+            switch form {
+            case .code:
+                codes.withUnsafeBufferPointer { c in
+                    for s in slots {
+                        let k = Int(c[s])
+                        if k < m.count ? m[k] : otherwise(s) { out.append(s) }
+                    }
+                }
+            case .dictionary:
+                keys.withUnsafeBufferPointer { c in
+                    for s in slots {
+                        let k = Int(c[s])
+                        if k < m.count ? m[k] : otherwise(s) { out.append(s) }
+                    }
+                }
+            default:
+                for s in slots where otherwise(s) { out.append(s) }
+            }
+        }
+        return out
+    }
+
+    /// The slots among `slots` whose number (`number(_:)`, `nullNumber` for null) passes `test`.
+    @inlinable
+    public func keep(_ slots: [Int], numbers test: (Int64) -> Bool) -> [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(slots.count)
+        switch form {
+        case .int, .money, .percent, .timestamp:
+            words.withUnsafeBufferPointer { w in for s in slots where test(w[s]) { out.append(s) } }
+        case .date:
+            days.withUnsafeBufferPointer { d in
+                for s in slots {
+                    let x = d[s]
+                    if test(x == FieldColumn.nullDay ? FieldColumn.nullWord : Int64(x)) { out.append(s) }
+                }
+            }
+        default:
+            for s in slots where test(number(s)) { out.append(s) }
+        }
+        return out
+    }
+
+    /// The numbers (`number(_:)`) of a block of slots, read in one loop.
+    @inlinable
+    public func numbers(_ slots: ArraySlice<Int>) -> [Int64] {
+        switch form {
+        case .int, .money, .percent, .timestamp:
+            return words.withUnsafeBufferPointer { w in slots.map { w[$0] } }
+        case .date:
+            return days.withUnsafeBufferPointer { d in
+                slots.map { let x = d[$0]; return x == FieldColumn.nullDay ? FieldColumn.nullWord : Int64(x) }
+            }
+        default:
+            return slots.map { number($0) }
+        }
+    }
+
+    /// The codes (`code(_:)`) of a block of slots, read in one loop.
+    @inlinable
+    public func codes(_ slots: ArraySlice<Int>) -> [UInt32] {
+        switch form {
+        case .code: return codes.withUnsafeBufferPointer { c in slots.map { UInt32(c[$0]) } }
+        case .dictionary: return keys.withUnsafeBufferPointer { c in slots.map { c[$0] } }
+        default: return slots.map { _ in .max }
+        }
+    }
+
+    /// True when the column keeps numbers (integers, money, percentages, timestamps, days) that
+    /// `number(_:)` reads without making a value.
+    public var holdsNumbers: Bool { form.rawValue <= Form.date.rawValue }
+
+    /// A number column's value in its own unit (minor units, basis points, milliseconds, days since the
+    /// epoch), `nullNumber` for null: what typed conditions, groups and sums read.
+    @inlinable @inline(__always)
+    public func number(_ slot: Int) -> Int64 {
+        switch form {
+        case .int, .money, .percent, .timestamp: return words[slot]
+        case .date: let d = days[slot]; return d == FieldColumn.nullDay ? FieldColumn.nullWord : Int64(d)
+        default:
+            switch self[slot] {
+            case .int(let i): return i
+            case .money(let m): return m.minor
+            case .percent(let p): return p.basisPoints
+            case .timestamp(let t): return t.millis
+            case .date(let d): return Int64(d.raw)
+            default: return FieldColumn.nullWord
+            }
         }
     }
 

@@ -134,6 +134,41 @@ public final class Table {
     /// The id of the live record in a slot.
     public func id(at slot: Int) -> String { loaded(); return _slotIDs[slot]! }
 
+    /// The slots among `slots` whose code of `field` passes `mask` (see `FieldColumn.keep`).
+    @inlinable
+    public func keep(_ slots: [Int], field: Int, codes mask: [Bool], otherwise: (Int) -> Bool) -> [Int] {
+        loaded()
+        return _columns[field].keep(slots, codes: mask, otherwise: otherwise)
+    }
+
+    /// The slots among `slots` whose number of `field` passes `test` (see `FieldColumn.keep`).
+    @inlinable
+    public func keep(_ slots: [Int], field: Int, numbers test: (Int64) -> Bool) -> [Int] {
+        loaded()
+        return _columns[field].keep(slots, numbers: test)
+    }
+
+    /// The numbers of a field for a block of slots (see `FieldColumn.numbers`).
+    @inlinable
+    public func numbers(_ slots: ArraySlice<Int>, field: Int) -> [Int64] {
+        loaded()
+        return _columns[field].numbers(slots)
+    }
+
+    /// The codes of a field for a block of slots (see `FieldColumn.codes`).
+    @inlinable
+    public func codes(_ slots: ArraySlice<Int>, field: Int) -> [UInt32] {
+        loaded()
+        return _columns[field].codes(slots)
+    }
+
+    /// A number field's value in a slot without making a `Value` (see `FieldColumn.number`).
+    @inlinable @inline(__always)
+    public func number(_ slot: Int, _ field: Int) -> Int64 {
+        loaded()
+        return _columns.withUnsafeBufferPointer { $0[field].number(slot) }
+    }
+
     /// One value of the record in a slot: the inner loop of every query.
     @inlinable @inline(__always)
     public func value(_ slot: Int, _ field: Int) -> Value {
