@@ -75,6 +75,20 @@ import Testing
         }
     }
 
+    /// The table groups are found in by number gives back what a dictionary would, through its growth.
+    @Test func numberGroupsFindWhatWasPut() {
+        var table = NumberGroups(), reference: [Int64: Int] = [:]
+        var keys: [Int64] = [0, 1, -1, .min, .max, 1 << 40, 24_300, 24_301]
+        for _ in 0..<5000 { keys.append(Int64.random(in: -1000...1000) * (Bool.random() ? 1 : 1 << 32)) }
+        for k in keys where reference[k] == nil {
+            #expect(table.find(k) == nil)
+            reference[k] = reference.count
+            table.insert(k, reference[k]!)
+        }
+        for (k, g) in reference { #expect(table.find(k) == g) }
+        #expect(table.find(12_345_678_901) == nil || reference[12_345_678_901] != nil)
+    }
+
     @Test func pathsThroughCodedReferencesAnswerAsLookups() throws {
         let direct = try h.rows("opportunities | group owner.team as team | agg count() as n")
         let looked = try h.rows("opportunities | select id, owner | group owner.team as team | agg count() as n")

@@ -118,50 +118,40 @@ public struct FieldColumn {
     /// a code is past the mask, `otherwise` decides. A block of slots at a time, as a `where` reads them.
     @inlinable
     public func keep(_ slots: [Int], codes mask: [Bool], otherwise: (Int) -> Bool) -> [Int] {
-        var out: [Int] = []
-        out.reserveCapacity(slots.count)
         mask.withUnsafeBufferPointer { m in
             switch form {
-            case .code:
-                codes.withUnsafeBufferPointer { c in
-                    for s in slots {
-                        let k = Int(c[s])
-                        if k < m.count ? m[k] : otherwise(s) { out.append(s) }
-                    }
-                }
-            case .dictionary:
-                keys.withUnsafeBufferPointer { c in
-                    for s in slots {
-                        let k = Int(c[s])
-                        if k < m.count ? m[k] : otherwise(s) { out.append(s) }
-                    }
-                }
-            default:
-                for s in slots where otherwise(s) { out.append(s) }
+            case .code: return codes.withUnsafeBufferPointer { c in FieldColumn.keep(slots) { s in let k = Int(c[s]); return k < m.count ? m[k] : otherwise(s) } }
+            case .dictionary: return keys.withUnsafeBufferPointer { c in FieldColumn.keep(slots) { s in let k = Int(c[s]); return k < m.count ? m[k] : otherwise(s) } }
+            default: return FieldColumn.keep(slots, otherwise)
             }
         }
-        return out
     }
 
     /// The slots among `slots` whose number (`number(_:)`, `nullNumber` for null) passes `test`.
     @inlinable
     public func keep(_ slots: [Int], numbers test: (Int64) -> Bool) -> [Int] {
-        var out: [Int] = []
-        out.reserveCapacity(slots.count)
         switch form {
         case .int, .money, .percent, .timestamp:
-            words.withUnsafeBufferPointer { w in for s in slots where test(w[s]) { out.append(s) } }
+            return words.withUnsafeBufferPointer { w in FieldColumn.keep(slots) { test(w[$0]) } }
         case .date:
-            days.withUnsafeBufferPointer { d in
-                for s in slots {
-                    let x = d[s]
-                    if test(x == FieldColumn.nullDay ? FieldColumn.nullWord : Int64(x)) { out.append(s) }
-                }
+            return days.withUnsafeBufferPointer { d in
+                FieldColumn.keep(slots) { let x = d[$0]; return test(x == FieldColumn.nullDay ? FieldColumn.nullWord : Int64(x)) }
             }
         default:
-            for s in slots where test(number(s)) { out.append(s) }
+            return FieldColumn.keep(slots) { test(number($0)) }
         }
-        return out
+    }
+
+    /// The slots that pass, written into an array made once (no check per append).
+    @inlinable @inline(__always)
+    static func keep(_ slots: [Int], _ pass: (Int) -> Bool) -> [Int] {
+        slots.withUnsafeBufferPointer { input in
+            [Int](unsafeUninitializedCapacity: input.count) { out, n in
+                var k = 0
+                for s in input where pass(s) { out[k] = s; k += 1 }
+                n = k
+            }
+        }
     }
 
     /// The numbers (`number(_:)`) of a block of slots, read in one loop.
