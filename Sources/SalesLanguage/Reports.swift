@@ -263,16 +263,17 @@ struct Reports {
         let st = t.schema.stateIndex!, cl = t.schema.fieldIndex("closed")!
         var slots = t.liveSlots
         if let stages {
+            let inStages: (Int) -> Bool = { s in t.value(s, st).textValue.map(stages.contains) ?? false }
             if let mask = FieldRef(table: t, index: st).codeMask({ $0.textValue.map(stages.contains) ?? false }) {
-                slots.removeAll { s in
-                    let code = Int(t.code(s, st))
-                    return code < mask.count ? !mask[code] : !(t.value(s, st).textValue.map(stages.contains) ?? false)
-                }
+                slots = t.keep(slots, field: st, codes: mask, otherwise: inStages)
             } else {
-                slots.removeAll { s in !(t.value(s, st).textValue.map(stages.contains) ?? false) }
+                slots = slots.filter(inStages)
             }
         }
-        if let period { slots.removeAll { s in !(t.value(s, cl).day.map(period.contains) ?? false) } }
+        if let period {
+            let from = Int64(period.start.raw), to = Int64(period.end.raw)
+            slots = t.keep(slots, field: cl, numbers: { d in d >= from && d < to })   // null is below every day
+        }
         return slots
     }
 
@@ -393,6 +394,7 @@ struct Reports {
         // once per code instead of hashed once per deal.
         var groupOfCode = [Int](repeating: -1, count: (t.codedValues(keyField)?.count).map { $0 + 1 } ?? 0)
         let wonCode = t.codedValues(st)?.firstIndex(of: .text("won")).map { UInt32($0 + 1) }
+        let null = FieldColumn.nullNumber
         for s in opportunitySlots(in: ["won", "lost"], closedIn: period) {
             let g: Int
             let code = Int(t.code(s, keyField))
@@ -404,8 +406,9 @@ struct Reports {
             }
             if wonCode.map({ t.code(s, st) == $0 }) ?? (t.value(s, st) == .text("won")) {
                 gs[g].won += 1
-                gs[g].amount = gs[g].amount + Reports.money(t.value(s, am))
-                if let c = t.value(s, cr).day, let d = t.value(s, cl).day { gs[g].cycleDays += Int(d.raw - c.raw) }
+                let amount = t.number(s, am), c = t.number(s, cr), d = t.number(s, cl)
+                if amount != null { gs[g].amount = gs[g].amount + Money(minor: amount) }
+                if c != null, d != null { gs[g].cycleDays += Int(d - c) }
             } else {
                 gs[g].lost += 1
             }
