@@ -239,6 +239,7 @@ struct ExprCompiler {
                 let code = Int(t.code(i, f))
                 return code < memo.count ? memo.value(code) { chain(i) } : chain(i)
             }
+            current.byCode = ref
         }
         return current
     }
@@ -359,6 +360,13 @@ struct ExprCompiler {
             let fa = a.eval, fb = b.eval
             if let x = a.constant, let y = b.constant { return .constant(Arithmetic.apply(op, x, y), t) }
             var c = Compiled(type: t, eval: { i in Arithmetic.apply(op, fa(i), fb(i)) })
+            // Money × percentage (amount * probability), rounded to the fen as `Arithmetic` rounds it.
+            if op == "*", (a.type, b.type) == (.money, .percent) || (a.type, b.type) == (.percent, .money), let na = a.number, let nb = b.number {
+                let null = FieldColumn.nullNumber
+                let times: (Int64, Int64) -> Int64 = { x, y in x == null || y == null ? null : Arithmetic.roundDiv(x &* y, 10000) }
+                c.number = { i in times(na(i), nb(i)) }
+                if let xs = a.numbers, let ys = b.numbers { c.numbers = { slots in zip(xs(slots), ys(slots)).map(times) } }
+            }
             // Days between two days (closed - created): a span of whole days, kept as its number.
             if op == "-", a.type == .date, b.type == .date, let na = a.number, let nb = b.number {
                 let null = FieldColumn.nullNumber

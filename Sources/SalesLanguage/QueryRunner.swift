@@ -247,12 +247,13 @@ struct QueryRunner {
         let single = keyFns.count == 1 ? keyFns[0] : nil
         // One coded field of the records (group stage, group owner): groups found by code, the value
         // hashed once per code rather than once per row.
-        var coded: (table: Table, field: Int, values: [Value])? = nil
-        if keyCompiled.count == 1, let ref = keyCompiled[0].field, case .entity(let t, _) = rel, t === ref.table,
+        // A path from one (owner.team): by the code it starts from, its value worked out at the code's first row.
+        var coded: (table: Table, field: Int, values: [Value]?, count: Int)? = nil
+        if keyCompiled.count == 1, let ref = keyCompiled[0].field ?? keyCompiled[0].byCode, case .entity(let t, _) = rel, t === ref.table,
            let values = ref.table.codedValues(ref.index) {
-            coded = (t, ref.index, [.null] + values)
+            coded = (t, ref.index, keyCompiled[0].field != nil ? [.null] + values : nil, values.count + 1)
         }
-        var groupOfCode = [Int](repeating: -1, count: coded?.values.count ?? 0)
+        var groupOfCode = [Int](repeating: -1, count: coded?.count ?? 0)
         // One key with a number form (month(closed), a day, an amount): groups found by the number,
         // the key's value made once per group.
         let numbered = coded == nil && keyCompiled.count == 1 ? keyCompiled[0].number : nil
@@ -288,7 +289,7 @@ struct QueryRunner {
                     }
                 } else if let c = coded, case let code = Int(blockCodes?[j] ?? c.table.code(r, c.field)), code < groupOfCode.count {
                     if groupOfCode[code] >= 0 { g = groupOfCode[code] } else {
-                        let k = c.values[code]
+                        let k = c.values?[code] ?? single!(r)
                         if let x = singleIndex[k] { g = x } else {
                             g = groupKeys.count
                             singleIndex[k] = g; groupKeys.append([k]); accs.append(fresh)

@@ -46,6 +46,9 @@ struct Compiled {
     /// The slots among these where `test` holds, found a block at a time: one loop over a field's array
     /// rather than a call per slot.
     var select: (([Int]) -> [Int])? = nil
+    /// A coded field of the scope's table whose code alone decides the value (a path from it such as
+    /// `owner.team`): a group can be found by that code.
+    var byCode: FieldRef? = nil
     /// `number` of a block of slots at a time.
     var numbers: ((ArraySlice<Int>) -> [Int64])? = nil
 

@@ -47,6 +47,12 @@ import Testing
     /// comparison included.
     @Test func numbersAndDaysAnswerAsValues() throws {
         let fields = "id, stage, owner, presales, source, amount, closed, created, probability"
+        // Amounts and chances that do not divide evenly, so products round, and a negative one.
+        let t = h.model.table("opportunity"), am = t.schema.fieldIndex("amount")!, pr = t.schema.fieldIndex("probability")!
+        for s in stride(from: 0, to: t.slotCount, by: 7) {
+            t.set(slot: s, field: am, .money(Money(minor: Int64(123_457 + 9_999 * s) * (s % 21 == 0 ? -1 : 1))))
+            t.set(slot: s, field: pr, .percent(Percent(basisPoints: Int64(3_333 + s % 5))))
+        }
         let amounts = try h.rows("opportunities | sort amount | select amount").compactMap(\.first)
         let some = amounts[amounts.count / 2]
         let days = try h.rows("opportunities | where closed != null | sort closed | select closed").compactMap(\.first)
@@ -66,8 +72,8 @@ import Testing
         for group in ["month(closed) as m", "year(closed) as y", "closed", "amount", "month(created)"] {
             try same("amount > 0", group, sourceFields: fields)
         }
-        let aggs = "agg count() as n, count(closed) as c, sum(amount) as s, avg(amount) as a, sum(probability) as p, avg(days(closed - created)) as d, sum(days(closed - created)) as e"
-        for q in ["where stage = won | group source | \(aggs)", "group month(closed) as m | \(aggs)", "\(aggs)"] {
+        let aggs = "agg count() as n, count(closed) as c, sum(amount) as s, avg(amount) as a, sum(probability) as p, avg(days(closed - created)) as d, sum(days(closed - created)) as e, sum(amount * probability) as w, avg(probability * amount) as v"
+        for q in ["where stage = won | group source | \(aggs)", "group month(closed) as m | \(aggs)", "\(aggs)", "group owner.team as team | \(aggs)"] {
             let direct = try h.rows("opportunities | \(q)")
             let viaRows = try h.rows("opportunities | select \(fields) | \(q)")
             #expect(direct == viaRows, "\(q)")
