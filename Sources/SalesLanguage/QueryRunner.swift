@@ -254,6 +254,7 @@ struct QueryRunner {
             coded = (t, ref.index, keyCompiled[0].field != nil ? [.null] + values : nil, values.count + 1)
         }
         var groupOfCode = [Int](repeating: -1, count: coded?.count ?? 0)
+        let hasCodes = coded != nil, codedValues = coded?.values
         // One key with a number form (month(closed), a day, an amount): groups found by the number,
         // the key's value made once per group.
         let numbered = coded == nil && keyCompiled.count == 1 ? keyCompiled[0].number : nil
@@ -272,13 +273,14 @@ struct QueryRunner {
         let blockSize = blockable ? 4096 : max(all.count, 1)
         for start in stride(from: 0, to: all.count, by: blockSize) {
             let block = all[start ..< min(start + blockSize, all.count)]
-            let blockCodes = coded.map { $0.table.codes(block, field: $0.field) }
-            let blockKeys = keyNumbers?(block)
-            let blockArgs = argBlocks.map { $0?(block) }
+            // Plain arrays and flags, read in the loop without copying an optional or a tuple per row.
+            let blockCodes = coded.map { $0.table.codes(block, field: $0.field) } ?? []
+            let blockKeys = keyNumbers?(block) ?? [], hasKeys = keyNumbers != nil
+            let blockArgs = argBlocks.map { $0?(block) ?? [] }, argInBlock = argBlocks.map { $0 != nil }
             for (j, r) in zip(0..., block) {
                 let g: Int
                 if let numbered {
-                    let n = blockKeys?[j] ?? numbered(r)
+                    let n = hasKeys ? blockKeys[j] : numbered(r)
                     if let x = groupOfNumber.find(n) { g = x } else {
                         let k = single!(r)
                         if let x = singleIndex[k] { g = x } else {
@@ -287,9 +289,9 @@ struct QueryRunner {
                         }
                         groupOfNumber.insert(n, g)
                     }
-                } else if let c = coded, case let code = Int(blockCodes?[j] ?? c.table.code(r, c.field)), code < groupOfCode.count {
+                } else if hasCodes, case let code = Int(blockCodes[j]), code < groupOfCode.count {
                     if groupOfCode[code] >= 0 { g = groupOfCode[code] } else {
-                        let k = c.values?[code] ?? single!(r)
+                        let k = codedValues?[code] ?? single!(r)
                         if let x = singleIndex[k] { g = x } else {
                             g = groupKeys.count
                             singleIndex[k] = g; groupKeys.append([k]); accs.append(fresh)
@@ -314,7 +316,7 @@ struct QueryRunner {
                 accs[g].withUnsafeMutableBufferPointer { acc in
                     if typedArgs {
                         for s in acc.indices {
-                            if let b = blockArgs[s] { acc[s].add(number: b[j]) }
+                            if argInBlock[s] { acc[s].add(number: blockArgs[s][j]) }
                             else if let n = argNumbers[s] { acc[s].add(number: n(r)) } else { acc[s].add(argFns[s]?(r)) }
                         }
                     } else {
