@@ -255,6 +255,17 @@ struct QueryRunner {
         }
         var groupOfCode = [Int](repeating: -1, count: coded?.count ?? 0)
         let hasCodes = coded != nil, codedValues = coded?.values
+        // Two keys that are each a code or a number (group category, month(date)): the pair as one
+        // number finds the group, the keys' values made once per pair.
+        func keyNumber(_ c: Compiled) -> ((Int) -> Int64)? {
+            if let ref = c.field ?? c.byCode, case .entity(let t, _) = rel, t === ref.table, t.codedValues(ref.index) != nil {
+                let f = ref.index
+                return { Int64(t.code($0, f)) }
+            }
+            return c.number
+        }
+        let pairKeys = keyCompiled.count == 2 ? keyNumber(keyCompiled[0]).flatMap { a in keyNumber(keyCompiled[1]).map { b in (a, b) } } : nil
+        var groupOfPair = NumberGroups()
         // One key with a number form (month(closed), a day, an amount): groups found by the number,
         // the key's value made once per group.
         let numbered = coded == nil && keyCompiled.count == 1 ? keyCompiled[0].number : nil
@@ -307,10 +318,20 @@ struct QueryRunner {
                 } else if keyFns.isEmpty {
                     g = 0
                 } else {
-                    let k = keyFns.map { $0(r) }
-                    if let x = groupIndex[k] { g = x } else {
-                        g = groupKeys.count
-                        groupIndex[k] = g; groupKeys.append(k); accs.append(fresh)
+                    var pair: Int64? = nil
+                    if let (ka, kb) = pairKeys {
+                        let a = ka(r), b = kb(r)
+                        if Int64(Int32(truncatingIfNeeded: a)) == a, Int64(Int32(truncatingIfNeeded: b)) == b {
+                            pair = a << 32 | Int64(UInt32(truncatingIfNeeded: b))
+                        }
+                    }
+                    if let p = pair, let x = groupOfPair.find(p) { g = x } else {
+                        let k = keyFns.map { $0(r) }
+                        if let x = groupIndex[k] { g = x } else {
+                            g = groupKeys.count
+                            groupIndex[k] = g; groupKeys.append(k); accs.append(fresh)
+                        }
+                        if let p = pair { groupOfPair.insert(p, g) }
                     }
                 }
                 accs[g].withUnsafeMutableBufferPointer { acc in

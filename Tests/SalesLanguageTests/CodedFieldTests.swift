@@ -73,7 +73,11 @@ import Testing
             try same("amount > 0", group, sourceFields: fields)
         }
         let aggs = "agg count() as n, count(closed) as c, sum(amount) as s, avg(amount) as a, sum(probability) as p, avg(days(closed - created)) as d, sum(days(closed - created)) as e, sum(amount * probability) as w, avg(probability * amount) as v"
-        for q in ["where stage = won | group source | \(aggs)", "group month(closed) as m | \(aggs)", "\(aggs)", "group owner.team as team | \(aggs)"] {
+        // Two keys found as one pair of numbers; amounts past 32 bits (a deal over 21 million) by values, in the same query.
+        t.set(slot: 3, field: am, .money(Money(minor: 9_876_543_210_00)))
+        let pairs = ["group stage, month(closed) as m", "group owner.team as team, source", "group source, amount", "group closed, owner", "group year(created) as y, stage"]
+        for q in ["where stage = won | group source | \(aggs)", "group month(closed) as m | \(aggs)", "\(aggs)", "group owner.team as team | \(aggs)"]
+            + pairs.map({ "\($0) | \(aggs)" }) {
             let direct = try h.rows("opportunities | \(q)")
             let viaRows = try h.rows("opportunities | select \(fields) | \(q)")
             #expect(direct == viaRows, "\(q)")

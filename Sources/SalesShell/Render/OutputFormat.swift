@@ -216,7 +216,12 @@ public struct Renderer {
 }
 
 extension String {
-    func replacingAll(_ a: String, with b: String) -> String { replacingOccurrences(of: a, with: b) }
+    /// Every `a` replaced by `b`; the string itself, with no Foundation call, when it has no `a` (as
+    /// nearly every cell a table shows has no new line or tab).
+    func replacingAll(_ a: String, with b: String) -> String {
+        if a.utf8.count == 1, let byte = a.utf8.first, !utf8.contains(byte) { return self }
+        return replacingOccurrences(of: a, with: b)
+    }
 
     func trimmingTrailingSpaces() -> String {
         var s = Substring(self)
