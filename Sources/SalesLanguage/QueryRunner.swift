@@ -347,13 +347,26 @@ struct QueryRunner {
             }
         }
         // Groups in key order (enumerations in their declared order).
+        // Each key's distinct values are ranked once (equal ones alike), so the groups sort on numbers:
+        // far fewer comparisons of names than sorting the groups by them.
         let cmps = keyCompiled.map { comparator(for: $0.type) }
+        let ranks: [[Int]] = cmps.indices.map { j in
+            var seen: [Value: Int] = [:]
+            var distinct: [Value] = []
+            for k in groupKeys where seen[k[j]] == nil { seen[k[j]] = distinct.count; distinct.append(k[j]) }
+            let sorted = distinct.indices.sorted { a, b in
+                let x = cmps[j](distinct[a], distinct[b])
+                return x != 0 ? x < 0 : a < b
+            }
+            var rankOf = [Int](repeating: 0, count: distinct.count)
+            for (n, d) in sorted.enumerated() {
+                rankOf[d] = n > 0 && cmps[j](distinct[sorted[n - 1]], distinct[d]) == 0 ? rankOf[sorted[n - 1]] : n
+            }
+            return groupKeys.map { rankOf[seen[$0[j]]!] }
+        }
         var order = Array(groupKeys.indices)
         order.sort { a, b in
-            for (j, c) in cmps.enumerated() {
-                let x = c(groupKeys[a][j], groupKeys[b][j])
-                if x != 0 { return x < 0 }
-            }
+            for r in ranks where r[a] != r[b] { return r[a] < r[b] }
             return a < b
         }
         slotBox.rows = order.map { g in accs[g].map { $0.result } }
