@@ -66,6 +66,9 @@ struct PhrasebookTests {
         // A phrase inside another whose own shape begins with a value: the outer one is read first.
         #expect(Phrasebook.translate("imported t.csv into trainings: 1 new, 0 updated, 0 unchanged, 1 rejected", to: .zhHant)
                 == "已將 t.csv 匯入培訓記錄：新增 1，更新 0，未變 0，拒絕 1")
+        // An import's refusal whose rows carry a " — " hint: its first line still reads whole.
+        let refusal = "3 bad rows in o.csv; nothing was loaded\no.csv:2:5: amount: 應為 money — 金額寫成 1200\n    x,很多錢"
+        #expect(Phrasebook.translate(refusal, to: .zhHant).hasPrefix("o.csv 有 3 列資料有誤；未載入任何資料\n"))
     }
 
     /// Each phrase, its values filled with plain words, translates by its own entry: no other shape

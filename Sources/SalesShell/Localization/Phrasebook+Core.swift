@@ -171,6 +171,8 @@ extension Phrasebook {
         ("%@ is empty", "%1 是空檔案"),
         ("%@:%@:%@: column '%@' is not a field of %@", "%1:%2:%3: 資料欄「%4」不是%5的欄位"),
         ("%@ bad row%@ in %@; nothing was loaded\n%@", "%3 有 %1 列資料有誤；未載入任何資料\n%4"),
+        // The first line alone, when a row's message holds a " — " hint the whole shape cannot take.
+        ("%@ bad row%@ in %@; nothing was loaded", "%3 有 %1 列資料有誤；未載入任何資料"),
         ("fix them, or load the good rows with --skip-bad; --rejects \"FILE\" writes the bad rows with a reason column", "請修正這些列，或用 --skip-bad 只載入正確的列；--rejects \"FILE\" 會把有誤的列連同 reason 欄一起寫出"),
         ("%@ columns, the header has %@", "此列有 %1 欄，標題列有 %2 欄"),
         ("the same %@ as line %@", "與第 %2 行的 %1 相同"),
