@@ -184,13 +184,10 @@ public final class Session {
     func journal(_ tx: Transaction) throws {
         var tx = tx
         tx.osUser = osUser
-        func warn(_ error: Error) {
-            console.err(Messages.text("warning", language) + ": " + Phrasebook.translate(phrase("snapshot rewrite failed: \(error)"), to: language) + "\n")
-        }
         var snapshotFailed = false
         if folder.journalBytes + ModelCodec.encodedSizeBound(tx, schema: model.schema) > options.snapshotThreshold, !folder.readOnly {
             // A snapshot the disk cannot take leaves the journal, which may still have room.
-            do { try keepInSnapshot(tx); return } catch { warn(error); snapshotFailed = true }
+            do { try keepInSnapshot(tx); return } catch { warnSnapshot(error); snapshotFailed = true }
         }
         let payload = ModelCodec.encode(tx, schema: model.schema)
         let seq: UInt64
@@ -200,8 +197,12 @@ public final class Session {
         model.recordHistory(tx)
         model.lastSeq = seq
         if folder.journalBytes > options.snapshotThreshold, !snapshotFailed {
-            do { try save() } catch { warn(error) }
+            do { try save() } catch { warnSnapshot(error) }
         }
+    }
+
+    private func warnSnapshot(_ error: Error) {
+        console.err(Messages.text("warning", language) + ": " + Phrasebook.translate(phrase("snapshot rewrite failed: \(error)"), to: language) + "\n")
     }
 
     /// Keeps a change that would take the journal past the threshold in the snapshot it would cause,
@@ -211,8 +212,13 @@ public final class Session {
         let seq = folder.lastSeq + 1
         model.recordHistory(tx, summaries: Self.summaries(of: tx, model.schema))
         do { try folder.writeSnapshot(parts: ModelCodec.encodeSnapshotParts(model), lastSeq: seq) } catch {
-            model.dropHistory(downTo: count, nextNumber: next)
-            throw error
+            // Put in place, the snapshot holds the change whatever failed after (syncing the folder,
+            // emptying the journal): the change is kept. Not put in place, it is not made.
+            guard folder.snapshotLastSeq == seq else {
+                model.dropHistory(downTo: count, nextNumber: next)
+                throw error
+            }
+            warnSnapshot(error)
         }
         model.lastSeq = seq
     }

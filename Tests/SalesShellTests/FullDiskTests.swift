@@ -10,6 +10,8 @@ final class FillingDisk: ForwardingFileIO, @unchecked Sendable {
     var full = false
     /// A file that cannot be written (full for it alone), by name.
     var refusing: String?
+    /// Syncing a folder fails (after a snapshot's rename).
+    var folderSyncFails = false
     private var names: [Int32: String] = [:]
     private(set) var written: [String: Int] = [:]
     init() { super.init() }
@@ -17,6 +19,10 @@ final class FillingDisk: ForwardingFileIO, @unchecked Sendable {
         let fd = try super.open(path, flags: flags, mode: mode)
         names[fd] = (path as NSString).lastPathComponent
         return fd
+    }
+    override func fsyncDirectory(_ path: String) throws {
+        if folderSyncFails { throw SystemError(operation: "fsync", code: EIO) }
+        try super.fsyncDirectory(path)
     }
     override func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
         if full || (refusing != nil && names[fd] == refusing) { throw SystemError(operation: "write", code: ENOSPC) }
@@ -123,6 +129,29 @@ struct LargeChangeTests {
         let again = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: asRep)
         defer { again.close() }
         #expect(again.model.table("opportunity").count == 60)
+    }
+
+    /// The snapshot put in place holds the change even when what follows its rename fails: the change
+    /// stands (a warning says what failed), rather than being refused while the disk has it.
+    @Test func whoseSnapshotIsInPlaceIsKept() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("salesh-large-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: dir + ".csv") }
+        let disk = FillingDisk()
+        var err = ""
+        let console = Console(out: { _ in }, err: { err += $0 })
+        let s = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: env, io: disk)
+        #expect(s.run(setup, name: "setup") == 0, "\(err)")
+        disk.folderSyncFails = true
+        #expect(s.run(try many(in: dir), name: "t") == 0, "\(err)")
+        #expect(err.contains("snapshot rewrite failed"), "\(err)")
+        #expect(s.model.table("opportunity").count == 60)
+        #expect(s.model.lastSeq == s.folder.snapshotLastSeq)
+        disk.folderSyncFails = false
+        #expect(s.run(#"add opportunity customer=C1 owner=rep1 title="之後" amount=1k"#, name: "t") == 0, "\(err)")
+        s.close()
+        let again = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: asRep)
+        defer { again.close() }
+        #expect(again.model.table("opportunity").count == 61)
     }
 
     @Test func thatCannotBeWrittenIsNotMade() throws {
