@@ -567,6 +567,12 @@ struct ExprCompiler {
             let a = try compile(args[0]).eval, b = try compile(args[1], expected: .text)
             if let k = b.constant {
                 let needle = k.display.lowercased()
+                if let search = AsciiSearch(needle) {
+                    return Compiled(type: .bool, eval: { i in
+                        let text = a(i).display
+                        return .bool(search.found(in: text) ?? text.lowercased().contains(needle))
+                    })
+                }
                 return Compiled(type: .bool, eval: { i in .bool(a(i).display.lowercased().contains(needle)) })
             }
             let bf = b.eval
@@ -698,5 +704,45 @@ extension String {
         while let f = s.first, f.isBlank { s = s.dropFirst() }
         while let l = s.last, l.isBlank { s = s.dropLast() }
         return String(s)
+    }
+}
+
+/// `text.lowercased().contains(needle)` for a needle of ASCII letters, digits and marks, without
+/// lowering the text: ASCII letters compared either case on the text's bytes, a match kept only where
+/// it starts and ends on whole characters (so `e` is not found in a decomposed `é`, as `contains`
+/// compares characters). The one character outside ASCII that lowers into ASCII alone, the Kelvin sign,
+/// is left to the full search.
+struct AsciiSearch {
+    let needle: [UInt8]
+
+    init?(_ lowered: String) {
+        let bytes = Array(lowered.utf8)
+        guard !bytes.isEmpty, bytes.allSatisfy({ $0 < 0x80 && $0 != 0x0A && $0 != 0x0D }) else { return nil }
+        needle = bytes
+    }
+
+    /// Whether the lowered text holds the needle; nil when only the full search can tell.
+    func found(in text: String) -> Bool? {
+        var text = text
+        var starts: [Int] = [], kelvin = false
+        text.withUTF8 { b in
+            let n = needle.count
+            var i = 0
+            while i < b.count {
+                if b[i] == 0xE2, i + 2 < b.count, b[i + 1] == 0x84, b[i + 2] == 0xAA { kelvin = true; return }
+                if i + n <= b.count {
+                    var k = 0
+                    while k < n, b[i + k] | (b[i + k] &- 0x41 < 26 ? 0x20 : 0) == needle[k] { k += 1 }
+                    if k == n { starts.append(i) }
+                }
+                i += 1
+            }
+        }
+        if kelvin { return nil }
+        let utf8 = text.utf8
+        return starts.contains { at in
+            let lo = utf8.index(utf8.startIndex, offsetBy: at), hi = utf8.index(lo, offsetBy: needle.count)
+            return lo.samePosition(in: text) != nil && hi.samePosition(in: text) != nil
+        }
     }
 }
