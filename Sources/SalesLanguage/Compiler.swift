@@ -567,7 +567,7 @@ struct ExprCompiler {
             let a = try compile(args[0]).eval, b = try compile(args[1], expected: .text)
             if let k = b.constant {
                 let needle = k.display.lowercased()
-                if let search = AsciiSearch(needle) {
+                if let search = ByteSearch(needle) {
                     return Compiled(type: .bool, eval: { i in
                         let text = a(i).display
                         return .bool(search.found(in: text) ?? text.lowercased().contains(needle))
@@ -707,29 +707,38 @@ extension String {
     }
 }
 
-/// `text.lowercased().contains(needle)` for a needle of ASCII letters, digits and marks, without
-/// lowering the text: ASCII letters compared either case on the text's bytes, a match kept only where
-/// it starts and ends on whole characters (so `e` is not found in a decomposed `é`, as `contains`
-/// compares characters). The one character outside ASCII that lowers into ASCII alone, the Kelvin sign,
-/// is left to the full search.
-struct AsciiSearch {
+/// `text.lowercased().contains(needle)` for a needle of ASCII and Chinese characters, without lowering
+/// the text: ASCII letters compared either case on the text's bytes, other bytes as they are, a match
+/// kept only where it starts and ends on whole characters (so `e` is not found in a decomposed `é`, as
+/// `contains` compares characters). Texts holding a character that lowers into ASCII (the Kelvin sign)
+/// or that is canonically the same as a Chinese one written otherwise (a compatibility ideograph) are
+/// left to the full search.
+struct ByteSearch {
     let needle: [UInt8]
 
     init?(_ lowered: String) {
-        let bytes = Array(lowered.utf8)
-        guard !bytes.isEmpty, bytes.allSatisfy({ $0 < 0x80 && $0 != 0x0A && $0 != 0x0D }) else { return nil }
-        needle = bytes
+        // ASCII but line breaks (a CR LF is one character), and the unified ideographs, which no other
+        // character lowers into or decomposes to but the compatibility ones.
+        func plain(_ s: Unicode.Scalar) -> Bool {
+            (s.isASCII && s != "\n" && s != "\r") || (0x4E00...0x9FFF).contains(s.value) || (0x3400...0x4DBF).contains(s.value)
+        }
+        guard !lowered.isEmpty, lowered.unicodeScalars.allSatisfy(plain) else { return nil }
+        needle = Array(lowered.utf8)
     }
 
     /// Whether the lowered text holds the needle; nil when only the full search can tell.
     func found(in text: String) -> Bool? {
         var text = text
-        var starts: [Int] = [], kelvin = false
+        var starts: [Int] = [], unsure = false
         text.withUTF8 { b in
             let n = needle.count
             var i = 0
             while i < b.count {
-                if b[i] == 0xE2, i + 2 < b.count, b[i + 1] == 0x84, b[i + 2] == 0xAA { kelvin = true; return }
+                let c = b[i]
+                // The Kelvin sign (E2 84 AA); compatibility ideographs U+F900–FAFF (EF A4–AB) and U+2F800–2FA1F (F0 AF A0–A8).
+                if c == 0xE2, i + 2 < b.count, b[i + 1] == 0x84, b[i + 2] == 0xAA { unsure = true; return }
+                if c == 0xEF, i + 1 < b.count, (0xA4...0xAB).contains(b[i + 1]) { unsure = true; return }
+                if c == 0xF0, i + 2 < b.count, b[i + 1] == 0xAF, (0xA0...0xA8).contains(b[i + 2]) { unsure = true; return }
                 if i + n <= b.count {
                     var k = 0
                     while k < n, b[i + k] | (b[i + k] &- 0x41 < 26 ? 0x20 : 0) == needle[k] { k += 1 }
@@ -738,7 +747,7 @@ struct AsciiSearch {
                 i += 1
             }
         }
-        if kelvin { return nil }
+        if unsure { return nil }
         let utf8 = text.utf8
         return starts.contains { at in
             let lo = utf8.index(utf8.startIndex, offsetBy: at), hi = utf8.index(lo, offsetBy: needle.count)
