@@ -63,7 +63,8 @@ struct FullDiskTests {
 }
 
 /// A change larger than the journal's threshold goes straight into a new snapshot, once; when that
-/// snapshot cannot be written the change is refused and its history taken back, as with the journal.
+/// snapshot cannot be written its history is taken back and the change goes to the journal, and when
+/// that fails too the change is refused.
 @Suite("a change kept in the snapshot")
 struct LargeChangeTests {
     let env = ["SALESH_TODAY": "2026-11-26", "SALESH_USER": "root", "SALESH_SNAPSHOT_BYTES": "4000"]
@@ -77,19 +78,34 @@ struct LargeChangeTests {
         return "import opportunity from \"\(file)\""
     }
 
-    @Test func isWrittenAsTheSnapshotNotTheJournal() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("salesh-large-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: dir + ".csv") }
-        var err = ""
-        let console = Console(out: { _ in }, err: { err += $0 })
+    /// A new store folder on a disk the test controls, and what the shell said on stderr; the folder
+    /// and the CSV beside it go when it does.
+    final class Folder {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("salesh-large-\(UUID().uuidString)").path
         let disk = FillingDisk()
-        let s = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: env, io: disk)
-        #expect(s.run(setup, name: "setup") == 0, "\(err)")
+        var err = ""
+        deinit { try? FileManager.default.removeItem(atPath: path); try? FileManager.default.removeItem(atPath: path + ".csv") }
+        func open(_ environment: [String: String], onDisk: Bool = true) throws -> Session {
+            let console = Console(out: { _ in }, err: { [weak self] in self?.err += $0 })
+            return try Session.open(SessionOptions(dataDirectory: path), console: console, environment: environment, io: onDisk ? disk : POSIXFileIO())
+        }
+    }
+
+    /// A folder holding the team, the rep and the customer, and the session that made them.
+    func started(onDisk: Bool = true) throws -> (Folder, Session) {
+        let f = Folder()
+        let s = try f.open(env, onDisk: onDisk)
+        #expect(s.run(setup, name: "setup") == 0, "\(f.err)")
+        return (f, s)
+    }
+
+    @Test func isWrittenAsTheSnapshotNotTheJournal() throws {
+        let (f, s) = try started()
         let journalled = s.folder.journalBytes
         #expect(journalled > 0 && journalled < 4000)
-        let written = disk.written["journal", default: 0]
-        #expect(s.run(try many(in: dir), name: "t") == 0, "\(err)")
-        #expect(disk.written["journal", default: 0] - written < 100, "the change was not written to the journal")
+        let written = f.disk.written["journal", default: 0]
+        #expect(s.run(try many(in: f.path), name: "t") == 0, "\(f.err)")
+        #expect(f.disk.written["journal", default: 0] - written < 100, "the change was not written to the journal")
         #expect(s.folder.journalBytes < journalled, "the journal was emptied")
         #expect(s.folder.snapshotLastSeq == s.model.lastSeq)
         #expect(!s.hasUnsnapshottedChanges)
@@ -101,10 +117,10 @@ struct LargeChangeTests {
             #expect(made?.values[7].textValue?.contains("title=專線 \(id.dropFirst())") == true)
         }
         let history = s.model.history.count
-        #expect(s.run("set O1 amount=9k", name: "t") == 0, "\(err)")
+        #expect(s.run("set O1 amount=9k", name: "t") == 0, "\(f.err)")
         #expect(s.folder.journalBytes > 0, "the next small change goes to the journal")
         s.close()
-        let again = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: asRep)
+        let again = try f.open(asRep, onDisk: false)
         defer { again.close() }
         #expect(again.model.table("opportunity").count == 60)
         #expect(again.model.history.count == history + 1)
@@ -112,21 +128,15 @@ struct LargeChangeTests {
     }
 
     @Test func whoseSnapshotCannotBeWrittenGoesToTheJournal() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("salesh-large-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: dir + ".csv") }
-        let disk = FillingDisk()
-        var err = ""
-        let console = Console(out: { _ in }, err: { err += $0 })
-        let s = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: env, io: disk)
-        #expect(s.run(setup, name: "setup") == 0, "\(err)")
-        disk.refusing = "snapshot.tmp"
-        #expect(s.run(try many(in: dir), name: "t") == 0, "\(err)")
-        #expect(err.contains("snapshot rewrite failed"), "\(err)")
+        let (f, s) = try started()
+        f.disk.refusing = "snapshot.tmp"
+        #expect(s.run(try many(in: f.path), name: "t") == 0, "\(f.err)")
+        #expect(f.err.contains("snapshot rewrite failed"), "\(f.err)")
         #expect(s.folder.journalBytes > 4000, "kept in the journal")
         #expect(s.model.table("opportunity").count == 60)
-        disk.refusing = nil
+        f.disk.refusing = nil
         s.close()
-        let again = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: asRep)
+        let again = try f.open(asRep, onDisk: false)
         defer { again.close() }
         #expect(again.model.table("opportunity").count == 60)
     }
@@ -134,52 +144,42 @@ struct LargeChangeTests {
     /// The snapshot put in place holds the change even when what follows its rename fails: the change
     /// stands (a warning says what failed), rather than being refused while the disk has it.
     @Test func whoseSnapshotIsInPlaceIsKept() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("salesh-large-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: dir + ".csv") }
-        let disk = FillingDisk()
-        var err = ""
-        let console = Console(out: { _ in }, err: { err += $0 })
-        let s = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: env, io: disk)
-        #expect(s.run(setup, name: "setup") == 0, "\(err)")
-        disk.folderSyncFails = true
-        #expect(s.run(try many(in: dir), name: "t") == 0, "\(err)")
-        #expect(err.contains("snapshot rewrite failed"), "\(err)")
+        let (f, s) = try started()
+        f.disk.folderSyncFails = true
+        #expect(s.run(try many(in: f.path), name: "t") == 0, "\(f.err)")
+        #expect(f.err.contains("snapshot rewrite failed"), "\(f.err)")
         #expect(s.model.table("opportunity").count == 60)
         #expect(s.model.lastSeq == s.folder.snapshotLastSeq)
-        disk.folderSyncFails = false
-        #expect(s.run(#"add opportunity customer=C1 owner=rep1 title="之後" amount=1k"#, name: "t") == 0, "\(err)")
+        f.disk.folderSyncFails = false
+        #expect(s.run(#"add opportunity customer=C1 owner=rep1 title="之後" amount=1k"#, name: "t") == 0, "\(f.err)")
         s.close()
-        let again = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: asRep)
+        let again = try f.open(asRep, onDisk: false)
         defer { again.close() }
         #expect(again.model.table("opportunity").count == 61)
     }
 
     @Test func thatCannotBeWrittenIsNotMade() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("salesh-large-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: dir + ".csv") }
-        let disk = FillingDisk()
-        var err = ""
-        let console = Console(out: { _ in }, err: { err += $0 })
+        let f = Folder()
         do {
-            let s = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: env)
-            #expect(s.run(setup, name: "setup") == 0, "\(err)")
+            let s = try f.open(env, onDisk: false)
+            #expect(s.run(setup, name: "setup") == 0, "\(f.err)")
             s.close()
         }
         // Reopened, its history is left undecoded until used: the refused change takes back what it appended.
-        let s = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: asRep, io: disk)
+        let s = try f.open(asRep)
         let before = s.model.tables.filter { $0 !== s.model.history }.map { $0.allRecords.map(\.values) }
         let historyBefore = s.model.history.count
-        disk.full = true
-        err = ""
-        #expect(s.run(try many(in: dir), name: "t") == 1)
-        #expect(err.contains("could not be written to the store, so it was not made"), "\(err)")
+        f.disk.full = true
+        f.err = ""
+        #expect(s.run(try many(in: f.path), name: "t") == 1)
+        #expect(f.err.contains("could not be written to the store, so it was not made"), "\(f.err)")
         #expect(s.model.tables.filter { $0 !== s.model.history }.map { $0.allRecords.map(\.values) } == before)
         #expect(s.model.history.count == historyBefore)
-        disk.full = false
-        #expect(s.run(#"add opportunity customer=C1 owner=rep1 title="新案" amount=1m"#, name: "t") == 0, "\(err)")
+        f.disk.full = false
+        #expect(s.run(#"add opportunity customer=C1 owner=rep1 title="新案" amount=1m"#, name: "t") == 0, "\(f.err)")
         #expect(s.model.history.allRecords.last?.id == "H\(historyBefore + 1)", "numbers given to the refused change's history are given again")
         s.close()
-        let again = try Session.open(SessionOptions(dataDirectory: dir), console: console, environment: asRep)
+        let again = try f.open(asRep, onDisk: false)
         defer { again.close() }
         #expect(again.model.table("opportunity").count == 1)
         #expect(again.model.history.count == historyBefore + 1)
