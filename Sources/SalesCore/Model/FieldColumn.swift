@@ -142,13 +142,18 @@ public struct FieldColumn {
         }
     }
 
-    /// The slots that pass, written into an array made once (no check per append).
+    /// The slots that pass, written into an array made once (no check per append). Every slot is
+    /// written and the count advanced by the test's answer: no branch to mispredict on a test that
+    /// passes a quarter of the rows at random.
     @inlinable @inline(__always)
     static func keep(_ slots: [Int], _ pass: (Int) -> Bool) -> [Int] {
         slots.withUnsafeBufferPointer { input in
             [Int](unsafeUninitializedCapacity: input.count) { out, n in
                 var k = 0
-                for s in input where pass(s) { out[k] = s; k += 1 }
+                for s in input {
+                    out[k] = s
+                    k &+= pass(s) ? 1 : 0
+                }
                 n = k
             }
         }
