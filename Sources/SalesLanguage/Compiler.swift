@@ -370,13 +370,9 @@ struct ExprCompiler {
             // Days between two days (closed - created): a span of whole days, kept as its number.
             if op == "-", a.type == .date, b.type == .date, let na = a.number, let nb = b.number {
                 let null = FieldColumn.nullNumber
-                c.number = { i in
-                    let x = na(i), y = nb(i)
-                    return x == null || y == null ? null : x - y
-                }
-                if let xs = a.numbers, let ys = b.numbers {
-                    c.numbers = { slots in zip(xs(slots), ys(slots)).map { x, y in x == null || y == null ? null : x - y } }
-                }
+                let minus: (Int64, Int64) -> Int64 = { x, y in x == null || y == null ? null : x - y }
+                c.number = { i in minus(na(i), nb(i)) }
+                if let xs = a.numbers, let ys = b.numbers { c.numbers = { slots in zip(xs(slots), ys(slots)).map(minus) } }
             }
             return c
         }

@@ -355,13 +355,11 @@ public final class Interpreter {
         return out
     }
 
-    /// A field's value from text (an import's cell): the same readings as in statements — enum values
-    /// in English or Chinese, `2026/10/3`, `12,000.50`, references by id or by a unique name.
-    /// A cell's value when it converts without the model and without fault (a well-formed day, amount,
-    /// case name …), as `importValue` would give it; nil for a cell it must read (a reference, a number,
-    /// anything it would refuse). Pure, for a second thread reading a file ahead.
+    /// A cell's value when it converts without the model and without fault (an empty cell, a
+    /// well-formed day, amount, case name …); nil for a cell `importValue` must read further (a
+    /// reference, a number, anything it would refuse). Pure, for a second thread reading a file ahead.
     public static func plainImportValue(_ text: String, type: ValueType, today: Day) -> Value? {
-        let trimmed = text.hasOuterBlank ? text.trimmingCharacters() : text
+        let trimmed = text.trimmingCharacters()
         if trimmed.isEmpty { return .null }
         switch type {
         case .int, .real, .reference: return nil
@@ -369,9 +367,11 @@ public final class Interpreter {
         }
     }
 
+    /// A field's value from text (an import's cell): the same readings as in statements — enum values
+    /// in English or Chinese, `2026/10/3`, `12,000.50`, references by id or by a unique name.
     public func importValue(_ text: String, field: FieldSchema) throws -> Value {
-        let trimmed = text.hasOuterBlank ? text.trimmingCharacters() : text
-        if trimmed.isEmpty { return .null }
+        if let v = Self.plainImportValue(text, type: field.type, today: ctx.today) { return v }
+        let trimmed = text.trimmingCharacters()
         switch field.type {
         case .int, .real:
             guard let d = ExactDecimal.parse(trimmed) else { throw Diagnostic("'\(trimmed)' is not a number") }
@@ -382,9 +382,9 @@ public final class Interpreter {
             if model.table(target).contains(trimmed) { return .text(trimmed) }
             return .text(try referenceID(trimmed, target, 0..<trimmed.count, Source(name: "cell", text: trimmed)))
         default:
-            // A well-formed cell converts straight; only one that does not is read by the compiler,
+            // A well-formed cell converted plainly above; one that did not is read by the compiler,
             // which knows what is wrong with it and says so.
-            if let v = ExprCompiler.converted(.text(trimmed), to: field.type, today: ctx.today) { return v }
+            break
         }
         if case .date = field.type {
             if let why = Day.whyNot(trimmed) { throw Diagnostic("'\(trimmed)' is not a day: \(why)") }

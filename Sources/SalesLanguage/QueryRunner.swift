@@ -240,26 +240,30 @@ struct QueryRunner {
         let argFns = slots.map { $0.arg?.eval }
         let fresh = slots.map { Accumulator(kind: $0.kind, type: $0.arg?.type ?? .int) }
         if keys.isEmpty { groupKeys.append([]); accs.append(fresh); groupIndex[[]] = 0 }
-        // One key, the usual case, is looked up as itself: no array to build and hash per row. (The two
-        // ways of opening a group stay written out: a local function capturing these arrays put them
-        // in boxes and made the loop half as fast again.)
+        // One key, the usual case, is looked up as itself: no array to build and hash per row. (The
+        // ways of opening a group below stay written out: a local function capturing these arrays put
+        // them in boxes and made the loop half as fast again.)
         var singleIndex: [Value: Int] = [:]
         let single = keyFns.count == 1 ? keyFns[0] : nil
         // One coded field of the records (group stage, group owner): groups found by code, the value
         // hashed once per code rather than once per row.
         // A path from one (owner.team): by the code it starts from, its value worked out at the code's first row.
+        // The coded field of these records a key is, or is worked out from, with its codes' values.
+        func codedField(_ c: Compiled) -> (ref: FieldRef, values: [Value])? {
+            guard let ref = c.field ?? c.byCode, case .entity(let t, _) = rel, t === ref.table, let values = t.codedValues(ref.index) else { return nil }
+            return (ref, values)
+        }
         var coded: (table: Table, field: Int, values: [Value]?, count: Int)? = nil
-        if keyCompiled.count == 1, let ref = keyCompiled[0].field ?? keyCompiled[0].byCode, case .entity(let t, _) = rel, t === ref.table,
-           let values = ref.table.codedValues(ref.index) {
-            coded = (t, ref.index, keyCompiled[0].field != nil ? [.null] + values : nil, values.count + 1)
+        if keyCompiled.count == 1, let (ref, values) = codedField(keyCompiled[0]) {
+            coded = (ref.table, ref.index, keyCompiled[0].field != nil ? [.null] + values : nil, values.count + 1)
         }
         var groupOfCode = [Int](repeating: -1, count: coded?.count ?? 0)
         let hasCodes = coded != nil, codedValues = coded?.values
         // Two keys that are each a code or a number (group category, month(date)): the pair as one
         // number finds the group, the keys' values made once per pair.
         func keyNumber(_ c: Compiled) -> ((Int) -> Int64)? {
-            if let ref = c.field ?? c.byCode, case .entity(let t, _) = rel, t === ref.table, t.codedValues(ref.index) != nil {
-                let f = ref.index
+            if let (ref, _) = codedField(c) {
+                let t = ref.table, f = ref.index
                 return { Int64(t.code($0, f)) }
             }
             return c.number
