@@ -169,7 +169,7 @@ func end(_ session: Session, _ status: ExitStatus) -> Never {
 }
 
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run a script file with name=value parameters.")
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a script file with name=value parameters.")
 
     @OptionGroup var store: StoreOptions
 
@@ -228,7 +228,7 @@ struct CheckStore: ParsableCommand {
 }
 
 struct Backup: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Write a consistent copy of the store to a new folder, even while a shell is using it.")
+    static let configuration = CommandConfiguration(commandName: "backup", abstract: "Write a consistent copy of the store to a new folder, even while a shell is using it.")
 
     @Option(name: .long, help: ArgumentHelp("The data folder (default: $SALESH_DATA, else ./sales.db).", valueName: "dir"))
     var data: String?
@@ -246,7 +246,7 @@ struct Backup: ParsableCommand {
 }
 
 struct Demo: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Fill a store with a realistic demo data set.")
+    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Fill a store with a realistic demo data set.")
 
     @OptionGroup var store: StoreOptions
 
