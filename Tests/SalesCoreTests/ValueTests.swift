@@ -497,3 +497,29 @@ struct BlankTextTests {
         #expect(Value.text(s).isBlank == s.allSatisfy(\.isWhitespace))
     }
 }
+
+// MARK: Enumerations
+
+@Suite("EnumType")
+struct EnumTypeTests {
+    let kinds = EnumType("kind", [EnumCase("fair", "行業展會", hans: "行业展会"), EnumCase("expo", "大型展會"),
+                                  EnumCase("referral", "客戶推薦", hans: "客户推荐")])
+
+    @Test func namesAndTermsInAnySpelling() {
+        #expect(kinds.index(of: "fair") == 0)
+        #expect(kinds.index(of: "FAIR") == 0)
+        #expect(kinds.index(of: "行业展会") == 0)
+        #expect(kinds.index(of: "大型展會") == 1)
+        #expect(kinds.canonical("客户推荐") == "referral")
+    }
+
+    @Test func shorterFormsEndOneTermOnly() {
+        #expect(kinds.index(of: "業展會") == 0)
+        #expect(kinds.index(of: "业展会") == 0)
+        #expect(kinds.index(of: "推薦") == 2)
+        #expect(kinds.index(of: "展會") == nil, "the tail of two cases' terms names neither")
+        #expect(kinds.index(of: "薦") == nil, "one character is too short")
+        #expect(kinds.index(of: "客戶") == nil, "the start of a term is not a shorter form")
+        #expect(kinds.index(of: "fai") == nil)
+    }
+}
