@@ -320,21 +320,21 @@ struct ExprCompiler {
                     return code < mask.count ? mask[code] : otherwise(i)
                 }
                 return Compiled(type: .bool, eval: { i in .bool(test(i)) }, test: test,
-                                select: { t.keep($0, field: f, codes: mask, otherwise: otherwise) })
+                                select: ctx.parallel.select { t.keep($0, field: f, codes: mask, otherwise: otherwise) })
             }
             // A number field against a constant of its own type: compared as numbers.
             if let k = b.constant, a.number != nil, ValueType.of(k) == a.type, let kn = Self.number(of: k), kn != FieldColumn.nullNumber {
-                let null = FieldColumn.nullNumber
-                let pass: (Int64) -> Bool
+                let least = FieldColumn.nullNumber + 1, most = Int64.max
+                let condition: NumberCondition
                 switch op {
-                case "=": pass = { x in x == kn }
-                case "!=": pass = { x in x != kn }   // null differs from every constant, as `equal` says
-                case "<": pass = { x in x != null && x < kn }
-                case "<=": pass = { x in x != null && x <= kn }
-                case ">": pass = { x in x > kn }
-                default: pass = { x in x >= kn }
+                case "=": condition = NumberCondition(lo: kn, hi: kn)
+                case "!=": condition = NumberCondition(lo: kn, hi: kn, negated: true, null: true)   // null differs from every constant, as `equal` says
+                case "<": condition = NumberCondition(lo: least, hi: kn - 1)
+                case "<=": condition = NumberCondition(lo: least, hi: kn)
+                case ">": condition = kn == most ? NumberCondition(lo: 1, hi: 0) : NumberCondition(lo: kn + 1, hi: most)
+                default: condition = NumberCondition(lo: kn, hi: most)
                 }
-                return Self.numberTest(a, pass)
+                return numberTest(a, condition)
             }
             // Constant right-hand sides are the common case: capture the value once.
             switch op {
@@ -379,13 +379,13 @@ struct ExprCompiler {
     }
 
     /// A condition on `c`'s number: a test per slot, and a block at a time over a field's own array.
-    static func numberTest(_ c: Compiled, _ pass: @escaping (Int64) -> Bool) -> Compiled {
+    func numberTest(_ c: Compiled, _ condition: NumberCondition) -> Compiled {
         let n = c.number!
-        let test: (Int) -> Bool = { i in pass(n(i)) }
+        let test: (Int) -> Bool = { i in condition.passes(n(i)) }
         var out = Compiled(type: .bool, eval: { i in .bool(test(i)) }, test: test)
         if let ref = c.field {
             let t = ref.table, f = ref.index
-            out.select = { t.keep($0, field: f, numbers: pass) }
+            out.select = ctx.parallel.select { t.keep($0, field: f, numbers: condition) }
         }
         return out
     }
@@ -442,7 +442,7 @@ struct ExprCompiler {
                 return code < mask.count ? mask[code] : otherwise(i)
             }
             return Compiled(type: .bool, eval: { i in .bool(test(i)) }, test: test,
-                            select: { t.keep($0, field: field, codes: mask, otherwise: otherwise) })
+                            select: ctx.parallel.select { t.keep($0, field: field, codes: mask, otherwise: otherwise) })
         }
         // A short list of constants (stage in (proposal, negotiation)): comparing a few small values
         // beats hashing each row's.
@@ -473,8 +473,7 @@ struct ExprCompiler {
             guard let period = k.asPeriod else { throw diag("expected a period after 'in', found \(pc.type)", p.span, hint: example(for: .period)) }
             let lo = period.start, hi = period.end
             if c.type == .date, c.number != nil {
-                let from = Int64(lo.raw), to = Int64(hi.raw), null = FieldColumn.nullNumber
-                return Self.numberTest(c) { d in d != null && (d >= from && d < to) != negated }
+                return numberTest(c, NumberCondition(lo: Int64(lo.raw), hi: Int64(hi.raw) - 1, negated: negated))
             }
             return Compiled(type: .bool, eval: { i in
                 guard let d = f(i).day else { return .bool(false) }

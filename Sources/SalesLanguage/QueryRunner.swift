@@ -285,67 +285,101 @@ struct QueryRunner {
         let argBlocks = zip(slots, argNumbers).map { $1 == nil ? nil : $0.arg?.numbers }
         let blockable = coded != nil || keyNumbers != nil || argBlocks.contains { $0 != nil }
         let all = rel.indices
-        let blockSize = blockable ? 4096 : max(all.count, 1)
-        for start in stride(from: 0, to: all.count, by: blockSize) {
-            let block = all[start ..< min(start + blockSize, all.count)]
-            // Plain arrays and flags, read in the loop without copying an optional or a tuple per row.
-            let blockCodes = coded.map { $0.table.codes(block, field: $0.field) } ?? []
-            let blockKeys = keyNumbers?(block) ?? [], hasKeys = keyNumbers != nil
-            let blockArgs = argBlocks.map { $0?(block) ?? [] }, argInBlock = argBlocks.map { $0 != nil }
-            for (j, r) in zip(0..., block) {
-                let g: Int
-                if let numbered {
-                    let n = hasKeys ? blockKeys[j] : numbered(r)
-                    if let x = groupOfNumber.find(n) { g = x } else {
-                        let k = single!(r)
+        // Counts, sums and averages of numbers by a code, a number or nothing: each core reads a part
+        // of the rows into groups of its own, joined here in the order the rows meet them.
+        let countsAndNumbers = slots.indices.allSatisfy { s in (slots[s].kind == .count && slots[s].arg == nil) || argBlocks[s] != nil }
+        if rel.entitySchema != nil, countsAndNumbers, keyFns.isEmpty || coded != nil || keyNumbers != nil {
+            let parts = ctx.parallel.map(all.count) { range in
+                PartGroups(all[range], slots: slots.count, codes: coded.map { c in { c.table.codes($0, field: c.field) } },
+                           numbers: keyNumbers, arguments: argBlocks, keyless: keyFns.isEmpty)
+            }
+            for part in parts {
+                for (lg, key) in part.keys.enumerated() {
+                    let g: Int
+                    if keyFns.isEmpty {
+                        g = 0
+                    } else if hasCodes, Int(key) < groupOfCode.count, groupOfCode[Int(key)] >= 0 {
+                        g = groupOfCode[Int(key)]
+                    } else if !hasCodes, let x = groupOfNumber.find(key) {
+                        g = x
+                    } else {
+                        let code = Int(key), row = part.rows[lg]
+                        let k = hasCodes ? (codedValues.flatMap { code < $0.count ? $0[code] : nil } ?? single!(row)) : single!(row)
                         if let x = singleIndex[k] { g = x } else {
                             g = groupKeys.count
                             singleIndex[k] = g; groupKeys.append([k]); accs.append(fresh)
                         }
-                        groupOfNumber.insert(n, g)
+                        if !hasCodes { groupOfNumber.insert(key, g) } else if code < groupOfCode.count { groupOfCode[code] = g }
                     }
-                } else if hasCodes, case let code = Int(blockCodes[j]), code < groupOfCode.count {
-                    if groupOfCode[code] >= 0 { g = groupOfCode[code] } else {
-                        let k = codedValues?[code] ?? single!(r)
-                        if let x = singleIndex[k] { g = x } else {
-                            g = groupKeys.count
-                            singleIndex[k] = g; groupKeys.append([k]); accs.append(fresh)
-                        }
-                        groupOfCode[code] = g
-                    }
-                } else if let single {
-                    let k = single(r)
-                    if let x = singleIndex[k] { g = x } else {
-                        g = groupKeys.count
-                        singleIndex[k] = g; groupKeys.append([k]); accs.append(fresh)
-                    }
-                } else if keyFns.isEmpty {
-                    g = 0
-                } else {
-                    var pair: Int64? = nil
-                    if let (ka, kb) = pairKeys {
-                        let a = ka(r), b = kb(r)
-                        if Int64(Int32(truncatingIfNeeded: a)) == a, Int64(Int32(truncatingIfNeeded: b)) == b {
-                            pair = a << 32 | Int64(UInt32(truncatingIfNeeded: b))
-                        }
-                    }
-                    if let p = pair, let x = groupOfPair.find(p) { g = x } else {
-                        let k = keyFns.map { $0(r) }
-                        if let x = groupIndex[k] { g = x } else {
-                            g = groupKeys.count
-                            groupIndex[k] = g; groupKeys.append(k); accs.append(fresh)
-                        }
-                        if let p = pair { groupOfPair.insert(p, g) }
+                    for s in slots.indices {
+                        accs[g][s].n += part.counts[lg * slots.count + s]
+                        accs[g][s].intSum &+= part.sums[lg * slots.count + s]
                     }
                 }
-                accs[g].withUnsafeMutableBufferPointer { acc in
-                    if typedArgs {
-                        for s in acc.indices {
-                            if argInBlock[s] { acc[s].add(number: blockArgs[s][j]) }
-                            else if let n = argNumbers[s] { acc[s].add(number: n(r)) } else { acc[s].add(argFns[s]?(r)) }
+            }
+        } else {
+            let blockSize = blockable ? 4096 : max(all.count, 1)
+            for start in stride(from: 0, to: all.count, by: blockSize) {
+                let block = all[start ..< min(start + blockSize, all.count)]
+                // Plain arrays and flags, read in the loop without copying an optional or a tuple per row.
+                let blockCodes = coded.map { $0.table.codes(block, field: $0.field) } ?? []
+                let blockKeys = keyNumbers?(block) ?? [], hasKeys = keyNumbers != nil
+                let blockArgs = argBlocks.map { $0?(block) ?? [] }, argInBlock = argBlocks.map { $0 != nil }
+                for (j, r) in zip(0..., block) {
+                    let g: Int
+                    if let numbered {
+                        let n = hasKeys ? blockKeys[j] : numbered(r)
+                        if let x = groupOfNumber.find(n) { g = x } else {
+                            let k = single!(r)
+                            if let x = singleIndex[k] { g = x } else {
+                                g = groupKeys.count
+                                singleIndex[k] = g; groupKeys.append([k]); accs.append(fresh)
+                            }
+                            groupOfNumber.insert(n, g)
                         }
+                    } else if hasCodes, case let code = Int(blockCodes[j]), code < groupOfCode.count {
+                        if groupOfCode[code] >= 0 { g = groupOfCode[code] } else {
+                            let k = codedValues?[code] ?? single!(r)
+                            if let x = singleIndex[k] { g = x } else {
+                                g = groupKeys.count
+                                singleIndex[k] = g; groupKeys.append([k]); accs.append(fresh)
+                            }
+                            groupOfCode[code] = g
+                        }
+                    } else if let single {
+                        let k = single(r)
+                        if let x = singleIndex[k] { g = x } else {
+                            g = groupKeys.count
+                            singleIndex[k] = g; groupKeys.append([k]); accs.append(fresh)
+                        }
+                    } else if keyFns.isEmpty {
+                        g = 0
                     } else {
-                        for s in acc.indices { acc[s].add(argFns[s]?(r)) }
+                        var pair: Int64? = nil
+                        if let (ka, kb) = pairKeys {
+                            let a = ka(r), b = kb(r)
+                            if Int64(Int32(truncatingIfNeeded: a)) == a, Int64(Int32(truncatingIfNeeded: b)) == b {
+                                pair = a << 32 | Int64(UInt32(truncatingIfNeeded: b))
+                            }
+                        }
+                        if let p = pair, let x = groupOfPair.find(p) { g = x } else {
+                            let k = keyFns.map { $0(r) }
+                            if let x = groupIndex[k] { g = x } else {
+                                g = groupKeys.count
+                                groupIndex[k] = g; groupKeys.append(k); accs.append(fresh)
+                            }
+                            if let p = pair { groupOfPair.insert(p, g) }
+                        }
+                    }
+                    accs[g].withUnsafeMutableBufferPointer { acc in
+                        if typedArgs {
+                            for s in acc.indices {
+                                if argInBlock[s] { acc[s].add(number: blockArgs[s][j]) }
+                                else if let n = argNumbers[s] { acc[s].add(number: n(r)) } else { acc[s].add(argFns[s]?(r)) }
+                            }
+                        } else {
+                            for s in acc.indices { acc[s].add(argFns[s]?(r)) }
+                        }
                     }
                 }
             }
@@ -380,6 +414,56 @@ struct QueryRunner {
         let cols = zip(keys, keyCompiled).map { Column($0.alias ?? source.text($0.expr.span), $1.type) }
             + zip(aggs, finalCompiled).map { Column($0.alias ?? (($0.expr.span.isEmpty) ? "count" : source.text($0.expr.span)), $1.type) }
         return .rows(cols, RowBox(rows))
+    }
+}
+
+/// One part of the rows grouped by a code, a number or nothing, with the count of non-null arguments
+/// and their sum per group and argument (`counts[group * arguments + a]`), and a row of each group to
+/// make its key's value from. Reads columns only, so parts are made on several threads at once.
+struct PartGroups {
+    var keys: [Int64] = []
+    var rows: [Int] = []
+    var counts: [Int64] = []
+    var sums: [Int64] = []
+
+    init(_ rows: ArraySlice<Int>, slots: Int, codes: ((ArraySlice<Int>) -> [UInt32])?, numbers: ((ArraySlice<Int>) -> [Int64])?,
+         arguments: [((ArraySlice<Int>) -> [Int64])?], keyless: Bool) {
+        var groupOfCode = [Int32](), groupOfNumber = NumberGroups()
+        let null = FieldColumn.nullNumber
+        if keyless { open(0, row: -1, slots) }
+        for start in stride(from: rows.startIndex, to: rows.endIndex, by: 4096) {
+            let block = rows[start ..< min(start + 4096, rows.endIndex)]
+            let blockCodes = codes?(block) ?? [], blockNumbers = numbers?(block) ?? []
+            let blockArgs = arguments.map { $0?(block) ?? [] }
+            let counted = arguments.map { $0 == nil }
+            for (j, r) in zip(0..., block) {
+                var g = 0
+                if codes != nil {
+                    let code = Int(blockCodes[j])
+                    if code >= groupOfCode.count { groupOfCode += [Int32](repeating: -1, count: code + 1 - groupOfCode.count) }
+                    if groupOfCode[code] < 0 { groupOfCode[code] = Int32(keys.count); open(Int64(code), row: r, slots) }
+                    g = Int(groupOfCode[code])
+                } else if numbers != nil {
+                    let n = blockNumbers[j]
+                    if let x = groupOfNumber.find(n) { g = x } else {
+                        g = keys.count
+                        groupOfNumber.insert(n, g); open(n, row: r, slots)
+                    }
+                }
+                let at = g * slots
+                for a in 0 ..< slots {
+                    if counted[a] { counts[at + a] += 1; continue }
+                    let x = blockArgs[a][j], isNumber = x != null
+                    counts[at + a] += isNumber ? 1 : 0
+                    sums[at + a] &+= isNumber ? x : 0
+                }
+            }
+        }
+    }
+
+    private mutating func open(_ key: Int64, row: Int, _ slots: Int) {
+        keys.append(key); rows.append(row)
+        counts += repeatElement(0, count: slots); sums += repeatElement(0, count: slots)
     }
 }
 

@@ -65,6 +65,8 @@ public struct EvalContext {
     /// Query results bound by `let rows = (QUERY)`, usable as `$rows | …` and in `for r in $rows`.
     public var tables: [String: ResultTable] = [:]
     public var environment: [String: String] = [:]
+    /// How large queries are split across cores.
+    public var parallel = Parallel.machine
     public init(model: Model, today: Day, now: Timestamp, user: String) {
         self.model = model; self.today = today; self.now = now; self.user = user
     }

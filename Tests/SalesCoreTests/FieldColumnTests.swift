@@ -6,6 +6,39 @@ import Testing
 @Suite struct FieldColumnTests {
     static let stage = EnumType("stage", [EnumCase("qualified"), EnumCase("won"), EnumCase("lost")])
 
+    static func day(_ x: Int64) -> Int64 { max(min(x, 1_000_000), -1_000_000) }
+
+    /// A block filter on numbers keeps exactly the slots whose number meets the condition, as the
+    /// condition itself answers and as the plain comparison says, at the extremes and for null.
+    @Test func numberConditionsKeepWhatTheySay() {
+        let edges: [Int64] = [.min + 1, -1, 0, 1, 7, .max - 1, .max]
+        var ints = FieldColumn(for: .int), days = FieldColumn(for: .date)
+        var numbers: [Int64] = []
+        for n in 0..<600 {
+            let x: Int64? = n % 9 == 0 ? nil : n < edges.count * 2 ? edges[n % edges.count] : Int64.random(in: -20...20)
+            ints.append(x.map { .int($0) } ?? .null)
+            days.append(x.map { .date(Day(raw: Int32(Self.day($0)))) } ?? .null)
+            numbers.append(x ?? FieldColumn.nullNumber)
+        }
+        let slots = Array(0..<600)[...]
+        for _ in 0..<300 {
+            let lo = Bool.random() ? edges.randomElement()! : Int64.random(in: -20...20)
+            let hi = Bool.random() ? edges.randomElement()! : Int64.random(in: -20...20)
+            let c = NumberCondition(lo: lo, hi: hi, negated: Bool.random(), null: Bool.random())
+            let plain = slots.filter { s in
+                let x = numbers[s]
+                return x == FieldColumn.nullNumber ? c.null : (x >= lo && x <= hi) != c.negated
+            }
+            #expect(slots.filter { c.passes(numbers[$0]) } == plain, "\(c)")
+            #expect(ints.keep(slots, numbers: c) == plain, "\(c)")
+            let dayPlain = slots.filter { s in
+                let x = numbers[s] == FieldColumn.nullNumber ? numbers[s] : Self.day(numbers[s])
+                return x == FieldColumn.nullNumber ? c.null : (x >= lo && x <= hi) != c.negated
+            }
+            #expect(days.keep(slots, numbers: c) == dayPlain, "days \(c)")
+        }
+    }
+
     static let samples: [(ValueType, [Value])] = [
         (.int, [.int(0), .int(-7), .int(Int64.max), .null]),
         (.money, [.money(Money(minor: 12_345_600)), .money(Money(minor: -1)), .null]),

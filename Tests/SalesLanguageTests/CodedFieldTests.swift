@@ -21,7 +21,12 @@ import Testing
         #expect(!direct.isEmpty || condition.contains("none"), "\(condition) \(group ?? "") finds something")
     }
 
-    @Test func conditionsOnCodesAnswerAsOnValues() throws {
+    /// How queries over the records are split across threads: as on this machine, on one thread, and
+    /// in three uneven parts of a few rows each (parts joined in order, groups merged across parts).
+    static let splits = [Parallel.machine, Parallel(cores: 1, minimumPart: 1), Parallel(cores: 3, minimumPart: 7)]
+
+    @Test(arguments: splits) func conditionsOnCodesAnswerAsOnValues(_ split: Parallel) throws {
+        h.interp.ctx.parallel = split
         try same("stage = won")
         try same("stage != won")
         try same("stage in (qualified, needs, proposal, negotiation)")
@@ -35,7 +40,8 @@ import Testing
         try same("presales != jun.xu")
     }
 
-    @Test func groupsOnCodesAnswerAsOnValues() throws {
+    @Test(arguments: splits) func groupsOnCodesAnswerAsOnValues(_ split: Parallel) throws {
+        h.interp.ctx.parallel = split
         try same("amount > 0", "stage")
         try same("amount > 0", "source")               // with a null group
         try same("amount > 0", "owner")
@@ -45,7 +51,8 @@ import Testing
     /// Numbers and days compared, grouped and added as numbers (`Compiled.test` and `.number`) answer
     /// as the same values do: nulls (an open deal has no closed day), negations, bounds and every
     /// comparison included.
-    @Test func numbersAndDaysAnswerAsValues() throws {
+    @Test(arguments: splits) func numbersAndDaysAnswerAsValues(_ split: Parallel) throws {
+        h.interp.ctx.parallel = split
         let fields = "id, stage, owner, presales, source, amount, closed, created, probability"
         // Amounts and chances that do not divide evenly, so products round, and a negative one.
         let t = h.model.table("opportunity"), am = t.schema.fieldIndex("amount")!, pr = t.schema.fieldIndex("probability")!
@@ -83,6 +90,38 @@ import Testing
             #expect(direct == viaRows, "\(q)")
             #expect(!direct.isEmpty)
         }
+    }
+
+    /// The win-rate report, added up per code in parts, gives what counting the records one by one gives.
+    @Test(arguments: splits) func winRateCountsEveryClosedDeal(_ split: Parallel) throws {
+        h.interp.ctx.parallel = split
+        let t = h.model.table("opportunity"), s = t.schema
+        let (st, am, ow, so, cr, cl) = (s.stateIndex!, s.fieldIndex("amount")!, s.fieldIndex("owner")!, s.fieldIndex("source")!,
+                                        s.fieldIndex("created")!, s.fieldIndex("closed")!)
+        for (by, field) in [("owner", ow), ("source", so)] {
+            var expected: [String: (won: Int, lost: Int, amount: Int64, days: Int)] = [:]
+            for case let r? in t.records {
+                guard let closed = r.values[cl].day, closed.year == 2025, let stage = r.values[st].textValue, stage == "won" || stage == "lost" else { continue }
+                let key = r.values[field].textValue ?? ""
+                var e = expected[key] ?? (0, 0, 0, 0)
+                if stage == "won" {
+                    e.won += 1
+                    if case .money(let m) = r.values[am] { e.amount += m.minor }
+                    if let c = r.values[cr].day { e.days += Int(closed.raw - c.raw) }
+                } else { e.lost += 1 }
+                expected[key] = e
+            }
+            let rows = try h.table("report winrate 2025 by=\(by)").rows
+            #expect(rows.count == expected.count && rows.count > 1, "\(by)")
+            for row in rows {
+                let e = expected[row[0].textValue ?? ""]
+                #expect(e != nil && row[1] == .int(Int64(e!.won)) && row[2] == .int(Int64(e!.lost)) && row[4] == .money(Money(minor: e!.amount)), "\(by) \(row)")
+                #expect(row[5] == (e!.won == 0 ? .null : .real(Double(e!.days) / Double(e!.won))), "\(by) \(row)")
+            }
+        }
+        let teams = try h.rows("report winrate 2025 by=team")
+        h.interp.ctx.parallel = Parallel(cores: 1, minimumPart: 1)
+        #expect(try h.rows("report winrate 2025 by=team") == teams && teams.count > 1)
     }
 
     /// The table groups are found in by number gives back what a dictionary would, through its growth.

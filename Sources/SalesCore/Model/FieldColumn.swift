@@ -117,7 +117,7 @@ public struct FieldColumn {
     /// The slots among `slots` whose code passes `mask` (by code); where the column keeps no codes, or
     /// a code is past the mask, `otherwise` decides. A block of slots at a time, as a `where` reads them.
     @inlinable
-    public func keep(_ slots: [Int], codes mask: [Bool], otherwise: (Int) -> Bool) -> [Int] {
+    public func keep(_ slots: ArraySlice<Int>, codes mask: [Bool], otherwise: (Int) -> Bool) -> [Int] {
         mask.withUnsafeBufferPointer { m in
             switch form {
             case .code: return codes.withUnsafeBufferPointer { c in FieldColumn.keep(slots) { s in let k = Int(c[s]); return k < m.count ? m[k] : otherwise(s) } }
@@ -127,18 +127,25 @@ public struct FieldColumn {
         }
     }
 
-    /// The slots among `slots` whose number (`number(_:)`, `nullNumber` for null) passes `test`.
+    /// The slots among `slots` whose number (`number(_:)`, `nullNumber` for null) meets `condition`:
+    /// the test written out in the loop, no call per slot.
     @inlinable
-    public func keep(_ slots: [Int], numbers test: (Int64) -> Bool) -> [Int] {
+    public func keep(_ slots: ArraySlice<Int>, numbers condition: NumberCondition) -> [Int] {
+        let lo = condition.lo, span = UInt64(bitPattern: condition.hi &- condition.lo), empty = condition.lo > condition.hi
+        let negated = condition.negated, nullPasses = condition.null, null = FieldColumn.nullWord
+        @inline(__always) func passes(_ x: Int64) -> Bool {
+            let inside = !empty && UInt64(bitPattern: x &- lo) <= span
+            return x == null ? nullPasses : inside != negated
+        }
         switch form {
         case .int, .money, .percent, .timestamp:
-            return words.withUnsafeBufferPointer { w in FieldColumn.keep(slots) { test(w[$0]) } }
+            return words.withUnsafeBufferPointer { w in FieldColumn.keep(slots) { passes(w[$0]) } }
         case .date:
             return days.withUnsafeBufferPointer { d in
-                FieldColumn.keep(slots) { let x = d[$0]; return test(x == FieldColumn.nullDay ? FieldColumn.nullWord : Int64(x)) }
+                FieldColumn.keep(slots) { let x = d[$0]; return passes(x == FieldColumn.nullDay ? null : Int64(x)) }
             }
         default:
-            return FieldColumn.keep(slots) { test(number($0)) }
+            return FieldColumn.keep(slots) { passes(number($0)) }
         }
     }
 
@@ -146,7 +153,7 @@ public struct FieldColumn {
     /// written and the count advanced by the test's answer: no branch to mispredict on a test that
     /// passes a quarter of the rows at random.
     @inlinable @inline(__always)
-    static func keep(_ slots: [Int], _ pass: (Int) -> Bool) -> [Int] {
+    static func keep(_ slots: ArraySlice<Int>, _ pass: (Int) -> Bool) -> [Int] {
         slots.withUnsafeBufferPointer { input in
             [Int](unsafeUninitializedCapacity: input.count) { out, n in
                 var k = 0
@@ -619,5 +626,20 @@ extension FieldColumn {
         let source = FieldColumn(holding: storage)
         reserveCapacity(source.count)
         for i in 0..<source.count { append(source[i]) }
+    }
+}
+
+/// A condition on a number (`FieldColumn.number`): within `lo...hi` (outside it when `negated`; nothing
+/// is within when `lo > hi`), and `null` the answer for null. Every comparison of a number with a
+/// constant, and a day in a period, is one of these.
+public struct NumberCondition: Sendable, Equatable {
+    public var lo: Int64, hi: Int64, negated: Bool, null: Bool
+    public init(lo: Int64, hi: Int64, negated: Bool = false, null: Bool = false) {
+        self.lo = lo; self.hi = hi; self.negated = negated; self.null = null
+    }
+
+    @inlinable @inline(__always)
+    public func passes(_ x: Int64) -> Bool {
+        x == FieldColumn.nullNumber ? null : (lo <= x && x <= hi) != negated
     }
 }

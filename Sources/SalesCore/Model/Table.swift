@@ -136,16 +136,16 @@ public final class Table {
 
     /// The slots among `slots` whose code of `field` passes `mask` (see `FieldColumn.keep`).
     @inlinable
-    public func keep(_ slots: [Int], field: Int, codes mask: [Bool], otherwise: (Int) -> Bool) -> [Int] {
+    public func keep(_ slots: ArraySlice<Int>, field: Int, codes mask: [Bool], otherwise: (Int) -> Bool) -> [Int] {
         loaded()
         return _columns[field].keep(slots, codes: mask, otherwise: otherwise)
     }
 
     /// The slots among `slots` whose number of `field` passes `test` (see `FieldColumn.keep`).
     @inlinable
-    public func keep(_ slots: [Int], field: Int, numbers test: (Int64) -> Bool) -> [Int] {
+    public func keep(_ slots: ArraySlice<Int>, field: Int, numbers condition: NumberCondition) -> [Int] {
         loaded()
-        return _columns[field].keep(slots, numbers: test)
+        return _columns[field].keep(slots, numbers: condition)
     }
 
     /// The numbers of a field for a block of slots (see `FieldColumn.numbers`).
