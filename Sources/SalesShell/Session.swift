@@ -84,38 +84,14 @@ public final class Session {
         // SALESH_SNAPSHOT_BYTES: rewrite the snapshot when the journal passes this size (default 64 MiB).
         if let n = environment["SALESH_SNAPSHOT_BYTES"].flatMap({ Int($0) }), n > 0 { options.snapshotThreshold = n }
         let lang = options.language ?? UILanguage.from(environment: environment)
-        let model = Model()
         let holder = "pid \(getpid()), user \(options.user ?? environment["SALESH_USER"] ?? environment["USER"] ?? "?") on \(ProcessInfo.processInfo.hostName), since \(clock.now)"
-        let folder: DataFolder
+        // A reader that finds the snapshot rewritten by a writer while it read reads again, into a new model.
+        let model: Model, folder: DataFolder
         do {
-            folder = try DataFolder.open(path: options.dataDirectory, readOnly: options.readOnly, create: !options.readOnly, holderInfo: holder, io: io)
-        } catch let e as StoreError {
-            var msg = phrase("cannot open store \(options.dataDirectory): \(e)")
-            if case .locked = e { msg += "\n" + phrase("hint: open it read-only with --read-only, or wait until the other shell quits") }
-            throw StartupError(description: msg, status: .storeError)
-        }
-        do {
-            if let (payload, seq) = try folder.loadSnapshot() {
-                // Each table's records are decoded when first used: the checksum has already covered
-                // them all, and a script that reads three tables of a large store decodes those three.
-                try ModelCodec.decodeSnapshot(payload, into: model, deferring: true)
-                model.lastSeq = seq
-                let dir = options.dataDirectory
-                Table.onLoadFailure = { table, error in
-                    let what = "\(table.schema.plural): \(error)"
-                    console.err(Phrasebook.translate(phrase("store \(dir) is damaged: \(what)"), to: lang) + "\n"
-                                + Phrasebook.translate(phrase("nothing was changed; restore it from a backup (salesh backup writes one)"), to: lang) + "\n")
-                    exit(ExitStatus.storeError.rawValue)
-                }
+            (model, folder) = try DataFolder.readAgainWhileReplaced {
+                try read(options, holder: holder, io: io, console: console, language: lang)
             }
-            for entry in try folder.readJournal(afterSeq: model.lastSeq) {
-                let tx = try ModelCodec.decodeTransaction(entry.payload, schema: model.schema)
-                do { try model.replay(tx, seq: entry.seq) } catch let e as DomainError {
-                    throw StoreError.corruptJournal(path: folder.journalPath, offset: 0, reason: e.message)
-                }
-            }
-        } catch {
-            folder.close()
+        } catch where !(error is StartupError) {
             throw StartupError(description: phrase("cannot open store \(options.dataDirectory): \(error)") + "\n" + phrase("nothing was loaded; the files are left as they are"), status: .storeError)
         }
         for w in folder.warnings { console.err(Messages.text("warning", lang) + ": " + Phrasebook.translate(w.message, to: lang) + "\n") }
@@ -162,6 +138,48 @@ public final class Session {
         interp.emit = { [unowned s] out in try s.handle(out) }
         if lang != .en { interp.describeWarning = { w in Warnings.describe(w, model, text: HelpText.text(w.why, lang)) } }
         return s
+    }
+
+    /// Opens the store and reads it into a new model. A failure to read closes the folder and is thrown as
+    /// it is, as is replacedWhileReading (for the caller to read again); any other failure to open is a
+    /// StartupError.
+    private static func read(_ options: SessionOptions, holder: String, io: any FileIO, console: Console,
+                             language lang: UILanguage) throws -> (Model, DataFolder) {
+        let model = Model()
+        let folder: DataFolder
+        do {
+            folder = try DataFolder.open(path: options.dataDirectory, readOnly: options.readOnly, create: !options.readOnly, holderInfo: holder, io: io)
+        } catch let e as StoreError {
+            if case .replacedWhileReading = e { throw e }
+            var msg = phrase("cannot open store \(options.dataDirectory): \(e)")
+            if case .locked = e { msg += "\n" + phrase("hint: open it read-only with --read-only, or wait until the other shell quits") }
+            throw StartupError(description: msg, status: .storeError)
+        }
+        do {
+            if let (payload, seq) = try folder.loadSnapshot() {
+                // Each table's records are decoded when first used: the checksum has already covered
+                // them all, and a script that reads three tables of a large store decodes those three.
+                try ModelCodec.decodeSnapshot(payload, into: model, deferring: true)
+                model.lastSeq = seq
+                let dir = options.dataDirectory
+                Table.onLoadFailure = { table, error in
+                    let what = "\(table.schema.plural): \(error)"
+                    console.err(Phrasebook.translate(phrase("store \(dir) is damaged: \(what)"), to: lang) + "\n"
+                                + Phrasebook.translate(phrase("nothing was changed; restore it from a backup (salesh backup writes one)"), to: lang) + "\n")
+                    exit(ExitStatus.storeError.rawValue)
+                }
+            }
+            for entry in try folder.readJournal(afterSeq: model.lastSeq) {
+                let tx = try ModelCodec.decodeTransaction(entry.payload, schema: model.schema)
+                do { try model.replay(tx, seq: entry.seq) } catch let e as DomainError {
+                    throw StoreError.corruptJournal(path: folder.journalPath, offset: 0, reason: e.message)
+                }
+            }
+        } catch {
+            folder.close()
+            throw error
+        }
+        return (model, folder)
     }
 
     let clock: Clock

@@ -28,6 +28,11 @@
 //   open          a writer takes flock(LOCK_EX|LOCK_NB) on `lock` and writes its holder
 //                 line there; a torn journal tail is cut back to the last whole entry with a
 //                 warning. Read-only opens take no lock and change nothing on disk.
+//
+// A reader without the lock may see a writer's snapshot rewrite between reading the snapshot and
+// reading the journal: the old snapshot with the journal already emptied. It checks after reading the
+// journal that the snapshot it read is still the one in place (replacedWhileReading if not) and reads
+// again from the start (`readAgainWhileReplaced`).
 
 #if canImport(Glibc)
 import Glibc
@@ -79,6 +84,10 @@ public final class DataFolder {
     private var journalLastSeq: UInt64?
     /// A failed append could not be cut back: cut to journalSize before the next one.
     private var needsTruncate = false
+    /// Read-only: the snapshot file loadSnapshot read (fd -1 and identity nil when there was none),
+    /// held open until the folder closes so that its identity cannot pass to a new file; readJournal
+    /// compares it with the file at the path then.
+    private var heldSnapshot: (fd: Int32, identity: FileIdentity?)?
     private var isClosed = false
 
     private init(path: String, readOnly: Bool, io: any FileIO) {
@@ -143,9 +152,11 @@ public final class DataFolder {
         }
 
         // The snapshot: header and size only, for lastSeq.
+        var headerRead: FileIdentity? = nil
         if try sys(snapshotPath, { try io.kind(of: snapshotPath) }) != .missing {
             let fd = try sys(snapshotPath) { try io.open(snapshotPath, flags: O_RDONLY | O_CLOEXEC, mode: 0) }
             defer { io.close(fd) }
+            if readOnly { headerRead = try sys(snapshotPath) { try io.identity(fd) } }
             let size = try sys(snapshotPath) { try io.size(fd) }
             let prefix = try readBytes(fd, count: min(size, SnapshotFormat.headerSize), at: 0, file: snapshotPath)
             let header = try SnapshotFormat.parseHeader(prefix, fileSize: size, path: snapshotPath)
@@ -172,6 +183,10 @@ public final class DataFolder {
         }
         let scan = try bytes.withUnsafeBytes { try JournalFormat.scan($0, path: journalPath) }
         if let first = scan.firstSeq, first > snapshotLastSeq + 1 {
+            // A writer's rewrite since the header was read, not damage: see readJournal.
+            if readOnly, try sys(snapshotPath, { try io.identity(of: snapshotPath) }) != headerRead {
+                throw StoreError.replacedWhileReading(path: snapshotPath)
+            }
             throw StoreError.corruptJournal(
                 path: journalPath, offset: JournalFormat.headerSize,
                 reason: "it begins at seq \(first) but the snapshot ends at seq \(snapshotLastSeq), so the changes in between are missing")
@@ -246,12 +261,21 @@ public final class DataFolder {
     /// The snapshot's payload, its checksum verified, mapped into memory where the page cache holds it
     /// (no copy). A snapshot is replaced by renaming a new file over it, never rewritten in place, so the
     /// mapped file does not change under the reader.
+    /// Read-only, the file read is remembered (and held open) for readJournal's check that it is still in place.
     public func loadSnapshot() throws -> (payload: ByteSlice, lastSeq: UInt64)? {
         try checkOpen()
         let file = snapshotPath
-        guard try sys(file, { try io.kind(of: file) }) != .missing else { return nil }
+        guard try sys(file, { try io.kind(of: file) }) != .missing else {
+            if readOnly { holdSnapshot(fd: -1, identity: nil) }
+            return nil
+        }
         let fd = try sys(file) { try io.open(file, flags: O_RDONLY | O_CLOEXEC, mode: 0) }
-        defer { io.close(fd) }
+        var held = false
+        defer { if !held { io.close(fd) } }
+        if readOnly {
+            holdSnapshot(fd: fd, identity: try sys(file) { try io.identity(fd) })
+            held = true
+        }
         let size = try sys(file) { try io.size(fd) }
         let prefix = try readBytes(fd, count: min(size, SnapshotFormat.headerSize), at: 0, file: file)
         let header = try SnapshotFormat.parseHeader(prefix, fileSize: size, path: file)
@@ -284,11 +308,19 @@ public final class DataFolder {
     /// bad checksum on the final entry that runs to the end of the file) is cut off the file (unless
     /// readOnly) and reported in `warnings`; a bad entry followed by more data, or a gap in the seqs
     /// (including a first entry later than afterSeq + 1), is StoreError.corruptJournal.
+    /// Read-only, after loadSnapshot: replacedWhileReading when the snapshot it read is no longer in place.
     public func readJournal(afterSeq: UInt64) throws -> [JournalEntry] {
         try checkOpen()
         let bytes: [UInt8]
         if readOnly {
-            guard let b = try sys(journalPath, { try io.readWholeFile(journalPath) }) else { return [] }
+            let read = try sys(journalPath, { try io.readWholeFile(journalPath) })
+            // A writer renames its new snapshot into place before it empties or replaces the journal: if
+            // the snapshot loadSnapshot read is still in place once the journal has been read, the journal
+            // read is one that goes with it.
+            if let held = heldSnapshot, try sys(snapshotPath, { try io.identity(of: snapshotPath) }) != held.identity {
+                throw StoreError.replacedWhileReading(path: snapshotPath)
+            }
+            guard let b = read else { return [] }
             bytes = b
         } else {
             try ensureJournalOpen()
@@ -487,6 +519,11 @@ public final class DataFolder {
         try ensureJournalOpen()
     }
 
+    private func holdSnapshot(fd: Int32, identity: FileIdentity?) {
+        if let old = heldSnapshot, old.fd >= 0 { io.close(old.fd) }
+        heldSnapshot = (fd, identity)
+    }
+
     private func ensureJournalOpen() throws {
         guard journalFD < 0 else { return }
         journalFD = try sys(journalPath) { try io.open(journalPath, flags: O_RDWR | O_CLOEXEC, mode: 0o600) }
@@ -500,12 +537,26 @@ public final class DataFolder {
         isClosed = true
         if journalFD >= 0 { io.close(journalFD) }
         journalFD = -1
+        if let held = heldSnapshot, held.fd >= 0 { io.close(held.fd) }
+        heldSnapshot = nil
         if lockFD >= 0 {
             try? io.ftruncate(lockFD, to: 0)
             io.unlock(lockFD)
             io.close(lockFD)
         }
         lockFD = -1
+    }
+
+    /// Runs `read` — a reader's open of a folder and reading of it, closing the folder when it fails —
+    /// again while it fails with replacedWhileReading (a writer rewrote the snapshot meanwhile), up to
+    /// `tries` times in all, a short pause apart; the last try's error is thrown.
+    public static func readAgainWhileReplaced<T>(tries: Int = 10, _ read: () throws -> T) throws -> T {
+        for _ in 1 ..< max(tries, 1) {
+            do { return try read() } catch StoreError.replacedWhileReading {
+                usleep(50_000)
+            }
+        }
+        return try read()
     }
 
     private func checkOpen() throws {

@@ -34,6 +34,17 @@ public enum FileKind: Equatable, Sendable {
     case missing, directory, regular, other
 }
 
+/// Which file a path or a descriptor is (st_dev, st_ino): a file keeps it under any name, and a file
+/// renamed over a path brings its own. An open (or mapped) file keeps it from passing to a new file.
+public struct FileIdentity: Hashable, Sendable {
+    public let device: UInt64
+    public let inode: UInt64
+    public init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
+}
+
 /// The system calls the store uses.
 public protocol FileIO {
     /// What is at `path` (without following a final symlink's absence: a dangling link is `.other`).
@@ -48,6 +59,10 @@ public protocol FileIO {
     func close(_ fd: Int32)
     /// The file's size (fstat).
     func size(_ fd: Int32) throws -> Int
+    /// Which file an open descriptor is (fstat).
+    func identity(_ fd: Int32) throws -> FileIdentity
+    /// Which file is at `path` now (stat, following a symlink as open does), or nil when there is none.
+    func identity(of path: String) throws -> FileIdentity?
     /// Reads up to buffer.count bytes at `offset`; returns how many were read (fewer only at end of file).
     func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int
     /// Writes all of `bytes` at `offset`, or throws.
@@ -124,6 +139,8 @@ open class ForwardingFileIO: FileIO {
     open func open(_ path: String, flags: Int32, mode: UInt32) throws -> Int32 { try inner.open(path, flags: flags, mode: mode) }
     open func close(_ fd: Int32) { inner.close(fd) }
     open func size(_ fd: Int32) throws -> Int { try inner.size(fd) }
+    open func identity(_ fd: Int32) throws -> FileIdentity { try inner.identity(fd) }
+    open func identity(of path: String) throws -> FileIdentity? { try inner.identity(of: path) }
     open func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int { try inner.read(fd, into: buffer, at: offset) }
     open func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws { try inner.write(fd, bytes, at: offset) }
     open func fsync(_ fd: Int32) throws { try inner.fsync(fd) }
@@ -205,6 +222,21 @@ public struct POSIXFileIO: FileIO, Sendable {
         var st = stat()
         if fstat(fd, &st) != 0 { throw fail("stat") }
         return Int(st.st_size)
+    }
+
+    public func identity(_ fd: Int32) throws -> FileIdentity {
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw fail("stat") }
+        return FileIdentity(device: UInt64(truncatingIfNeeded: st.st_dev), inode: UInt64(truncatingIfNeeded: st.st_ino))
+    }
+
+    public func identity(of path: String) throws -> FileIdentity? {
+        var st = stat()
+        if stat(path, &st) != 0 {
+            if errno == ENOENT { return nil }
+            throw fail("stat")
+        }
+        return FileIdentity(device: UInt64(truncatingIfNeeded: st.st_dev), inode: UInt64(truncatingIfNeeded: st.st_ino))
     }
 
     public func map(_ fd: Int32, length: Int) throws -> ByteRegion {

@@ -19,6 +19,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
     case readOnly(path: String)
     /// A system call failed; `message` is the errno text.
     case io(path: String, operation: String, message: String)
+    /// A reader without the lock found the snapshot it had read replaced by a writer before it had read
+    /// the journal to go with it: what it read may miss changes. Reading again from the start gets both.
+    case replacedWhileReading(path: String)
 
     public var description: String {
         switch self {
@@ -37,6 +40,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable, Sendable {
             return phrase("The data folder \(path) is open read-only, so changes cannot be saved.")
         case .io(let path, let operation, let message):
             return phrase("Could not \(operation) \(path): \(message).")
+        case .replacedWhileReading(let path):
+            return phrase("The snapshot \(path) was replaced by another salesh writing to the store while it was being read.")
         }
     }
 }

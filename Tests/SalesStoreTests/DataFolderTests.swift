@@ -339,6 +339,104 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: tmp.path + "/missing"))
     }
 
+    // MARK: A reader without the lock
+
+    /// Runs `action` once, the first time the file `name` is opened for reading.
+    final class OnOpen: ForwardingFileIO {
+        let name: String
+        var action: (() throws -> Void)?
+        init(_ name: String, _ action: @escaping () throws -> Void) {
+            self.name = name
+            self.action = action
+            super.init()
+        }
+        override func open(_ path: String, flags: Int32, mode: UInt32) throws -> Int32 {
+            if path.hasSuffix("/" + name), flags & O_ACCMODE == O_RDONLY, let action {
+                self.action = nil
+                try action()
+            }
+            return try super.open(path, flags: flags, mode: mode)
+        }
+    }
+
+    /// A writer's snapshot rewrite between a reader's loadSnapshot and readJournal (the old snapshot, the
+    /// journal already emptied) is told, not read as a store without the changes in between.
+    @Test func aSnapshotReplacedBetweenSnapshotAndJournalIsTold() throws {
+        let tmp = TempDir()
+        let w = try openStore(tmp.store)
+        defer { w.close() }
+        try w.append(bytes("a"))
+        try w.writeSnapshot(bytes("state@1"), lastSeq: 1)
+        try w.append(bytes("b"))
+
+        // Nothing replaced: an append in between is read with the rest.
+        let r = try openStore(tmp.store, readOnly: true, create: false)
+        #expect(try r.loadSnapshot()?.lastSeq == 1)
+        try w.append(bytes("c"))
+        #expect(try r.readJournal(afterSeq: 1).map(\.seq) == [2, 3])
+        r.close()
+
+        // The snapshot rewritten and the journal emptied in between.
+        let r2 = try openStore(tmp.store, readOnly: true, create: false)
+        defer { r2.close() }
+        #expect(try r2.loadSnapshot()?.lastSeq == 1)
+        try w.writeSnapshot(bytes("state@3"), lastSeq: 3)
+        #expect(readFile(w.journalPath).count == 12, "the journal was emptied")
+        #expect(storeError { _ = try r2.readJournal(afterSeq: 1) } == .replacedWhileReading(path: r2.snapshotPath))
+
+        // Rewritten keeping later entries (the journal replaced): told too, not taken for a gap.
+        try w.append(bytes("d"))
+        try w.append(bytes("e"))
+        try w.writeSnapshot(bytes("state@4"), lastSeq: 4)
+        let r3 = try openStore(tmp.store, readOnly: true, create: false)
+        defer { r3.close() }
+        #expect(try r3.loadSnapshot()?.lastSeq == 4)
+        try w.append(bytes("f"))
+        try w.writeSnapshot(bytes("state@5"), lastSeq: 5)
+        #expect(try w.readJournal(afterSeq: 5).map(\.seq) == [6])
+        #expect(storeError { _ = try r3.readJournal(afterSeq: 4) } == .replacedWhileReading(path: r3.snapshotPath))
+
+        // Read again from the start, the folder is whole.
+        let r4 = try openStore(tmp.store, readOnly: true, create: false)
+        defer { r4.close() }
+        #expect(try r4.loadSnapshot().map { Array($0.payload) } == bytes("state@5"))
+        #expect(try r4.readJournal(afterSeq: 5).map(\.payload) == [bytes("f")])
+    }
+
+    /// A store without a snapshot when the reader looked, given one before it read the journal.
+    @Test func aSnapshotWrittenWhereThereWasNoneIsTold() throws {
+        let tmp = TempDir()
+        let w = try openStore(tmp.store)
+        defer { w.close() }
+        try w.append(bytes("a"))
+        let r = try openStore(tmp.store, readOnly: true, create: false)
+        defer { r.close() }
+        #expect(try r.loadSnapshot() == nil)
+        try w.writeSnapshot(bytes("state@1"), lastSeq: 1)
+        #expect(storeError { _ = try r.readJournal(afterSeq: 0) } == .replacedWhileReading(path: r.snapshotPath))
+        // A writer reads its own folder as it is: no check.
+        #expect(try w.loadSnapshot()?.lastSeq == 1)
+        try w.append(bytes("b"))
+        #expect(try w.readJournal(afterSeq: 1).map(\.seq) == [2])
+    }
+
+    /// Opening reads the snapshot's header and then the journal: a rewrite keeping later entries in
+    /// between is told too, not taken for a journal with changes missing.
+    @Test func aSnapshotReplacedWhileOpeningIsTold() throws {
+        let tmp = TempDir()
+        let w = try openStore(tmp.store)
+        defer { w.close() }
+        for i in 1...5 { try w.append(bytes("c\(i)")) }
+        try w.writeSnapshot(bytes("state@2"), lastSeq: 2)
+        let io = OnOpen(DataFolder.journalFileName) { try w.writeSnapshot(bytes("state@4"), lastSeq: 4) }
+        #expect(storeError { _ = try openStore(tmp.store, readOnly: true, create: false, io: io) }
+                == .replacedWhileReading(path: tmp.store + "/snapshot"))
+        let r = try openStore(tmp.store, readOnly: true, create: false, io: io)
+        defer { r.close() }
+        #expect(try r.loadSnapshot()?.lastSeq == 4)
+        #expect(try r.readJournal(afterSeq: 4).map(\.seq) == [5])
+    }
+
     // MARK: What is (not) a store
 
     @Test func foldersThatAreNotStoresAreRefused() throws {
@@ -382,6 +480,7 @@ import Testing
             .locked(path: "/d", holder: holder),
             .readOnly(path: "/d"),
             .io(path: "/d/journal", operation: "fsync", message: "Input/output error"),
+            .replacedWhileReading(path: "/d/snapshot"),
         ]
         for e in errors {
             #expect(e.description.contains("/d") || e.description.contains("/home/wang"))

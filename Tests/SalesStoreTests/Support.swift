@@ -146,6 +146,14 @@ final class FaultyIO: FileIO {
         if dead() { throw SystemError(operation: "stat", code: EIO) }
         return try real.size(fd)
     }
+    func identity(_ fd: Int32) throws -> FileIdentity {
+        if dead() { throw SystemError(operation: "stat", code: EIO) }
+        return try real.identity(fd)
+    }
+    func identity(of path: String) throws -> FileIdentity? {
+        if dead() { throw SystemError(operation: "stat", code: EIO) }
+        return try real.identity(of: path)
+    }
     func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws -> Int {
         if dead() { throw SystemError(operation: "read", code: EIO) }
         return try real.read(fd, into: buffer, at: offset)

@@ -12,11 +12,23 @@ public enum Maintenance {
         public var healthy: Bool { !repairable }
     }
 
-    /// Opens the store read-only (no lock, nothing written) and reports what it holds.
-    public static func check(_ path: String) throws -> Health {
+    /// Opens the store read-only (no lock, nothing written) and reports what it holds; reads it again
+    /// when a writer rewrites the snapshot meanwhile.
+    public static func check(_ path: String, io: any FileIO = POSIXFileIO()) throws -> Health {
+        do {
+            return try DataFolder.readAgainWhileReplaced { try checkOnce(path, io: io) }
+        } catch let e as StoreError {
+            // Replaced under every try.
+            throw StartupError(description: phrase("cannot open store \(path): \(e)"), status: .storeError)
+        }
+    }
+
+    /// `check`, once: StoreError.replacedWhileReading is thrown as it is, any other error as a StartupError.
+    private static func checkOnce(_ path: String, io: any FileIO) throws -> Health {
         var lines: [String] = []
         let folder: DataFolder
-        do { folder = try DataFolder.open(path: path, readOnly: true, create: false, holderInfo: "check-store") } catch {
+        do { folder = try DataFolder.open(path: path, readOnly: true, create: false, holderInfo: "check-store", io: io) } catch {
+            if case StoreError.replacedWhileReading = error { throw error }
             throw StartupError(description: phrase("cannot open store \(path): \(error)"), status: .storeError)
         }
         defer { folder.close() }
@@ -41,6 +53,7 @@ public enum Maintenance {
             let range = entries.isEmpty ? "" : " (seq \(entries.first!.seq)…\(entries.last!.seq))"
             lines.append(phrase("journal: ok — \(jsize) bytes, \(entries.count) change\(entries.count == 1 ? "" : "s") after the snapshot\(range), every checksum verified"))
         } catch let e as StoreError {
+            if case .replacedWhileReading = e { throw e }
             throw StartupError(description: phrase("store \(path) is damaged: \(e)") + "\n" + phrase("nothing was changed; restore it from a backup (salesh backup writes one)"), status: .storeError)
         } catch {
             throw StartupError(description: phrase("store \(path) is damaged: \(error)") + "\n" + phrase("nothing was changed"), status: .storeError)
@@ -67,31 +80,27 @@ public enum Maintenance {
     }
 
     /// Writes a consistent copy of the store to a new folder: the snapshot and the journal are read
-    /// without the lock and checked to follow each other (a rewrite in between is retried).
+    /// without the lock, and read again when a writer rewrites the snapshot meanwhile (Session.open);
+    /// any other failure is not one that trying again mends.
     public static func backup(_ path: String, to target: String) throws -> String {
         if FileManager.default.fileExists(atPath: target) {
             let contents = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? ["?"]
             if !contents.isEmpty { throw StartupError(description: phrase("backup: \(target) already exists; choose a new name"), status: .inputError) }
         }
-        var lastError: Error? = nil
-        for _ in 0..<5 {
-            var options = SessionOptions(dataDirectory: path)
-            options.readOnly = true
-            do {
-                let s = try Session.open(options, console: Console(out: { _ in }, err: { _ in }), environment: ["SALESH_USER": ""])
-                defer { s.folder.close() }
-                // Every record decoded before anything is written: a backup is of a store read whole.
-                try s.model.loadAll()
-                let out = try DataFolder.open(path: target, readOnly: false, create: true, holderInfo: "backup")
-                defer { out.close() }
-                try out.writeSnapshot(parts: ModelCodec.encodeSnapshotParts(s.model), lastSeq: s.model.lastSeq)
-                let records = s.model.tables.filter { !$0.schema.system }.reduce(0) { $0 + $1.count }
-                return phrase("backed up \(path) to \(target): \(records) records and \(s.model.history.count) history entries, changes up to seq \(s.model.lastSeq)")
-            } catch {
-                lastError = error
-                usleep(100_000)
-            }
+        var options = SessionOptions(dataDirectory: path)
+        options.readOnly = true
+        do {
+            let s = try Session.open(options, console: Console(out: { _ in }, err: { _ in }), environment: ["SALESH_USER": ""])
+            defer { s.folder.close() }
+            // Every record decoded before anything is written: a backup is of a store read whole.
+            try s.model.loadAll()
+            let out = try DataFolder.open(path: target, readOnly: false, create: true, holderInfo: "backup")
+            defer { out.close() }
+            try out.writeSnapshot(parts: ModelCodec.encodeSnapshotParts(s.model), lastSeq: s.model.lastSeq)
+            let records = s.model.tables.filter { !$0.schema.system }.reduce(0) { $0 + $1.count }
+            return phrase("backed up \(path) to \(target): \(records) records and \(s.model.history.count) history entries, changes up to seq \(s.model.lastSeq)")
+        } catch {
+            throw StartupError(description: phrase("backup of \(path) failed: \(error)"), status: .storeError)
         }
-        throw StartupError(description: phrase("backup of \(path) failed: \(lastError.map { "\($0)" } ?? phrase("unknown error"))"), status: .storeError)
     }
 }
