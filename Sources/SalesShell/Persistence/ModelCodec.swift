@@ -453,10 +453,36 @@ enum ModelCodec {
 
     /// Decodes the sections into their tables, the largest first; each large one decodes on every
     /// core (`decodeTable`).
+    /// Two or more tables decode at once, the largest first: a table's ids and their index are built on
+    /// one thread, and another table's columns keep the other cores busy meanwhile. The sections of one
+    /// table (a damaged payload may name it twice) decode in turn on one thread. The damage reported is
+    /// the first in that order.
     static func decodeSections(_ sections: [Section], into model: Model) throws {
-        for s in sections.sorted(by: { $0.body.count > $1.body.count }) {
-            try decodeTable(s, into: s.entity.map { model.tables[$0] })
+        var units: [[Section]] = [], unitOf: [Int: Int] = [:]
+        for s in sections {
+            if let e = s.entity, let u = unitOf[e] { units[u].append(s); continue }
+            if let e = s.entity { unitOf[e] = units.count }
+            units.append([s])
         }
+        units.sort { $0.reduce(0) { $0 + $1.body.count } > $1.reduce(0) { $0 + $1.body.count } }
+        func decode(_ unit: [Section]) throws {
+            for s in unit { try decodeTable(s, into: s.entity.map { model.tables[$0] }) }
+        }
+        let workers = min(ProcessInfo.processInfo.activeProcessorCount, units.count)
+        guard workers > 1 else { return try units.forEach(decode) }
+        var failures = [Error?](repeating: nil, count: units.count)
+        var next = 0
+        let lock = NSLock()
+        failures.withUnsafeMutableBufferPointer { failed in
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while true {
+                    let i: Int = lock.withLock { defer { next += 1 }; return next }
+                    guard i < units.count else { return }
+                    do { try decode(units[i]) } catch { failed[i] = error }
+                }
+            }
+        }
+        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
     }
 
     /// The records of one table (its header read), as they stand in the bytes, each handed to `add` as
