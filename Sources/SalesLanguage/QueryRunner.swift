@@ -421,49 +421,70 @@ struct QueryRunner {
 /// and their sum per group and argument (`counts[group * arguments + a]`), and a row of each group to
 /// make its key's value from. Reads columns only, so parts are made on several threads at once.
 struct PartGroups {
-    var keys: [Int64] = []
-    var rows: [Int] = []
-    var counts: [Int64] = []
-    var sums: [Int64] = []
+    let keys: [Int64]
+    let rows: [Int]
+    let counts: [Int64]
+    let sums: [Int64]
 
     init(_ rows: ArraySlice<Int>, slots: Int, codes: ((ArraySlice<Int>) -> [UInt32])?, numbers: ((ArraySlice<Int>) -> [Int64])?,
          arguments: [((ArraySlice<Int>) -> [Int64])?], keyless: Bool) {
+        // Locals, not properties, in the loops: no uniqueness check per row. A block's groups are found
+        // first, then each argument is added in a loop of its own.
+        var keys: [Int64] = [], firstRows: [Int] = [], counts: [Int64] = [], sums: [Int64] = []
         var groupOfCode = [Int32](), groupOfNumber = NumberGroups()
+        var group = [Int](repeating: 0, count: 4096)
         let null = FieldColumn.nullNumber
-        if keyless { open(0, row: -1, slots) }
+        if keyless {
+            keys.append(0); firstRows.append(-1)
+            counts += repeatElement(0, count: slots); sums += repeatElement(0, count: slots)
+        }
         for start in stride(from: rows.startIndex, to: rows.endIndex, by: 4096) {
             let block = rows[start ..< min(start + 4096, rows.endIndex)]
-            let blockCodes = codes?(block) ?? [], blockNumbers = numbers?(block) ?? []
-            let blockArgs = arguments.map { $0?(block) ?? [] }
-            let counted = arguments.map { $0 == nil }
-            for (j, r) in zip(0..., block) {
-                var g = 0
-                if codes != nil {
+            if let codes {
+                let blockCodes = codes(block)
+                for (j, r) in zip(0..., block) {
                     let code = Int(blockCodes[j])
-                    if code >= groupOfCode.count { groupOfCode += [Int32](repeating: -1, count: code + 1 - groupOfCode.count) }
-                    if groupOfCode[code] < 0 { groupOfCode[code] = Int32(keys.count); open(Int64(code), row: r, slots) }
-                    g = Int(groupOfCode[code])
-                } else if numbers != nil {
-                    let n = blockNumbers[j]
-                    if let x = groupOfNumber.find(n) { g = x } else {
-                        g = keys.count
-                        groupOfNumber.insert(n, g); open(n, row: r, slots)
+                    if code >= groupOfCode.count { groupOfCode += repeatElement(-1, count: code + 1 - groupOfCode.count) }
+                    if groupOfCode[code] < 0 {
+                        groupOfCode[code] = Int32(keys.count)
+                        keys.append(Int64(code)); firstRows.append(r)
+                        counts += repeatElement(0, count: slots); sums += repeatElement(0, count: slots)
                     }
+                    group[j] = Int(groupOfCode[code]) * slots
                 }
-                let at = g * slots
-                for a in 0 ..< slots {
-                    if counted[a] { counts[at + a] += 1; continue }
-                    let x = blockArgs[a][j], isNumber = x != null
-                    counts[at + a] += isNumber ? 1 : 0
-                    sums[at + a] &+= isNumber ? x : 0
+            } else if let numbers {
+                let blockNumbers = numbers(block)
+                for (j, r) in zip(0..., block) {
+                    let n = blockNumbers[j]
+                    var g = groupOfNumber.find(n) ?? -1
+                    if g < 0 {
+                        g = keys.count
+                        groupOfNumber.insert(n, g)
+                        keys.append(n); firstRows.append(r)
+                        counts += repeatElement(0, count: slots); sums += repeatElement(0, count: slots)
+                    }
+                    group[j] = g * slots
+                }
+            }
+            counts.withUnsafeMutableBufferPointer { counts in
+                sums.withUnsafeMutableBufferPointer { sums in
+                    for a in 0 ..< slots {
+                        guard let argument = arguments[a] else {
+                            for j in 0 ..< block.count { counts[group[j] + a] += 1 }
+                            continue
+                        }
+                        argument(block).withUnsafeBufferPointer { xs in
+                            for (j, x) in xs.enumerated() {
+                                let at = group[j] + a, isNumber = x != null
+                                counts[at] += isNumber ? 1 : 0
+                                sums[at] &+= isNumber ? x : 0
+                            }
+                        }
+                    }
                 }
             }
         }
-    }
-
-    private mutating func open(_ key: Int64, row: Int, _ slots: Int) {
-        keys.append(key); rows.append(row)
-        counts += repeatElement(0, count: slots); sums += repeatElement(0, count: slots)
+        self.keys = keys; self.rows = firstRows; self.counts = counts; self.sums = sums
     }
 }
 

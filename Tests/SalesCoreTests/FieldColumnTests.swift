@@ -21,6 +21,8 @@ import Testing
             numbers.append(x ?? FieldColumn.nullNumber)
         }
         let slots = Array(0..<600)[...]
+        #expect(ints.numbers(Slots(slots[7 ..< 99], run: 7 ..< 99)) == ints.numbers(Slots(slots[7 ..< 99])))
+        #expect(days.numbers(Slots(slots[7 ..< 99], run: 7 ..< 99)) == Array(numbers[7 ..< 99]).map { $0 == FieldColumn.nullNumber ? $0 : Self.day($0) })
         for _ in 0..<300 {
             let lo = Bool.random() ? edges.randomElement()! : Int64.random(in: -20...20)
             let hi = Bool.random() ? edges.randomElement()! : Int64.random(in: -20...20)
@@ -30,12 +32,16 @@ import Testing
                 return x == FieldColumn.nullNumber ? c.null : (x >= lo && x <= hi) != c.negated
             }
             #expect(slots.filter { c.passes(numbers[$0]) } == plain, "\(c)")
-            #expect(ints.keep(slots, numbers: c) == plain, "\(c)")
+            #expect(ints.keep(Slots(slots), numbers: c) == plain, "\(c)")
+            #expect(ints.keep(Slots(slots, run: 0 ..< 600), numbers: c) == plain, "a run of slots \(c)")
+            let part = Slots(slots[100 ..< 350], run: 100 ..< 350)
+            #expect(ints.keep(part, numbers: c) == plain.filter { (100 ..< 350).contains($0) }, "part of a run \(c)")
             let dayPlain = slots.filter { s in
                 let x = numbers[s] == FieldColumn.nullNumber ? numbers[s] : Self.day(numbers[s])
                 return x == FieldColumn.nullNumber ? c.null : (x >= lo && x <= hi) != c.negated
             }
-            #expect(days.keep(slots, numbers: c) == dayPlain, "days \(c)")
+            #expect(days.keep(Slots(slots), numbers: c) == dayPlain, "days \(c)")
+            #expect(days.keep(Slots(slots, run: 0 ..< 600), numbers: c) == dayPlain, "days, a run \(c)")
         }
     }
 

@@ -26,6 +26,19 @@ import Testing
         #expect(leads.nextNumber == 3)
     }
 
+    /// Slots read as a run only when they are the table's own list of every slot (or a part of it);
+    /// the same numbers in another array are read as a list.
+    @Test func aRunIsOnlyTheTablesOwnEverySlot() {
+        for n in 1...50 { leads.insert(lead("L\(n)", company: "c\(n)")) }
+        let every = leads.liveSlots
+        #expect(leads.run(of: every[...]) == 0 ..< 50)
+        #expect(leads.run(of: every[10 ..< 20]) == 10 ..< 20)
+        #expect(leads.run(of: Array(0 ..< 50)[...]) == nil)
+        #expect(leads.run(of: every[5 ..< 5]) == nil)
+        let source = leads.schema.fieldIndex("source")!
+        #expect(leads.codes(every[3 ..< 9], field: source) == leads.codes(Array(every[3 ..< 9])[...], field: source))
+    }
+
     @Test func aDeletedSlotReadsAsEmptyUntilItIsRestored() {
         for n in 1...3 { leads.insert(lead("L\(n)", company: "c\(n)")) }
         let removed = leads.remove("L2")

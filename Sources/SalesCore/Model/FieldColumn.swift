@@ -117,7 +117,7 @@ public struct FieldColumn {
     /// The slots among `slots` whose code passes `mask` (by code); where the column keeps no codes, or
     /// a code is past the mask, `otherwise` decides. A block of slots at a time, as a `where` reads them.
     @inlinable
-    public func keep(_ slots: ArraySlice<Int>, codes mask: [Bool], otherwise: (Int) -> Bool) -> [Int] {
+    public func keep(_ slots: Slots, codes mask: [Bool], otherwise: (Int) -> Bool) -> [Int] {
         mask.withUnsafeBufferPointer { m in
             switch form {
             case .code: return codes.withUnsafeBufferPointer { c in FieldColumn.keep(slots) { s in let k = Int(c[s]); return k < m.count ? m[k] : otherwise(s) } }
@@ -130,7 +130,7 @@ public struct FieldColumn {
     /// The slots among `slots` whose number (`number(_:)`, `nullNumber` for null) meets `condition`:
     /// the test written out in the loop, no call per slot.
     @inlinable
-    public func keep(_ slots: ArraySlice<Int>, numbers condition: NumberCondition) -> [Int] {
+    public func keep(_ slots: Slots, numbers condition: NumberCondition) -> [Int] {
         let lo = condition.lo, span = UInt64(bitPattern: condition.hi &- condition.lo), empty = condition.lo > condition.hi
         let negated = condition.negated, nullPasses = condition.null, null = FieldColumn.nullWord
         @inline(__always) func passes(_ x: Int64) -> Bool {
@@ -153,8 +153,18 @@ public struct FieldColumn {
     /// written and the count advanced by the test's answer: no branch to mispredict on a test that
     /// passes a quarter of the rows at random.
     @inlinable @inline(__always)
-    static func keep(_ slots: ArraySlice<Int>, _ pass: (Int) -> Bool) -> [Int] {
-        slots.withUnsafeBufferPointer { input in
+    static func keep(_ slots: Slots, _ pass: (Int) -> Bool) -> [Int] {
+        if let run = slots.run {
+            return [Int](unsafeUninitializedCapacity: run.count) { out, n in
+                var k = 0
+                for s in run {
+                    out[k] = s
+                    k &+= pass(s) ? 1 : 0
+                }
+                n = k
+            }
+        }
+        return slots.list.withUnsafeBufferPointer { input in
             [Int](unsafeUninitializedCapacity: input.count) { out, n in
                 var k = 0
                 for s in input {
@@ -168,10 +178,11 @@ public struct FieldColumn {
 
     /// The numbers (`number(_:)`) of a block of slots, read in one loop.
     @inlinable
-    public func numbers(_ slots: ArraySlice<Int>) -> [Int64] {
+    public func numbers(_ slots: Slots) -> [Int64] {
         switch form {
         case .int, .money, .percent, .timestamp:
-            return words.withUnsafeBufferPointer { w in slots.map { w[$0] } }
+            if let run = slots.run { return Array(words[run]) }
+            return words.withUnsafeBufferPointer { w in slots.list.map { w[$0] } }
         case .date:
             return days.withUnsafeBufferPointer { d in
                 slots.map { let x = d[$0]; return x == FieldColumn.nullDay ? FieldColumn.nullWord : Int64(x) }
@@ -183,10 +194,12 @@ public struct FieldColumn {
 
     /// The codes (`code(_:)`) of a block of slots, read in one loop.
     @inlinable
-    public func codes(_ slots: ArraySlice<Int>) -> [UInt32] {
+    public func codes(_ slots: Slots) -> [UInt32] {
         switch form {
         case .code: return codes.withUnsafeBufferPointer { c in slots.map { UInt32(c[$0]) } }
-        case .dictionary: return keys.withUnsafeBufferPointer { c in slots.map { c[$0] } }
+        case .dictionary:
+            if let run = slots.run { return Array(keys[run]) }
+            return keys.withUnsafeBufferPointer { c in slots.list.map { c[$0] } }
         default: return slots.map { _ in .max }
         }
     }
@@ -641,5 +654,18 @@ public struct NumberCondition: Sendable, Equatable {
     @inlinable @inline(__always)
     public func passes(_ x: Int64) -> Bool {
         x == FieldColumn.nullNumber ? null : (lo <= x && x <= hi) != negated
+    }
+}
+
+/// Slots to read: a list, or a run of consecutive slots (`Table.run(of:)`) read without the list.
+public struct Slots {
+    public let list: ArraySlice<Int>
+    public let run: Range<Int>?
+    @inlinable public init(_ list: ArraySlice<Int>, run: Range<Int>? = nil) { self.list = list; self.run = run }
+
+    @inlinable @inline(__always)
+    public func map<T>(_ body: (Int) -> T) -> [T] {
+        if let run { return run.map(body) }
+        return list.map(body)
     }
 }

@@ -138,28 +138,40 @@ public final class Table {
     @inlinable
     public func keep(_ slots: ArraySlice<Int>, field: Int, codes mask: [Bool], otherwise: (Int) -> Bool) -> [Int] {
         loaded()
-        return _columns[field].keep(slots, codes: mask, otherwise: otherwise)
+        return _columns[field].keep(Slots(slots, run: run(of: slots)), codes: mask, otherwise: otherwise)
     }
 
     /// The slots among `slots` whose number of `field` passes `test` (see `FieldColumn.keep`).
     @inlinable
     public func keep(_ slots: ArraySlice<Int>, field: Int, numbers condition: NumberCondition) -> [Int] {
         loaded()
-        return _columns[field].keep(slots, numbers: condition)
+        return _columns[field].keep(Slots(slots, run: run(of: slots)), numbers: condition)
     }
 
     /// The numbers of a field for a block of slots (see `FieldColumn.numbers`).
     @inlinable
     public func numbers(_ slots: ArraySlice<Int>, field: Int) -> [Int64] {
         loaded()
-        return _columns[field].numbers(slots)
+        return _columns[field].numbers(Slots(slots, run: run(of: slots)))
     }
 
     /// The codes of a field for a block of slots (see `FieldColumn.codes`).
     @inlinable
     public func codes(_ slots: ArraySlice<Int>, field: Int) -> [UInt32] {
         loaded()
-        return _columns[field].codes(slots)
+        return _columns[field].codes(Slots(slots, run: run(of: slots)))
+    }
+
+    /// The slots `slots` are as a range, when they are a part of `liveSlots` with no slot empty (the
+    /// very array it keeps): a query over a whole table reads its columns without reading the slots.
+    public func run(of slots: ArraySlice<Int>) -> Range<Int>? {
+        guard !slots.isEmpty else { return nil }
+        return everySlot.withUnsafeBufferPointer { all in
+            slots.withUnsafeBufferPointer { part -> Range<Int>? in
+                guard let a = all.baseAddress, let p = part.baseAddress, p >= a, p + part.count <= a + all.count else { return nil }
+                return p - a ..< p - a + part.count
+            }
+        }
     }
 
     /// A number field's value in a slot without making a `Value` (see `FieldColumn.number`).
