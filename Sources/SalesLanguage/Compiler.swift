@@ -530,9 +530,7 @@ struct ExprCompiler {
             var monthly = Compiled(type: .period, eval: { i in g(i).day.map { .period(make($0)) } ?? .null })
             if f == "month", let n = day {
                 let month: (Int64) -> Int64 = { d in
-                    if d == null { return null }
-                    let (y, m, _) = Day(raw: Int32(d)).components
-                    return Int64(y) * 12 + Int64(m - 1)
+                    d == null ? null : Int64(Day(raw: Int32(d)).monthNumber)
                 }
                 monthly.number = { i in month(n(i)) }
                 if let ds = c.numbers { monthly.numbers = { ds($0).map(month) } }

@@ -159,6 +159,15 @@ struct ExactDecimalTests {
 
 @Suite("Day")
 struct DayTests {
+    /// The month a day is in, looked up or worked out, is the month its components name.
+    @Test func monthNumbersAreTheMonthsOfTheDays() {
+        let start = Int32(Day(year: 1969, month: 12, day: 25)!.raw), end = Int32(Day(year: 2100, month: 1, day: 7)!.raw)
+        for raw in Array(start ... end) + [-800_000, -1, 0, 1_000_000].map(Int32.init) {
+            let (y, m, _) = Day(raw: raw).components
+            #expect(Day(raw: raw).monthNumber == y * 12 + m - 1, "\(raw)")
+        }
+    }
+
     @Test func writesAndReadsEveryDayAlike() {
         for raw in stride(from: Day(year: 1, month: 1, day: 1)!.raw, through: Day(year: 9999, month: 12, day: 31)!.raw, by: 97) {
             let d = Day(raw: raw), (y, m, dd) = d.components

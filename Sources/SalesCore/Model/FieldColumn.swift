@@ -120,6 +120,12 @@ public struct FieldColumn {
     public func keep(_ slots: Slots, codes mask: [Bool], otherwise: (Int) -> Bool) -> [Int] {
         mask.withUnsafeBufferPointer { m in
             switch form {
+            case .code where m.count > names.count:
+                // Every code the column holds is in the mask: one lookup in a table of all 256 a byte can
+                // be, no test for the rest.
+                var table = [Bool](repeating: false, count: 256)
+                for (k, passes) in m.enumerated() where k < 256 { table[k] = passes }
+                return codes.withUnsafeBufferPointer { c in table.withUnsafeBufferPointer { t in FieldColumn.keep(slots) { t[Int(c[$0])] } } }
             case .code: return codes.withUnsafeBufferPointer { c in FieldColumn.keep(slots) { s in let k = Int(c[s]); return k < m.count ? m[k] : otherwise(s) } }
             case .dictionary: return keys.withUnsafeBufferPointer { c in FieldColumn.keep(slots) { s in let k = Int(c[s]); return k < m.count ? m[k] : otherwise(s) } }
             default: return FieldColumn.keep(slots, otherwise)

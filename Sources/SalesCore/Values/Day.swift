@@ -29,6 +29,25 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
+    /// year × 12 + month − 1: the month a day is in as one number, looked up for the days of 1970 to
+    /// 2099 (what a group by month reads per row) and worked out for the rest.
+    @inlinable
+    public var monthNumber: Int {
+        let i = Int(raw) - Day.monthTableStart
+        if i >= 0, i < Day.monthNumbers.count { return Int(Day.monthNumbers[i]) }
+        let (y, m, _) = components
+        return y * 12 + m - 1
+    }
+    @usableFromInline static let monthTableStart = Int(Day(year: 1970, month: 1, day: 1)!.raw)
+    @usableFromInline static let monthNumbers: [Int32] = {
+        var table: [Int32] = []
+        table.reserveCapacity(130 * 366)
+        for y in 1970 ..< 2100 {
+            for m in 1 ... 12 { table += repeatElement(Int32(y * 12 + m - 1), count: daysIn(year: y, month: m)) }
+        }
+        return table
+    }()
+
     public var year: Int { components.year }
     public var month: Int { components.month }
 
