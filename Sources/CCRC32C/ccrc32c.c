@@ -2,6 +2,7 @@
 // about four times the table-driven loop on the same core. Compiled for that instruction set only in
 // this function, and called only after the processor says it has it.
 #include "ccrc32c.h"
+#include <pthread.h>
 
 #if defined(__x86_64__)
 #include <nmmintrin.h>
@@ -28,36 +29,30 @@ static void gf2_square(uint32_t *square, const uint32_t *mat) {
     for (int n = 0; n < 32; n++) square[n] = gf2_times(mat, mat[n]);
 }
 
-static uint32_t crc32c_zeros(uint32_t crc, size_t len) {
+// The operators for 1, 2, 4 … 2^63 zero bytes, each the square of the one before, made once per
+// process (when a first large buffer is checked): appending any length is then one product per set
+// bit of it, whatever the length. (A cache of one length's operator cost a save, whose parts all
+// differ in length, a twentieth of its time.)
+static uint32_t zero_bytes[64][32];
+static pthread_once_t zero_bytes_once = PTHREAD_ONCE_INIT;
+
+static void make_zero_bytes(void) {
     uint32_t even[32], odd[32];
-    odd[0] = 0x82F63B78u;   // CRC-32C, reflected
+    odd[0] = 0x82F63B78u;   // one zero bit: CRC-32C, reflected
     uint32_t row = 1;
     for (int n = 1; n < 32; n++) { odd[n] = row; row <<= 1; }
     gf2_square(even, odd);   // 2 zero bits
     gf2_square(odd, even);   // 4 zero bits
-    while (len != 0) {       // each pass: 8 zero bits, then 16, 32 … per set bit of len
-        gf2_square(even, odd);
-        if (len & 1) crc = gf2_times(even, crc);
-        len >>= 1;
-        if (len == 0) break;
-        gf2_square(odd, even);
-        if (len & 1) crc = gf2_times(odd, crc);
-        len >>= 1;
-    }
-    return crc;
+    gf2_square(zero_bytes[0], odd);   // 8 zero bits: one byte
+    for (int k = 1; k < 64; k++) gf2_square(zero_bytes[k], zero_bytes[k - 1]);
 }
 
-// The operator is linear in the state, so for one length it is 32 states, one per bit, worked out once
-// and kept per thread: a snapshot is checked in windows of one size.
-static _Thread_local size_t cached_len = 0;
-static _Thread_local uint32_t cached_columns[32];
-
-static uint32_t crc32c_zeros_cached(uint32_t crc, size_t len) {
-    if (len != cached_len) {
-        for (int k = 0; k < 32; k++) cached_columns[k] = crc32c_zeros((uint32_t)1 << k, len);
-        cached_len = len;
+static uint32_t crc32c_zeros(uint32_t crc, size_t len) {
+    pthread_once(&zero_bytes_once, make_zero_bytes);
+    for (int k = 0; len != 0; k++, len >>= 1) {
+        if (len & 1) crc = gf2_times(zero_bytes[k], crc);
     }
-    return gf2_times(cached_columns, crc);
+    return crc;
 }
 
 // The instruction takes 3 cycles and can start one every cycle: three streams over three thirds of
@@ -79,8 +74,8 @@ uint32_t salesh_crc32c_hw(uint32_t crc, const void *bytes, size_t count) {
             c1 = _mm_crc32_u64(c1, w1);
             c2 = _mm_crc32_u64(c2, w2);
         }
-        c = crc32c_zeros_cached((uint32_t)c, third) ^ (uint32_t)c1;
-        c = crc32c_zeros_cached((uint32_t)c, third) ^ (uint32_t)c2;
+        c = crc32c_zeros((uint32_t)c, third) ^ (uint32_t)c1;
+        c = crc32c_zeros((uint32_t)c, third) ^ (uint32_t)c2;
         p += 3 * third;
         count -= 3 * third;
     }

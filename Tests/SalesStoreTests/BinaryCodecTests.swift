@@ -158,6 +158,21 @@ import Testing
         }
     }
 
+    /// Joined over thirds of every length up to megabytes (each length's own operator for its zero
+    /// bytes), the checksum is still the tables'.
+    @Test func crc32cJoinsAtEveryLength() {
+        let data = (0..<3_000_000).map { UInt8(truncatingIfNeeded: ($0 &* 2654435761) >> 11) }
+        var seed: UInt64 = 7
+        data.withUnsafeBytes { all in
+            for _ in 0..<24 {
+                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                let n = 12_288 + Int(seed >> 40) % (all.count - 12_288)
+                let b = UnsafeRawBufferPointer(rebasing: all[all.count - n ..< all.count])
+                #expect(crc32(b, continuing: UInt32(truncatingIfNeeded: seed)) == crc32Table(b, continuing: UInt32(truncatingIfNeeded: seed)), "\(n)")
+            }
+        }
+    }
+
     /// The check without a string agrees with the strict decode on every kind of bad sequence and on
     /// random bytes.
     @Test func utf8CheckAgreesWithTheDecoder() {
