@@ -152,7 +152,13 @@ struct QueryRunner {
             case .group(let keys, _):
                 var aggs: [NamedExpr] = [NamedExpr(expr: .call("count", [], 0..<0), alias: "count")]
                 if i + 1 < q.stages.count, case .agg(let a, _) = q.stages[i + 1] { aggs = a; i += 1 }
-                rel = try aggregate(rel, keys: keys, aggs: aggs)
+                // A sort right after that names every key orders the groups wholly itself.
+                var resorted = false
+                if i + 1 < q.stages.count, case .sort(let sortKeys, _) = q.stages[i + 1] {
+                    let named = Set(sortKeys.compactMap { k -> String? in if case .name(let n, _) = k.expr { n.lowercased() } else { nil } })
+                    resorted = keys.allSatisfy { named.contains(($0.alias ?? source.text($0.expr.span)).lowercased()) }
+                }
+                rel = try aggregate(rel, keys: keys, aggs: aggs, ordered: !resorted)
             case .agg(let aggs, _):
                 rel = try aggregate(rel, keys: [], aggs: aggs)
             case .count:
@@ -222,7 +228,8 @@ struct QueryRunner {
         }
     }
 
-    func aggregate(_ rel: Relation, keys: [NamedExpr], aggs: [NamedExpr]) throws -> Relation {
+    /// `ordered`: groups in key order; otherwise in the order the rows meet them (a sort follows).
+    func aggregate(_ rel: Relation, keys: [NamedExpr], aggs: [NamedExpr], ordered: Bool = true) throws -> Relation {
         let comp = compiler(rel)
         let keyCompiled = try keys.map { try comp.compile($0.expr) }
         var slots: [AggSlot] = []
@@ -387,7 +394,7 @@ struct QueryRunner {
         // Groups in key order (enumerations in their declared order).
         // Each key's distinct values are ranked once (equal ones alike), so the groups sort on numbers:
         // far fewer comparisons of names than sorting the groups by them.
-        let cmps = keyCompiled.map { comparator(for: $0.type) }
+        let cmps = ordered ? keyCompiled.map { comparator(for: $0.type) } : []
         let ranks: [[Int]] = cmps.indices.map { j in
             var seen: [Value: Int] = [:]
             var distinct: [Value] = []
@@ -403,9 +410,11 @@ struct QueryRunner {
             return groupKeys.map { rankOf[seen[$0[j]]!] }
         }
         var order = Array(groupKeys.indices)
-        order.sort { a, b in
-            for r in ranks where r[a] != r[b] { return r[a] < r[b] }
-            return a < b
+        if !ranks.isEmpty {
+            order.sort { a, b in
+                for r in ranks where r[a] != r[b] { return r[a] < r[b] }
+                return a < b
+            }
         }
         slotBox.rows = order.map { g in accs[g].map { $0.result } }
         var rows: [[Value]] = []

@@ -124,6 +124,19 @@ import Testing
         #expect(try h.rows("report winrate 2025 by=team") == teams && teams.count > 1)
     }
 
+    /// Groups a sort right after orders by every key of are left in the order the rows meet them: the
+    /// result is the same as when the groups were put in key order first (a take in between keeps them).
+    @Test func aSortOfEveryKeyGivesWhatOrderedGroupsGive() throws {
+        for (group, sort) in [("group owner, stage | agg count() as n", "sort n desc, owner, stage"),
+                              ("group owner.team as team, source | agg sum(amount) as s, count() as n", "sort n, source, team"),
+                              ("group month(closed) as m, stage | agg count() as n", "sort stage desc, m"),
+                              ("group source, stage | agg count() as n", "sort n")] {
+            let direct = try h.rows("opportunities | \(group) | \(sort)")
+            let ordered = try h.rows("opportunities | \(group) | take 1000000 | \(sort)")
+            #expect(direct == ordered && direct.count > 3, "\(group) | \(sort)")
+        }
+    }
+
     /// The table groups are found in by number gives back what a dictionary would, through its growth.
     @Test func numberGroupsFindWhatWasPut() {
         var table = NumberGroups(), reference: [Int64: Int] = [:]
