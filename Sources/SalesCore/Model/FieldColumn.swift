@@ -165,7 +165,7 @@ public struct FieldColumn {
                 var k = 0
                 for s in run {
                     out[k] = s
-                    k &+= pass(s) ? 1 : 0
+                    k &+= Int(unsafeBitCast(pass(s), to: UInt8.self))   // an add, never a branch
                 }
                 n = k
             }
@@ -175,7 +175,7 @@ public struct FieldColumn {
                 var k = 0
                 for s in input {
                     out[k] = s
-                    k &+= pass(s) ? 1 : 0
+                    k &+= Int(unsafeBitCast(pass(s), to: UInt8.self))   // an add, never a branch
                 }
                 n = k
             }
