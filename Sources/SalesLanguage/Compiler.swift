@@ -365,16 +365,31 @@ struct ExprCompiler {
                 let null = FieldColumn.nullNumber
                 let times: (Int64, Int64) -> Int64 = { x, y in x == null || y == null ? null : Arithmetic.roundDiv(x &* y, 10000) }
                 c.number = { i in times(na(i), nb(i)) }
-                if let xs = a.numbers, let ys = b.numbers { c.numbers = { slots in zip(xs(slots), ys(slots)).map(times) } }
+                if let xs = a.numbers, let ys = b.numbers {
+                    c.numbers = { slots in Self.pairwise(xs(slots), ys(slots)) { x, y in x == null || y == null ? null : Arithmetic.roundDiv(x &* y, 10000) } }
+                }
             }
             // Days between two days (closed - created): a span of whole days, kept as its number.
             if op == "-", a.type == .date, b.type == .date, let na = a.number, let nb = b.number {
                 let null = FieldColumn.nullNumber
                 let minus: (Int64, Int64) -> Int64 = { x, y in x == null || y == null ? null : x - y }
                 c.number = { i in minus(na(i), nb(i)) }
-                if let xs = a.numbers, let ys = b.numbers { c.numbers = { slots in zip(xs(slots), ys(slots)).map(minus) } }
+                if let xs = a.numbers, let ys = b.numbers { c.numbers = { slots in Self.pairwise(xs(slots), ys(slots)) { x, y in x == null || y == null ? null : x - y } } }
             }
             return c
+        }
+    }
+
+    /// Two blocks of numbers joined element by element in one loop, `f` written into it.
+    @inline(__always)
+    static func pairwise(_ xs: [Int64], _ ys: [Int64], _ f: (Int64, Int64) -> Int64) -> [Int64] {
+        [Int64](unsafeUninitializedCapacity: xs.count) { out, n in
+            xs.withUnsafeBufferPointer { x in
+                ys.withUnsafeBufferPointer { y in
+                    for i in 0 ..< min(x.count, y.count) { out[i] = f(x[i], y[i]) }
+                }
+            }
+            n = min(xs.count, ys.count)
         }
     }
 

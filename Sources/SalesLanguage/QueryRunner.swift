@@ -451,9 +451,10 @@ struct PartGroups {
             let block = rows[start ..< min(start + 4096, rows.endIndex)]
             if let codes {
                 let blockCodes = codes(block)
+                let most = Int(blockCodes.max() ?? 0)
+                if most >= groupOfCode.count { groupOfCode += repeatElement(-1, count: most + 1 - groupOfCode.count) }
                 for (j, r) in zip(0..., block) {
                     let code = Int(blockCodes[j])
-                    if code >= groupOfCode.count { groupOfCode += repeatElement(-1, count: code + 1 - groupOfCode.count) }
                     if groupOfCode[code] < 0 {
                         groupOfCode[code] = Int32(keys.count)
                         keys.append(Int64(code)); firstRows.append(r)
