@@ -219,12 +219,15 @@ public final class Table {
         }
     }
 
-    private func mapID(_ id: String, to slot: Int) {
+    private func mapID(_ id: String, to slot: Int) { mapID(id, number: number(of: id), to: slot) }
+
+    private func mapID(_ id: String, number: Int?, to slot: Int) {
         // A number far past the others (a damaged or hand-made id) goes to the dictionary, so the array
         // stays about as long as the table.
-        if let n = number(of: id), slot <= Int(Int32.max), n < max(1 << 16, 4 * _slotIDs.count) {
+        if let n = number, slot <= Int(Int32.max), n < max(1 << 16, 4 * _slotIDs.count) {
             if n >= slotByNumber.count {
-                slotByNumber.append(contentsOf: repeatElement(-1, count: n + 1 - slotByNumber.count))
+                if n == slotByNumber.count { slotByNumber.append(-1) }   // the usual next number: no repeated run to make
+                else { slotByNumber.append(contentsOf: repeatElement(-1, count: n + 1 - slotByNumber.count)) }
             }
             slotByNumber[n] = Int32(slot)
         } else {
@@ -330,6 +333,7 @@ public final class Table {
             for f in _columns.indices { _columns[f].append(contentsOf: columns[f]) }
         }
         _slotIDs.reserveCapacity(_slotIDs.count + ids.count)
+        if prefix != nil { slotByNumber.reserveCapacity(_slotIDs.count + ids.count + 1) }
         for id in ids { added(id) }
     }
 
@@ -343,10 +347,11 @@ public final class Table {
     private func added(_ id: String) {
         let slot = _slotIDs.count
         _slotIDs.append(id)
-        mapID(id, to: slot)
+        let n = number(of: id)   // read once: the map and the next number both want it
+        mapID(id, number: n, to: slot)
         indexAdd(slot: slot)
         _count += 1
-        if let n = number(of: id) {
+        if let n {
             if n >= _nextNumber { _nextNumber = Int64(n) + 1 }
         } else if let p = schema.prefix, id.hasPrefix(p), let n = Int64(id.dropFirst(p.count)), n >= _nextNumber {
             _nextNumber = n + 1
