@@ -33,4 +33,21 @@ struct LocalizationTests {
         r.format = .csv
         #expect(r.render(t).hasPrefix("id,stage,amount\nO1,negotiation,"), "machine formats keep the field names and values")
     }
+
+    /// Every report's columns have a Chinese heading in a table.
+    @Test func everyReportsColumnsHaveAChineseHeading() throws {
+        let model = try makeModel()
+        let interp = Interpreter(ctx: EvalContext(model: model, today: shellToday, now: Timestamp(millis: Int64(shellToday.raw) * 86_400_000), user: "admin"))
+        for report in ["pipeline", "funnel", "forecast", "winrate 2026", "winrate 2026 by=team", "winrate 2026 by=source", "leads", "followups",
+                       "kpi 2026-11", "budget 2026", "spend 2026", "risks", "risk_list", "training 2026", "training_plans"] {
+            let src = Source(name: "test", text: "report \(report)")
+            guard case .table(let t)? = try Parser.parse(src).map({ try interp.run($0, in: src) }).last else {
+                Issue.record("report \(report) gave no table"); continue
+            }
+            for c in t.columns {
+                let heading = c.zh ?? Messages.heading(c.name, .zhHant)
+                #expect(heading.unicodeScalars.contains { $0.value >= 0x4E00 }, "report \(report): column \(c.name) has no Chinese heading")
+            }
+        }
+    }
 }

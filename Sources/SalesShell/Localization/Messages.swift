@@ -65,7 +65,17 @@ public enum Messages {
                                    "record": "記錄", "action": "操作", "by": "變更人", "old": "原值", "new": "新值", "at": "時間",
                                    // Names whose term differs between entities, in a word that fits them all.
                                    "staff": "人員", "name": "名稱", "title": "標題", "description": "說明", "due": "到期日",
-                                   "response": "處理結果", "amount": "金額"]
+                                   "response": "處理結果", "amount": "金額",
+                                   // The reports' own columns.
+                                   "reached": "到達數", "of_created": "占建立數", "from_previous": "較上一階段", "month": "月份",
+                                   "target": "目標", "of_target": "目標達成率", "won_amount": "成交金額", "avg_cycle_days": "平均銷售週期（天）",
+                                   "leads": "線索數", "qualified": "有價值", "converted": "已轉化", "conversion": "轉化率",
+                                   "last_visit": "上次拜訪", "days_overdue": "逾期天數", "profit": "毛利", "growth": "增長率",
+                                   "satisfaction": "滿意度", "avg_cycle": "平均銷售週期（天）", "pipeline": "在途金額", "attainment": "達成率",
+                                   "budget": "預算", "remaining": "剩餘", "projected": "全年預計", "sales_skills": "銷售技巧",
+                                   "needs_open": "未滿足需求", "needs_met": "已滿足需求", "year_hours": "年度時數", "below_minimum": "低於最低時數",
+                                   "fill": "報名率", "impact_1": "影響 1", "impact_2": "影響 2", "impact_3": "影響 3", "impact_4": "影響 4",
+                                   "impact_5": "影響 5"]
         for e in Schema.sales.entities { for f in e.fields { if let zh = f.zh, h[f.name] == nil { h[f.name] = zh } } }
         return h
     }()
