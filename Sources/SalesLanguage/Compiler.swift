@@ -383,7 +383,8 @@ struct ExprCompiler {
     /// Two blocks of numbers joined element by element in one loop, `f` written into it.
     @inline(__always)
     static func pairwise(_ xs: [Int64], _ ys: [Int64], _ f: (Int64, Int64) -> Int64) -> [Int64] {
-        [Int64](unsafeUninitializedCapacity: xs.count) { out, n in
+        if xs.isEmpty || ys.isEmpty { return [] }   // not the shared empty array's count written from a part's thread
+        return [Int64](unsafeUninitializedCapacity: xs.count) { out, n in
             xs.withUnsafeBufferPointer { x in
                 ys.withUnsafeBufferPointer { y in
                     for i in 0 ..< min(x.count, y.count) { out[i] = f(x[i], y[i]) }

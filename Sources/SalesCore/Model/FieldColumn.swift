@@ -160,6 +160,9 @@ public struct FieldColumn {
     /// passes a quarter of the rows at random.
     @inlinable @inline(__always)
     static func keep(_ slots: Slots, _ pass: (Int) -> Bool) -> [Int] {
+        // Nothing in: the shared empty array, not one made with a capacity of nothing (which writes
+        // its count into that shared array, from whichever thread filters a part).
+        if slots.list.isEmpty { return [] }
         if let run = slots.run {
             return [Int](unsafeUninitializedCapacity: run.count) { out, n in
                 var k = 0

@@ -191,6 +191,9 @@ extension ModelCodec {
                 throw DecodeError(offset: r.offset, reason: "\(n) values of \(size) bytes run past the end of the column (\(r.remaining) bytes left)")
             }
             let bytes = try r.readRaw(count: n * size)
+            // An empty array made this way would write its count into the one empty array every thread
+            // shares (columns decode side by side).
+            guard n > 0 else { return [] }
             return ContiguousArray<T>(unsafeUninitializedCapacity: n) { buf, count in
                 bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(buf).copyMemory(from: $0) }
                 #if _endian(big)
