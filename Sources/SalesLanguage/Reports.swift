@@ -327,11 +327,14 @@ struct Reports {
     func reachedStages() -> [String: Set<String>] {
         let h = model.history
         var out: [String: Set<String>] = [:]
-        for case let r? in h.records where r.values[3] == .text("opportunity") {
-            guard case .text(let id) = r.values[4] else { continue }
-            if r.values[2] == .text("create") {
+        // Field by field, the entity first: a history of millions of changes is mostly of other
+        // entities, and building each whole record was most of the report.
+        let opportunity = Value.text("opportunity"), create = Value.text("create"), stage = Value.text("stage")
+        for s in h.liveSlots where h.value(s, 3) == opportunity {
+            guard case .text(let id) = h.value(s, 4) else { continue }
+            if h.value(s, 2) == create {
                 out[id, default: []].insert("qualified")
-            } else if r.values[5] == .text("stage"), case .text(let new) = r.values[7] {
+            } else if h.value(s, 5) == stage, case .text(let new) = h.value(s, 7) {
                 out[id, default: []].insert(new)
             }
         }
