@@ -313,14 +313,7 @@ struct ExprCompiler {
             // A coded field against a constant: each code's answer is worked out once.
             if op == "=" || op == "!=", let k = b.constant, let ref = a.field,
                let mask = ref.codeMask({ equal($0, k) != (op == "!=") }) {
-                let t = ref.table, f = ref.index
-                let otherwise: (Int) -> Bool = { i in equal(fa(i), k) != (op == "!=") }
-                let test: (Int) -> Bool = { i in
-                    let code = Int(t.code(i, f))
-                    return code < mask.count ? mask[code] : otherwise(i)
-                }
-                return Compiled(type: .bool, eval: { i in .bool(test(i)) }, test: test,
-                                select: ctx.parallel.select { t.keep($0, field: f, codes: mask, otherwise: otherwise) })
+                return codedTest(ref, mask) { i in equal(fa(i), k) != (op == "!=") }
             }
             // A number field against a constant of its own type: compared as numbers.
             if let k = b.constant, a.number != nil, ValueType.of(k) == a.type, let kn = Self.number(of: k), kn != FieldColumn.nullNumber {
@@ -362,22 +355,28 @@ struct ExprCompiler {
             var c = Compiled(type: t, eval: { i in Arithmetic.apply(op, fa(i), fb(i)) })
             // Money × percentage (amount * probability), rounded to the fen as `Arithmetic` rounds it.
             if op == "*", (a.type, b.type) == (.money, .percent) || (a.type, b.type) == (.percent, .money), let na = a.number, let nb = b.number {
-                let null = FieldColumn.nullNumber
-                let times: (Int64, Int64) -> Int64 = { x, y in x == null || y == null ? null : Arithmetic.roundDiv(x &* y, 10000) }
-                c.number = { i in times(na(i), nb(i)) }
-                if let xs = a.numbers, let ys = b.numbers {
-                    c.numbers = { slots in Self.pairwise(xs(slots), ys(slots)) { x, y in x == null || y == null ? null : Arithmetic.roundDiv(x &* y, 10000) } }
-                }
+                c.number = { i in Self.moneyTimesPercent(na(i), nb(i)) }
+                if let xs = a.numbers, let ys = b.numbers { c.numbers = { slots in Self.pairwise(xs(slots), ys(slots), Self.moneyTimesPercent) } }
             }
             // Days between two days (closed - created): a span of whole days, kept as its number.
             if op == "-", a.type == .date, b.type == .date, let na = a.number, let nb = b.number {
-                let null = FieldColumn.nullNumber
-                let minus: (Int64, Int64) -> Int64 = { x, y in x == null || y == null ? null : x - y }
-                c.number = { i in minus(na(i), nb(i)) }
-                if let xs = a.numbers, let ys = b.numbers { c.numbers = { slots in Self.pairwise(xs(slots), ys(slots)) { x, y in x == null || y == null ? null : x - y } } }
+                c.number = { i in Self.daysBetween(na(i), nb(i)) }
+                if let xs = a.numbers, let ys = b.numbers { c.numbers = { slots in Self.pairwise(xs(slots), ys(slots), Self.daysBetween) } }
             }
             return c
         }
+    }
+
+    /// Money × percentage in their number forms, rounded to the fen as `Arithmetic` rounds it; null with either.
+    @inline(__always)
+    static func moneyTimesPercent(_ x: Int64, _ y: Int64) -> Int64 {
+        x == FieldColumn.nullNumber || y == FieldColumn.nullNumber ? FieldColumn.nullNumber : Arithmetic.roundDiv(x &* y, 10000)
+    }
+
+    /// The days from `y` to `x`, two days in their number forms; null with either.
+    @inline(__always)
+    static func daysBetween(_ x: Int64, _ y: Int64) -> Int64 {
+        x == FieldColumn.nullNumber || y == FieldColumn.nullNumber ? FieldColumn.nullNumber : x - y
     }
 
     /// Two blocks of numbers joined element by element in one loop, `f` written into it.
@@ -392,6 +391,18 @@ struct ExprCompiler {
             }
             n = min(xs.count, ys.count)
         }
+    }
+
+    /// A condition on a coded field answered by code (`mask`, the answer for each), `otherwise` by the
+    /// value for a code past it: a test per slot, and a block at a time over the field's codes.
+    func codedTest(_ ref: FieldRef, _ mask: [Bool], otherwise: @escaping (Int) -> Bool) -> Compiled {
+        let t = ref.table, f = ref.index
+        let test: (Int) -> Bool = { i in
+            let code = Int(t.code(i, f))
+            return code < mask.count ? mask[code] : otherwise(i)
+        }
+        return Compiled(type: .bool, eval: { i in .bool(test(i)) }, test: test,
+                        select: ctx.parallel.select { t.keep($0, field: f, codes: mask, otherwise: otherwise) })
     }
 
     /// A condition on `c`'s number: a test per slot, and a block at a time over a field's own array.
@@ -451,14 +462,7 @@ struct ExprCompiler {
         let f = c.eval
         // A coded field: each code's answer is worked out once.
         if periods.isEmpty, dynamic.isEmpty, let ref = c.field, let mask = ref.codeMask({ values.contains($0) != negated }) {
-            let t = ref.table, field = ref.index
-            let otherwise: (Int) -> Bool = { i in values.contains(f(i)) != negated }
-            let test: (Int) -> Bool = { i in
-                let code = Int(t.code(i, field))
-                return code < mask.count ? mask[code] : otherwise(i)
-            }
-            return Compiled(type: .bool, eval: { i in .bool(test(i)) }, test: test,
-                            select: ctx.parallel.select { t.keep($0, field: field, codes: mask, otherwise: otherwise) })
+            return codedTest(ref, mask) { i in values.contains(f(i)) != negated }
         }
         // A short list of constants (stage in (proposal, negotiation)): comparing a few small values
         // beats hashing each row's.

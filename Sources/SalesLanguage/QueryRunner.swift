@@ -252,10 +252,9 @@ struct QueryRunner {
         // them in boxes and made the loop half as fast again.)
         var singleIndex: [Value: Int] = [:]
         let single = keyFns.count == 1 ? keyFns[0] : nil
-        // One coded field of the records (group stage, group owner): groups found by code, the value
-        // hashed once per code rather than once per row.
-        // A path from one (owner.team): by the code it starts from, its value worked out at the code's first row.
-        // The coded field of these records a key is, or is worked out from, with its codes' values.
+        // A key that is a coded field of the records (group stage, group owner), or a path from one
+        // (owner.team): groups found by code, the value made once per code rather than once per row
+        // (a path's at the code's first row).
         func codedField(_ c: Compiled) -> (ref: FieldRef, values: [Value])? {
             guard let ref = c.field ?? c.byCode, case .entity(let t, _) = rel, t === ref.table, let values = t.codedValues(ref.index) else { return nil }
             return (ref, values)

@@ -227,7 +227,7 @@ public struct POSIXFileIO: FileIO, Sendable {
     public func identity(_ fd: Int32) throws -> FileIdentity {
         var st = stat()
         if fstat(fd, &st) != 0 { throw fail("stat") }
-        return FileIdentity(device: UInt64(truncatingIfNeeded: st.st_dev), inode: UInt64(truncatingIfNeeded: st.st_ino))
+        return Self.identity(st)
     }
 
     public func identity(of path: String) throws -> FileIdentity? {
@@ -236,7 +236,11 @@ public struct POSIXFileIO: FileIO, Sendable {
             if errno == ENOENT { return nil }
             throw fail("stat")
         }
-        return FileIdentity(device: UInt64(truncatingIfNeeded: st.st_dev), inode: UInt64(truncatingIfNeeded: st.st_ino))
+        return Self.identity(st)
+    }
+
+    private static func identity(_ st: stat) -> FileIdentity {
+        FileIdentity(device: UInt64(truncatingIfNeeded: st.st_dev), inode: UInt64(truncatingIfNeeded: st.st_ino))
     }
 
     public func map(_ fd: Int32, length: Int) throws -> ByteRegion {

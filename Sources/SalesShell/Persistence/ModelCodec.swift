@@ -451,9 +451,7 @@ enum ModelCodec {
         table.appendLoaded(ids: idArray, columns: columns)
     }
 
-    /// Decodes the sections into their tables, the largest first; each large one decodes on every
-    /// core (`decodeTable`).
-    /// Two or more tables decode at once, the largest first: a table's ids and their index are built on
+    /// Decodes the sections into their tables, the largest first. Two or more tables decode at once, the largest first: a table's ids and their index are built on
     /// one thread, and another table's columns keep the other cores busy meanwhile. The sections of one
     /// table (a damaged payload may name it twice) decode in turn on one thread. The damage reported is
     /// the first in that order.
@@ -468,18 +466,12 @@ enum ModelCodec {
         func decode(_ unit: [Section]) throws {
             for s in unit { try decodeTable(s, into: s.entity.map { model.tables[$0] }) }
         }
-        let workers = min(ProcessInfo.processInfo.activeProcessorCount, units.count)
-        guard workers > 1 else { return try units.forEach(decode) }
+        guard ProcessInfo.processInfo.activeProcessorCount > 1, units.count > 1 else { return try units.forEach(decode) }
         var failures = [Error?](repeating: nil, count: units.count)
-        var next = 0
-        let lock = NSLock()
         failures.withUnsafeMutableBufferPointer { failed in
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while true {
-                    let i: Int = lock.withLock { defer { next += 1 }; return next }
-                    guard i < units.count else { return }
-                    do { try decode(units[i]) } catch { failed[i] = error }
-                }
+            // Each core takes the next table as it finishes one, in this order.
+            DispatchQueue.concurrentPerform(iterations: units.count) { i in
+                do { try decode(units[i]) } catch { failed[i] = error }
             }
         }
         if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
