@@ -538,4 +538,41 @@ struct DeleteRollbackHistoryTests {
         #expect(w.failure { m in try m.delete(entity: w.model.historyIndex, id: hid) } != nil)
         #expect(w.failure { m in try m.update(entity: w.model.historyIndex, id: hid, values: [(1, .t("x"))]) } != nil)
     }
+
+    /// What a statement knows of each record it touched (was it new, what did it change, what was it
+    /// before) follows its changes, and forgets those a partial rollback takes back: a bad row of an import.
+    @Test func recordsChangesFollowPartialRollbacks() throws {
+        let w = try World.organisation()
+        let m = Mutation(model: w.model, user: "admin", today: testToday)
+        let e = w.e("customer"), name = w.f("customer", "name"), region = w.f("customer", "region")
+        try m.update(entity: e, id: "C1", values: [(name, .t("甲銀行"))])
+        let c2 = try m.create(entity: e, id: nil, values: w.values("customer", ["name": .t("乙公司"), "region": .t("south"), "owner": .t("zhang.san")]))
+        try m.update(entity: e, id: "C1", values: [(region, .t("south"))])
+        let mark = m.changes.count
+        try m.update(entity: e, id: "C1", values: [(name, .t("丙銀行"))])
+        try m.update(entity: e, id: c2, values: [(name, .t("丁公司"))])
+        #expect(m.created(entity: e, id: c2) && !m.created(entity: e, id: "C1"))
+        #expect(m.changedFields(entity: e, id: "C1") == [name, region])
+        #expect(m.original(entity: e, id: "C1")?.values[name] == .t("台北銀行"))
+        #expect(m.original(entity: e, id: "C1")?.values[region] == .t("north"))
+
+        m.rollback(to: mark)
+        #expect(w.value("C1", "name") == .t("甲銀行"))
+        #expect(w.value(c2, "name") == .t("乙公司"))
+        #expect(m.original(entity: e, id: "C1")?.values[name] == .t("台北銀行"))
+        #expect(m.changedFields(entity: e, id: "C1") == [name, region])
+
+        m.rollback(to: 1)
+        #expect(!m.created(entity: e, id: c2))
+        #expect(m.changedFields(entity: e, id: c2).isEmpty)
+        #expect(m.changedFields(entity: e, id: "C1") == [name])
+        #expect(m.original(entity: e, id: "C1")?.values[region] == .t("north"))
+
+        m.rollback()
+        #expect(m.changedFields(entity: e, id: "C1").isEmpty)
+        #expect(w.value("C1", "name") == .t("台北銀行"))
+        // Made again after the rollback, the record is new to the statement once more.
+        let again = try m.create(entity: e, id: nil, values: w.values("customer", ["name": .t("戊公司"), "region": .t("east"), "owner": .t("li.na")]))
+        #expect(again == c2 && m.created(entity: e, id: again))
+    }
 }

@@ -23,7 +23,7 @@ public final class Mutation {
             let i = changes.count - 1
             model.undo(changes[i], slot: deletedSlots[i])
             deletedSlots[i] = nil
-            byRecord[RecordKey(changes[i])]?.removeLast()
+            lastOfRecord[RecordKey(changes[i])] = earlierOfRecord.removeLast()
             // A number given to a record that is undone is given again.
             if case .create(let e, let r) = changes[i], let p = model.tables[e].schema.prefix, let n = Int64(r.id.dropFirst(p.count)) {
                 model.tables[e].nextNumber = min(model.tables[e].nextNumber, n)
@@ -37,31 +37,45 @@ public final class Mutation {
         deletedSlots.removeAll()
         for (e, n) in savedNumbers { model.tables[e].nextNumber = n }
         changes.removeAll()
-        byRecord.removeAll()
+        lastOfRecord.removeAll()
+        earlierOfRecord.removeAll()
         savedNumbers.removeAll()
     }
 
     /// Where each deleted record stood, by change index, to put it back there on rollback.
     private var deletedSlots: [Int: Int] = [:]
 
-    /// The indexes of each record's changes, so questions about one record do not scan a large import's.
-    private var byRecord: [RecordKey: [Int]] = [:]
+    /// The index of each record's last change, and of each change the same record's change before it:
+    /// questions about one record do not scan a large import's changes, nor does an import of a million
+    /// records make a list for each.
+    private var lastOfRecord: [RecordKey: Int] = [:]
+    private var earlierOfRecord: [Int?] = []
     private struct RecordKey: Hashable {
         var entity: Int, id: String
         init(_ e: Int, _ id: String) { entity = e; self.id = id }
         init(_ c: Change) { entity = c.entity; id = c.recordID }
     }
-    private func changes(of e: Int, _ id: String) -> [Change] { (byRecord[RecordKey(e, id)] ?? []).map { changes[$0] } }
+    private func changes(of e: Int, _ id: String) -> [Change] {
+        var found: [Change] = []
+        var at = lastOfRecord[RecordKey(e, id)]
+        while let i = at { found.append(changes[i]); at = earlierOfRecord[i] }
+        return found.reversed()
+    }
 
     /// True when this mutation created the record.
     public func created(entity e: Int, id: String) -> Bool {
-        changes(of: e, id).contains { if case .create = $0 { return true }; return false }
+        var at = lastOfRecord[RecordKey(e, id)]
+        while let i = at {
+            if case .create = changes[i] { return true }
+            at = earlierOfRecord[i]
+        }
+        return false
     }
 
     private func record(_ c: Change) {
         if case .delete(let e, let r) = c, let s = model.tables[e].slot(of: r.id) { deletedSlots[changes.count] = s }
         model.apply(c)
-        byRecord[RecordKey(c), default: []].append(changes.count)
+        earlierOfRecord.append(lastOfRecord.updateValue(changes.count, forKey: RecordKey(c)))
         changes.append(c)
     }
 
@@ -101,12 +115,14 @@ public final class Mutation {
         }
         if let sm = schema.stateMachine { values[schema.stateIndex!] = .text(sm.initial) }
         for (f, v) in given {
-            let fs = schema.fields[f]
-            if fs.access == .derived { throw DomainError("\(fs.name) is computed and cannot be set", field: fs.name) }
-            if fs.access == .state {
-                throw DomainError("\(fs.name) is set by the lifecycle; new \(schema.plural) start as \(schema.stateMachine!.initial)", field: fs.name)
+            switch schema.fields[f].access {
+            case .derived:
+                throw DomainError("\(schema.fields[f].name) is computed and cannot be set", field: schema.fields[f].name)
+            case .state:
+                let name = schema.fields[f].name
+                throw DomainError("\(name) is set by the lifecycle; new \(schema.plural) start as \(schema.stateMachine!.initial)", field: name)
+            default: values[f] = v
             }
-            values[f] = v
         }
         if let sm = schema.stateMachine, let eff = sm.effects {
             for (name, v) in eff(sm.initial, today) {

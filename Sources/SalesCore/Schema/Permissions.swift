@@ -73,8 +73,9 @@ public enum Permissions {
             return DomainError("\(user) is not a staff member, so may change nothing",
                                hint: "start salesh with --user STAFF_ID, or have an admin bind this account: set STAFF_ID login=\(user)")
         }
-        let verb = change == .create ? phrase("add") : (change == .delete ? phrase("delete") : phrase("change"))
-        let what = change == .create ? "\(e.plural)" : "\(record.id)"
+        // Worded only when refused: this runs for every row an import adds.
+        var verb: String { change == .create ? phrase("add") : (change == .delete ? phrase("delete") : phrase("change")) }
+        var what: String { change == .create ? e.plural : record.id }
         guard let p = table[e.name] else {
             return role == "admin" ? nil : DomainError("only an admin may \(verb) \(e.plural)")
         }

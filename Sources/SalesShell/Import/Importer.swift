@@ -83,7 +83,7 @@ struct Importer {
         var batch: [RowFeed.Item] = [], next = 0
         while true {
             if next == batch.count {
-                guard let b = feed.next() else { break }
+                guard let b = feed.next(spent: &batch) else { break }
                 batch = b; next = 0
             }
             let item = batch[next]

@@ -67,7 +67,21 @@ extension ModelCodec {
         switch s {
         case .values(let a):
             w.write(UInt8(0))
-            for v in a { write(v, &w) }
+            // Value by value, so in pieces side by side: the history's old and new values, after an
+            // import of a million records, are a million summaries.
+            let pieces = min(64, 1 + a.count / 16_384)
+            guard pieces > 1 else { for v in a { write(v, &w) }; break }
+            var encoded = [[UInt8]](repeating: [], count: pieces)
+            encoded.withUnsafeMutableBufferPointer { out in
+                DispatchQueue.concurrentPerform(iterations: pieces) { p in
+                    let values = a[a.count * p / pieces ..< a.count * (p + 1) / pieces]
+                    var pw = BinaryWriter(reservingCapacity: values.count * 16)
+                    for v in values { write(v, &pw) }
+                    out[p] = pw.bytes
+                }
+            }
+            w.reserveCapacity(w.count + encoded.reduce(0) { $0 + $1.count })
+            for e in encoded { e.withUnsafeBytes { w.writeRaw($0) } }
         case .int(let a): w.write(UInt8(1)); w.write(UInt8(3)); raw(a)
         case .money(let a): w.write(UInt8(1)); w.write(UInt8(5)); raw(a)
         case .percent(let a): w.write(UInt8(1)); w.write(UInt8(6)); raw(a)

@@ -112,17 +112,20 @@ enum ModelCodec {
         var jobs: [() -> [UInt8]] = []
         var firstJob: [Int: Int] = [:]
         var unread: [Int: UnreadTable] = [:]
-        var laterJob: [Int: Int] = [:]
+        var laterJobs: [Int: Range<Int>] = [:]
         for t in model.tables {
             if let u = t.deferredSource as? UnreadTable, u.section.sameFields {
                 unread[t.entityIndex] = u
-                // What was appended to it (the history of the changes since the open), as a row chunk.
+                // What was appended to it (the history of the changes since the open), as a row chunk,
+                // encoded in pieces side by side: a large import appends a million rows.
                 let later = t.appendedWhileDeferred
-                if !later.isEmpty {
-                    laterJob[t.entityIndex] = jobs.count
+                let pieces = later.isEmpty ? 0 : min(64, 1 + later.count / 16_384)
+                laterJobs[t.entityIndex] = jobs.count ..< jobs.count + pieces
+                for p in 0..<pieces {
+                    let rows = later.count * p / pieces ..< later.count * (p + 1) / pieces
                     jobs.append {
-                        var w = BinaryWriter(reservingCapacity: later.count * (16 + 8 * t.schema.fields.count))
-                        for r in later {
+                        var w = BinaryWriter(reservingCapacity: rows.count * (16 + 8 * t.schema.fields.count))
+                        for r in later[rows] {
                             w.writeString(r.id)
                             for v in r.values { write(v, &w) }
                         }
@@ -159,19 +162,20 @@ enum ModelCodec {
             for f in t.schema.fields { w.writeString(f.name) }
             if let u = unread[t.entityIndex] {
                 let added = t.appendedWhileDeferred.count
-                let later = laterJob[t.entityIndex].map { encoded[$0] } ?? []
+                let later = laterJobs[t.entityIndex].map { encoded[$0] } ?? []
+                let laterLength = later.reduce(0) { $0 + $1.count }
                 let own = u.section.chunked ? u.section.body.count : (u.section.count > 0 ? headerLength(u.section.count) + u.section.body.count : 0)
                 w.write(t.nextNumberWithoutLoading)
                 w.write(UInt64(u.section.count + added))
-                w.writeFixedUInt64LE(UInt64(own + (added > 0 ? headerLength(added) + later.count : 0)))
+                w.writeFixedUInt64LE(UInt64(own + (added > 0 ? headerLength(added) + laterLength : 0)))
                 if !u.section.chunked, u.section.count > 0 { chunkHeader(.rows, u.section.count, u.section.body.count) }
                 parts.append(.bytes(w.bytes))
                 parts.append(.mapped(u.section.body))
                 w = BinaryWriter()
                 if added > 0 {
-                    chunkHeader(.rows, added, later.count)
+                    chunkHeader(.rows, added, laterLength)
                     parts.append(.bytes(w.bytes))
-                    parts.append(.bytes(later))
+                    parts += later.map { .bytes($0) }
                     w = BinaryWriter()
                 }
                 continue
