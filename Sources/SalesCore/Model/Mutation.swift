@@ -17,6 +17,14 @@ public final class Mutation {
 
     public func transaction(at time: Timestamp) -> Transaction { Transaction(user: user, time: time, changes: changes) }
 
+    /// Makes room for about `count` more changes at once (an import's rows, guessed from its file's
+    /// size), rather than growing, and copying, the record index again and again as they come.
+    public func reserveCapacity(_ count: Int) {
+        changes.reserveCapacity(changes.count + count)
+        earlierOfRecord.reserveCapacity(earlierOfRecord.count + count)
+        lastOfRecord.reserveCapacity(lastOfRecord.count + count)
+    }
+
     /// Undoes the changes made since `mark` (a count of changes), keeping the earlier ones.
     public func rollback(to mark: Int) {
         while changes.count > mark {

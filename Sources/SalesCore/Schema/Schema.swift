@@ -188,7 +188,12 @@ public final class EntitySchema: Sendable {
         fieldNames = fields.map(\.name)
     }
 
-    public func fieldIndex(_ name: String) -> Int? { fieldIndex[name] ?? fieldIndex[name.lowercased()] }
+    /// A field by its name, its Chinese name, or its name in any case. The names themselves are
+    /// compared first, without hashing: the rules ask this of every record an import adds.
+    public func fieldIndex(_ name: String) -> Int? {
+        if let i = fieldNames.firstIndex(of: name) { return i }
+        return fieldIndex[name] ?? fieldIndex[name.lowercased()]
+    }
     public func field(_ name: String) -> FieldSchema? { fieldIndex(name).map { fields[$0] } }
     public var titleIndex: Int { fieldIndex[titleField]! }
     public var stateIndex: Int? { stateMachine.map { fieldIndex[$0.field]! } }

@@ -200,6 +200,9 @@ extension String {
             }
             return false
         }
+        // A first character that is not ASCII, nor white space, settles it without breaking the text
+        // into characters (Chinese text starts so).
+        if ascii == nil, let first = unicodeScalars.first, first.value >= 0x80, !Character.isBlank(first) { return true }
         return ascii ?? !allSatisfy(\.isBlank)
     }
 
@@ -221,6 +224,11 @@ extension Character {
     /// ASCII shortcut, and an import asks this of every cell.)
     @inline(__always) public var isBlank: Bool {
         guard let s = unicodeScalars.first else { return false }
+        return Character.isBlank(s)
+    }
+
+    /// True for a scalar in Unicode's White_Space list.
+    @inline(__always) static func isBlank(_ s: Unicode.Scalar) -> Bool {
         switch s.value {
         case 0x09...0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
         default: return false

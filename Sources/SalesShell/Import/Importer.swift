@@ -84,6 +84,9 @@ struct Importer {
         while true {
             if next == batch.count {
                 guard let b = feed.next(spent: &batch) else { break }
+                if n == 0, case .row(_, _, let bytesRead)? = b.last, bytesRead > 0, fileSize > bytesRead {
+                    m.reserveCapacity(min(50_000_000, Int(Double(fileSize) / Double(bytesRead) * Double(b.count))))
+                }
                 batch = b; next = 0
             }
             let item = batch[next]
