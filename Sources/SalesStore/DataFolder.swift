@@ -438,15 +438,10 @@ public final class DataFolder {
         trailer.writeFixedUInt32LE(crc)
         do {
             if (try? io.kind(of: tmp)) != .missing { try? io.unlink(tmp) }
-            let fd = try io.open(tmp, flags: O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o600)
+            // Read and write: a large snapshot is copied in through a shared mapping.
+            let fd = try io.open(tmp, flags: O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o600)
             do {
-                try io.write(fd, header, at: 0)
-                var at = header.count
-                for part in parts {
-                    try part.withUnsafeBytes { try io.write(fd, $0, at: at) }
-                    at += part.count
-                }
-                try io.write(fd, trailer.bytes, at: at)
+                try io.write(fd, parts: [.bytes(header)] + parts + [.bytes(trailer.bytes)], at: 0)
                 try io.fsync(fd)
             } catch {
                 io.close(fd)

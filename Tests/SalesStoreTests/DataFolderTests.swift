@@ -24,6 +24,32 @@ import Testing
         #expect(Array(try io.map(fd, length: 10).all) == [1, 2, 3])
     }
 
+    /// A large snapshot is copied into a mapping of its file on every core; the file is byte for byte
+    /// the one written part by part, whatever the parts' sizes, mapped parts of the snapshot before included.
+    @Test func aLargeSnapshotWrittenThroughAMappingIsTheSameFile() throws {
+        let tmp = TempDir()
+        let first = (0..<(1 << 20) + 77).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ ($0 >> 9)) }
+        let mapped = try openStore(tmp.path + "/mapped"), inTurn = try openStore(tmp.path + "/in-turn", io: ForwardingFileIO())
+        defer { mapped.close(); inTurn.close() }
+        for f in [mapped, inTurn] {
+            try f.writeSnapshot(first, lastSeq: 1)
+            let before = try #require(try f.loadSnapshot()).payload
+            let parts: [DataFolder.Part] = [.bytes([9]), .mapped(before.slice(1000 ..< (1 << 20) + 3)), .bytes([]),
+                                            .bytes(Array(repeating: 0xA5, count: (7 << 20) + 5)), .mapped(before.slice(0 ..< 1)), .bytes(Array(first[..<4095]))]
+            try f.writeSnapshot(parts: parts, lastSeq: 2)
+            // Read back whole, its checksum checked.
+            #expect(try #require(try f.loadSnapshot()).payload.count == parts.reduce(0) { $0 + $1.count })
+        }
+        let file = readFile(mapped.snapshotPath), written = readFile(inTurn.snapshotPath)
+        #expect(file == written)
+        let payload = 1 + ((1 << 20) + 3 - 1000) + (7 << 20) + 5 + 1 + 4095
+        #expect(file.count > payload && file.count < payload + 64)
+        // The parts where they belong: the mapped slice of the snapshot before, the run of A5, the first byte.
+        let at = file.count - 4 - payload
+        #expect(file[at] == 9 && file[at + 1] == first[1000] && file[at + 1 + (1 << 20) + 2 - 1000] == first[(1 << 20) + 2])
+        #expect(file[at + payload - 4097] == 0xA5 && file[at + payload - 4096] == first[0] && file[at + payload - 1] == first[4094])
+    }
+
     @Test func freshFolderIsEmptyAndPrivate() throws {
         let tmp = TempDir()
         let f = try openStore(tmp.store)
