@@ -113,15 +113,7 @@ public final class Mutation {
             if savedNumbers[e] == nil { savedNumbers[e] = table.nextNumber }
             id = "\(px)\(table.nextNumber)"
         }
-        var values = [Value](repeating: .null, count: schema.fields.count)
-        for (i, f) in schema.fields.enumerated() {
-            switch f.defaultValue {
-            case .today?: values[i] = .date(today)
-            case .value(let v)?: values[i] = v
-            case nil: break
-            }
-        }
-        if let sm = schema.stateMachine { values[schema.stateIndex!] = .text(sm.initial) }
+        var values = newRecord(entity: e)
         for (f, v) in given {
             switch schema.fields[f].access {
             case .derived:
@@ -132,17 +124,33 @@ public final class Mutation {
             default: values[f] = v
             }
         }
-        if let sm = schema.stateMachine, let eff = sm.effects {
-            for (name, v) in eff(sm.initial, today) {
-                let fi = schema.fieldIndex(name)!
-                if !given.contains(where: { $0.field == fi }) { values[fi] = v }
-            }
-        }
         if case .prefix = schema.idScheme { table.nextNumber += 1 }
         record(.create(entity: e, record: Record(id: id, values: values)))
         try schema.onCreate?(self, id)
         return id
     }
+
+    /// A new record's values before the given ones: the defaults, the initial state and what entering
+    /// it sets. Worked out once per entity, not for each of an import's rows.
+    private func newRecord(entity e: Int) -> [Value] {
+        if let made = newRecords[e] { return made }
+        let schema = model.tables[e].schema
+        var values = [Value](repeating: .null, count: schema.fields.count)
+        for (i, f) in schema.fields.enumerated() {
+            switch f.defaultValue {
+            case .today?: values[i] = .date(today)
+            case .value(let v)?: values[i] = v
+            case nil: break
+            }
+        }
+        if let sm = schema.stateMachine {
+            values[schema.stateIndex!] = .text(sm.initial)
+            for (name, v) in sm.effects?(sm.initial, today) ?? [] { values[schema.fieldIndex(name)!] = v }
+        }
+        newRecords[e] = values
+        return values
+    }
+    private var newRecords: [Int: [Value]] = [:]
 
     /// Sets fields of an existing record. `allowState` is for the lifecycle verbs only.
     public func update(entity e: Int, id: String, values: [(field: Int, value: Value)], allowState: Bool = false, allowSystem: Bool = true,

@@ -186,6 +186,8 @@ public final class EntitySchema: Sendable {
         }
         fieldIndex = idx
         fieldNames = fields.map(\.name)
+        titleIndex = idx[title]!
+        stateIndex = states.map { idx[$0.field]! }
     }
 
     /// A field by its name, its Chinese name, or its name in any case. The names themselves are
@@ -195,8 +197,9 @@ public final class EntitySchema: Sendable {
         return fieldIndex[name] ?? fieldIndex[name.lowercased()]
     }
     public func field(_ name: String) -> FieldSchema? { fieldIndex(name).map { fields[$0] } }
-    public var titleIndex: Int { fieldIndex[titleField]! }
-    public var stateIndex: Int? { stateMachine.map { fieldIndex[$0.field]! } }
+    public let titleIndex: Int
+    /// The lifecycle's field; kept, as the lifecycle's declaration is large to copy for every record made.
+    public let stateIndex: Int?
     public var prefix: String? { if case .prefix(let p) = idScheme { return p }; return nil }
     public var listedFields: [Int] { fields.indices.filter { fields[$0].listed } }
 }
