@@ -47,6 +47,8 @@ let package = Package(
         .testTarget(name: "SalesStoreTests", dependencies: ["SalesStore"]),
         .testTarget(name: "SalesShellTests", dependencies: ["SalesShell"], exclude: ["FuzzRegressions", "HelpGolden"]),
         .testTarget(name: "EndToEndTests", dependencies: ["SalesShell"], exclude: ["Fixtures"]),
+        // The executable's own reading of its arguments, against swift-argument-parser's.
+        .testTarget(name: "CommandLineTests", dependencies: ["salesh"]),
     ],
     // The shell is single-threaded by design; the Swift 5 mode spares it global-state ceremony
     // (stdout, signal flags) that strict concurrency checking would demand.

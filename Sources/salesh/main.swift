@@ -35,6 +35,25 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The shell's language: en or zh-Hant (default: from LANG).", valueName: "lang"))
     var lang: String?
 
+    var settings: StoreSettings {
+        StoreSettings(data: data, user: user, format: format, readOnly: readOnly, keepGoing: keepGoing, quiet: quiet, json: json,
+                      output: output, sandbox: sandbox, lang: lang)
+    }
+}
+
+/// The store options' values, however they were read (`StoreOptions`, or `ShellRequest(quickly:)`).
+struct StoreSettings: Equatable {
+    var data: String?
+    var user: String?
+    var format: String?
+    var readOnly = false
+    var keepGoing = false
+    var quiet = false
+    var json = false
+    var output: String?
+    var sandbox: String?
+    var lang: String?
+
     func sessionOptions() throws -> SessionOptions {
         var o = SessionOptions(dataDirectory: data ?? SessionOptions.defaultDataDirectory())
         o.user = user
@@ -63,7 +82,7 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
-func openSession(_ options: StoreOptions) throws -> Session {
+func openSession(_ options: StoreSettings) throws -> Session {
     var console = Console.standard
     if let path = options.output {
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
@@ -137,6 +156,12 @@ struct Shell: ParsableCommand {
     @Argument(parsing: .captureForPassthrough, help: .hidden)
     var params: [String] = []
 
+    var request: ShellRequest { ShellRequest(store: store.settings, commands: commands, script: script, params: params) }
+
+    func run() throws { try request.run() }
+}
+
+extension ShellRequest {
     func run() throws {
         if let script { try checkReadable(script) }
         let session = try openSession(store)
@@ -182,7 +207,7 @@ struct Run: ParsableCommand {
     func run() throws {
         let p = try parameters(params)
         try checkReadable(script)
-        let session = try openSession(store)
+        let session = try openSession(store.settings)
         defer { session.close() }
         let status = ScriptRunner(session: session).run(path: script, parameters: p)
         end(session, status)
@@ -261,7 +286,7 @@ struct Demo: ParsableCommand {
     }
 
     func run() throws {
-        let session = try openSession(store)
+        let session = try openSession(store.settings)
         defer { session.close() }
         let existing = session.model.tables.filter { !$0.schema.system }.reduce(0) { $0 + $1.count }
         if existing > 0 && !replace {
@@ -311,8 +336,13 @@ func normalizedArguments(_ args: [String]) -> [String] {
 }
 
 do {
-    var command = try Salesh.parseAsRoot(normalizedArguments(Array(CommandLine.arguments.dropFirst())))
-    try command.run()
+    let arguments = normalizedArguments(Array(CommandLine.arguments.dropFirst()))
+    if let request = ShellRequest(quickly: arguments) {
+        try request.run()
+    } else {
+        var command = try Salesh.parseAsRoot(arguments)
+        try command.run()
+    }
 } catch {
     let code = Salesh.exitCode(for: error)
     if code == .success || error is ExitCode {
