@@ -247,7 +247,7 @@ public final class Session {
         var out = [String](repeating: "", count: changes.count)
         out.withUnsafeMutableBufferPointer { out in
             DispatchQueue.concurrentPerform(iterations: pieces) { p in
-                for i in changes.count * p / pieces ..< changes.count * (p + 1) / pieces {
+                for i in ModelCodec.piece(p, of: pieces, in: changes.count) {
                     switch changes[i] {
                     case .create(let e, let r), .delete(let e, let r): out[i] = Model.summary(of: r, entity: schema.entities[e])
                     case .update: break

@@ -127,7 +127,10 @@ extension FileIO {
         return ByteRegion(copying: bytes)
     }
 
-    public func write(_ fd: Int32, parts: [DataFolder.Part], at offset: Int) throws {
+    public func write(_ fd: Int32, parts: [DataFolder.Part], at offset: Int) throws { try writeInTurn(fd, parts: parts, at: offset) }
+
+    /// Writes `parts` one after another from `offset`, each through `write`.
+    public func writeInTurn(_ fd: Int32, parts: [DataFolder.Part], at offset: Int) throws {
         var at = offset
         for part in parts {
             try part.withUnsafeBytes { try write(fd, $0, at: at) }
@@ -314,11 +317,7 @@ public struct POSIXFileIO: FileIO, Sendable {
             return
         }
         #endif
-        var at = offset
-        for part in parts {
-            try part.withUnsafeBytes { try write(fd, $0, at: at) }
-            at += part.count
-        }
+        try writeInTurn(fd, parts: parts, at: offset)
     }
 
     #if os(Linux)

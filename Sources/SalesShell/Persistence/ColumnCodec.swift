@@ -37,6 +37,12 @@ extension ModelCodec {
         return parts
     }
 
+    /// How many pieces to encode `count` values or rows in, side by side: one below 16,384, at most 64.
+    static func pieceCount(_ count: Int) -> Int { count == 0 ? 0 : min(64, 1 + count / 16_384) }
+
+    /// The indexes of the `p`-th of `pieces` even pieces of `count`.
+    static func piece(_ p: Int, of pieces: Int, in count: Int) -> Range<Int> { count * p / pieces ..< count * (p + 1) / pieces }
+
     /// The values of `slots` only (a table with deleted slots).
     static func gather(_ s: FieldColumn.Storage, _ slots: [Int]) -> FieldColumn.Storage {
         switch s {
@@ -69,12 +75,12 @@ extension ModelCodec {
             w.write(UInt8(0))
             // Value by value, so in pieces side by side: the history's old and new values, after an
             // import of a million records, are a million summaries.
-            let pieces = min(64, 1 + a.count / 16_384)
+            let pieces = pieceCount(a.count)
             guard pieces > 1 else { for v in a { write(v, &w) }; break }
             var encoded = [[UInt8]](repeating: [], count: pieces)
             encoded.withUnsafeMutableBufferPointer { out in
                 DispatchQueue.concurrentPerform(iterations: pieces) { p in
-                    let values = a[a.count * p / pieces ..< a.count * (p + 1) / pieces]
+                    let values = a[piece(p, of: pieces, in: a.count)]
                     var pw = BinaryWriter(reservingCapacity: values.count * 16)
                     for v in values { write(v, &pw) }
                     out[p] = pw.bytes

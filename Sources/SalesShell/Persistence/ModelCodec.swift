@@ -119,10 +119,10 @@ enum ModelCodec {
                 // What was appended to it (the history of the changes since the open), as a row chunk,
                 // encoded in pieces side by side: a large import appends a million rows.
                 let later = t.appendedWhileDeferred
-                let pieces = later.isEmpty ? 0 : min(64, 1 + later.count / 16_384)
+                let pieces = pieceCount(later.count)
                 laterJobs[t.entityIndex] = jobs.count ..< jobs.count + pieces
                 for p in 0..<pieces {
-                    let rows = later.count * p / pieces ..< later.count * (p + 1) / pieces
+                    let rows = piece(p, of: pieces, in: later.count)
                     jobs.append {
                         var w = BinaryWriter(reservingCapacity: rows.count * (16 + 8 * t.schema.fields.count))
                         for r in later[rows] {
