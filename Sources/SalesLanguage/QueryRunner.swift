@@ -291,6 +291,9 @@ struct QueryRunner {
         let argBlocks = zip(slots, argNumbers).map { $1 == nil ? nil : $0.arg?.numbers }
         let blockable = coded != nil || keyNumbers != nil || argBlocks.contains { $0 != nil }
         let all = rel.indices
+        // Keys of several values, where most rows may open a group of their own (staff and course kind):
+        // room for them at once rather than the table grown and rehashed as they come.
+        if keys.count > 1 { groupIndex.reserveCapacity(min(all.count, 4096)) }
         // Counts, sums and averages of numbers by a code, a number or nothing: each core reads a part
         // of the rows into groups of its own, joined here in the order the rows meet them.
         let countsAndNumbers = slots.indices.allSatisfy { s in (slots[s].kind == .count && slots[s].arg == nil) || argBlocks[s] != nil }

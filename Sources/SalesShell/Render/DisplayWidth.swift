@@ -3,6 +3,10 @@
 /// letter with its accents or an emoji sequence counts once.
 public enum DisplayWidth {
     public static func of(_ s: String) -> Int {
+        // Printable ASCII (ids, numbers, English) is one column a byte, found without breaking the text
+        // into characters: a table measures every cell.
+        var t = s
+        if let n = t.withUTF8({ b in b.allSatisfy { $0 >= 0x20 && $0 < 0x7F } ? b.count : nil }) { return n }
         var w = 0
         for ch in s { w += of(ch) }
         return w
