@@ -314,6 +314,9 @@ public struct POSIXFileIO: FileIO, Sendable {
                     (p + piece.at).copyMemory(from: src.baseAddress! + piece.from, byteCount: piece.to - piece.from)
                 }
             }
+            // Written back before the mapping goes, as POSIX asks of a shared mapping (the caller's
+            // fsync then makes the file's size and blocks durable).
+            guard msync(p, offset + length, MS_SYNC) == 0 else { throw fail("write") }
             return
         }
         #endif
