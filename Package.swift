@@ -50,7 +50,8 @@ let package = Package(
         // The executable's own reading of its arguments, against swift-argument-parser's.
         .testTarget(name: "CommandLineTests", dependencies: ["salesh"]),
     ],
-    // The shell is single-threaded by design; the Swift 5 mode spares it global-state ceremony
-    // (stdout, signal flags) that strict concurrency checking would demand.
+    // The shell runs one statement at a time (a large query, load or save splits its own work across
+    // the cores inside); the Swift 5 mode spares it global-state ceremony (stdout, signal flags) that
+    // strict concurrency checking would demand.
     swiftLanguageModes: [.v5]
 )
