@@ -402,19 +402,30 @@ public final class DataFolder {
     public enum Part {
         case bytes([UInt8])
         case mapped(ByteSlice)
+        /// Bytes kept elsewhere in the format's own layout (a table's column of numbers), written from
+        /// where they are rather than copied into a part first.
+        case lent(any LentBytes)
 
         public var count: Int {
             switch self {
             case .bytes(let b): b.count
             case .mapped(let s): s.count
+            case .lent(let l): l.byteCount
             }
         }
         public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
             switch self {
             case .bytes(let b): try b.withUnsafeBytes(body)
             case .mapped(let s): try s.withUnsafeBytes(body)
+            case .lent(let l): try l.withUnsafeBytes(body)
             }
         }
+    }
+
+    /// Bytes a part lends (read only, from any thread, while the snapshot is written).
+    public protocol LentBytes: Sendable {
+        var byteCount: Int { get }
+        func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
     }
 
     /// Writes a snapshot whose payload is `parts` one after another (built side by side, not joined).

@@ -17,24 +17,32 @@ extension ModelCodec {
     // MARK: encoding
 
     /// The parts of one table's column chunk: the ids, then each field's, in schema order.
-    static func columnParts(of t: Table) -> [() -> [UInt8]] {
+    static func columnParts(of t: Table) -> [() -> [DataFolder.Part]] {
         let live: [Int]? = t.count == t.slotCount ? nil : t.liveSlots
         let ids = t.slotIDs
-        var parts: [() -> [UInt8]] = [{
-            var w = BinaryWriter(reservingCapacity: ids.count * 12 + 16)
-            let texts = live.map { ContiguousArray($0.map { ids[$0] }) } ?? ids
-            encodeField(.texts(texts), &w)
-            return w.bytes
+        var parts: [() -> [DataFolder.Part]] = [{
+            encodeField(.texts(live.map { ContiguousArray($0.map { ids[$0] }) } ?? ids))
         }]
         for column in t.columns {
-            parts.append {
-                let storage = live.map { gather(column.storage, $0) } ?? column.storage
-                var w = BinaryWriter(reservingCapacity: storage.count * 8 + 16)
-                encodeField(storage, &w)
-                return w.bytes
-            }
+            parts.append { encodeField(live.map { gather(column.storage, $0) } ?? column.storage) }
         }
         return parts
+    }
+
+    /// A column's array lent to the snapshot's write as it is: its bytes are the format's.
+    struct LentColumn<T: FixedWidthInteger & Sendable>: DataFolder.LentBytes {
+        let array: ContiguousArray<T>
+        var byteCount: Int { array.count * MemoryLayout<T>.stride }
+        func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try array.withUnsafeBytes(body) }
+    }
+
+    /// The first `count` bytes of a text heap, lent as they are.
+    struct LentHeap: DataFolder.LentBytes {
+        let bytes: ContiguousArray<UInt8>, count: Int
+        var byteCount: Int { count }
+        func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+            try bytes.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0 ..< count])) }
+        }
     }
 
     /// How many pieces to encode `count` values or rows in, side by side: one below 16,384, at most 64.
@@ -59,15 +67,26 @@ extension ModelCodec {
         }
     }
 
-    /// One field's part, its length first.
-    static func encodeField(_ s: FieldColumn.Storage, _ w: inout BinaryWriter) {
-        let lengthAt = w.count
+    /// One field's part, its length first: what is encoded, then the column's own array or text heap
+    /// where its bytes are already the format's (numbers, days, codes, a heap with no gaps), lent
+    /// rather than copied: a save then touches those bytes once, in the file.
+    static func encodeField(_ s: FieldColumn.Storage) -> [DataFolder.Part] {
+        var w = BinaryWriter(reservingCapacity: 64)
         w.writeFixedUInt64LE(0)
+        var lent: (any DataFolder.LentBytes)? = nil
         func raw<T: FixedWidthInteger>(_ a: ContiguousArray<T>) {
             #if _endian(little)
             a.withUnsafeBytes { w.writeRaw($0) }
             #else
             ContiguousArray(a.map(\.littleEndian)).withUnsafeBytes { w.writeRaw($0) }
+            #endif
+        }
+        /// The part's last bytes: lent as they are where they are the format's.
+        func last<T: FixedWidthInteger & Sendable>(_ a: ContiguousArray<T>) {
+            #if _endian(little)
+            lent = LentColumn(array: a)
+            #else
+            raw(a)
             #endif
         }
         switch s {
@@ -76,7 +95,7 @@ extension ModelCodec {
             // Value by value, so in pieces side by side: the history's old and new values, after an
             // import of a million records, are a million summaries.
             let pieces = pieceCount(a.count)
-            guard pieces > 1 else { for v in a { write(v, &w) }; break }
+            guard pieces > 1 else { w.reserveCapacity(a.count * 8 + 16); for v in a { write(v, &w) }; break }
             var encoded = [[UInt8]](repeating: [], count: pieces)
             encoded.withUnsafeMutableBufferPointer { out in
                 DispatchQueue.concurrentPerform(iterations: pieces) { p in
@@ -88,21 +107,21 @@ extension ModelCodec {
             }
             w.reserveCapacity(w.count + encoded.reduce(0) { $0 + $1.count })
             for e in encoded { e.withUnsafeBytes { w.writeRaw($0) } }
-        case .int(let a): w.write(UInt8(1)); w.write(UInt8(3)); raw(a)
-        case .money(let a): w.write(UInt8(1)); w.write(UInt8(5)); raw(a)
-        case .percent(let a): w.write(UInt8(1)); w.write(UInt8(6)); raw(a)
-        case .timestamp(let a): w.write(UInt8(1)); w.write(UInt8(8)); raw(a)
-        case .dates(let a): w.write(UInt8(2)); raw(a)
+        case .int(let a): w.write(UInt8(1)); w.write(UInt8(3)); last(a)
+        case .money(let a): w.write(UInt8(1)); w.write(UInt8(5)); last(a)
+        case .percent(let a): w.write(UInt8(1)); w.write(UInt8(6)); last(a)
+        case .timestamp(let a): w.write(UInt8(1)); w.write(UInt8(8)); last(a)
+        case .dates(let a): w.write(UInt8(2)); last(a)
         case .codes(let names, let a):
             w.write(UInt8(3))
             w.write(UInt64(names.count))
             for v in names { write(v, &w) }
-            raw(a)
+            last(a)
         case .dictionary(let entries, let a):
             w.write(UInt8(4))
             w.write(UInt64(entries.count))
             for v in entries { w.writeString(v.textValue ?? "") }
-            raw(a)
+            last(a)
         case .texts(let a):
             w.write(UInt8(5))
             var lengths = ContiguousArray<UInt32>()
@@ -113,8 +132,8 @@ extension ModelCodec {
                 lengths.append(n < 0 ? UInt32.max : UInt32(n))
                 total += max(n, 0)
             }
+            w.reserveCapacity(w.count + lengths.count * 4 + total)
             raw(lengths)
-            w.reserveCapacity(w.count + total)
             for case var s? in a { s.withUTF8 { w.writeRaw(UnsafeRawBufferPointer($0)) } }
         case .heap(let spans, let bytes):
             // The same bytes as texts, taken from the heap as they are; a heap with no gaps (nothing set
@@ -132,10 +151,10 @@ extension ModelCodec {
                 total += Int(length)
             }
             raw(lengths)
-            bytes.withUnsafeBytes { all in
-                if contiguous {
-                    w.writeRaw(UnsafeRawBufferPointer(rebasing: all[0 ..< total]))
-                } else {
+            if contiguous {
+                lent = LentHeap(bytes: bytes, count: total)
+            } else {
+                bytes.withUnsafeBytes { all in
                     w.reserveCapacity(w.count + total)
                     for sp in spans where sp != FieldColumn.nullSpan {
                         let start = Int(sp >> FieldColumn.spanLengthBits), length = Int(sp & (1 << FieldColumn.spanLengthBits - 1))
@@ -144,7 +163,8 @@ extension ModelCodec {
                 }
             }
         }
-        w.patchFixedUInt64LE(UInt64(w.count - lengthAt - 8), at: lengthAt)
+        w.patchFixedUInt64LE(UInt64(w.count - 8 + (lent?.byteCount ?? 0)), at: 0)
+        return lent.map { [.bytes(w.bytes), .lent($0)] } ?? [.bytes(w.bytes)]
     }
 
     // MARK: decoding

@@ -109,7 +109,7 @@ enum ModelCodec {
     /// is one column chunk, its columns encoded side by side on every core. A table not read since the
     /// open is written as the bytes it was read from, followed by a row chunk of what was appended to it.
     static func encodeSnapshotParts(_ model: Model) -> [DataFolder.Part] {
-        var jobs: [() -> [UInt8]] = []
+        var jobs: [() -> [DataFolder.Part]] = []
         var firstJob: [Int: Int] = [:]
         var unread: [Int: UnreadTable] = [:]
         var laterJobs: [Int: Range<Int>] = [:]
@@ -129,7 +129,7 @@ enum ModelCodec {
                             w.writeString(r.id)
                             for v in r.values { write(v, &w) }
                         }
-                        return w.bytes
+                        return [.bytes(w.bytes)]
                     }
                 }
                 continue
@@ -138,7 +138,7 @@ enum ModelCodec {
             firstJob[t.entityIndex] = jobs.count
             jobs += columnParts(of: t)
         }
-        var encoded = [[UInt8]](repeating: [], count: jobs.count)
+        var encoded = [[DataFolder.Part]](repeating: [], count: jobs.count)
         encoded.withUnsafeMutableBufferPointer { out in
             DispatchQueue.concurrentPerform(iterations: jobs.count) { i in out[i] = jobs[i]() }
         }
@@ -162,7 +162,7 @@ enum ModelCodec {
             for f in t.schema.fields { w.writeString(f.name) }
             if let u = unread[t.entityIndex] {
                 let added = t.appendedWhileDeferred.count
-                let later = laterJobs[t.entityIndex].map { encoded[$0] } ?? []
+                let later: [DataFolder.Part] = laterJobs[t.entityIndex].map { Array(encoded[$0].joined()) } ?? []
                 let laterLength = later.reduce(0) { $0 + $1.count }
                 let own = u.section.chunked ? u.section.body.count : (u.section.count > 0 ? headerLength(u.section.count) + u.section.body.count : 0)
                 w.write(t.nextNumberWithoutLoading)
@@ -175,7 +175,7 @@ enum ModelCodec {
                 if added > 0 {
                     chunkHeader(.rows, added, laterLength)
                     parts.append(.bytes(w.bytes))
-                    parts += later.map { .bytes($0) }
+                    parts += later
                     w = BinaryWriter()
                 }
                 continue
@@ -184,11 +184,11 @@ enum ModelCodec {
             w.write(UInt64(t.count))
             guard let first = firstJob[t.entityIndex] else { w.writeFixedUInt64LE(0); continue }
             let mine = first ..< first + 1 + t.schema.fields.count
-            let length = mine.reduce(0) { $0 + encoded[$1].count }
+            let length = mine.reduce(0) { total, i in encoded[i].reduce(total) { $0 + $1.count } }
             w.writeFixedUInt64LE(UInt64(headerLength(t.count) + length))
             chunkHeader(.columns, t.count, length)
             parts.append(.bytes(w.bytes))
-            for i in mine { parts.append(.bytes(encoded[i])); encoded[i] = [] }
+            for i in mine { parts += encoded[i]; encoded[i] = [] }
             w = BinaryWriter()
         }
         parts.append(.bytes(w.bytes))
