@@ -67,13 +67,13 @@ extension ModelCodec {
         }
     }
 
-    /// One field's part, its length first: what is encoded, then the column's own array or text heap
-    /// where its bytes are already the format's (numbers, days, codes, a heap with no gaps), lent
-    /// rather than copied: a save then touches those bytes once, in the file.
+    /// One field's part, its length first: what is encoded, then what follows it as it is — the
+    /// column's own array or text heap where its bytes are already the format's (numbers, days, codes,
+    /// a heap with no gaps), lent rather than copied, or the pieces values of any type were encoded in.
     static func encodeField(_ s: FieldColumn.Storage) -> [DataFolder.Part] {
         var w = BinaryWriter(reservingCapacity: 64)
         w.writeFixedUInt64LE(0)
-        var lent: (any DataFolder.LentBytes)? = nil
+        var tail: [DataFolder.Part] = []
         func raw<T: FixedWidthInteger>(_ a: ContiguousArray<T>) {
             #if _endian(little)
             a.withUnsafeBytes { w.writeRaw($0) }
@@ -84,7 +84,7 @@ extension ModelCodec {
         /// The part's last bytes: lent as they are where they are the format's.
         func last<T: FixedWidthInteger & Sendable>(_ a: ContiguousArray<T>) {
             #if _endian(little)
-            lent = LentColumn(array: a)
+            tail = [.lent(LentColumn(array: a))]
             #else
             raw(a)
             #endif
@@ -105,8 +105,7 @@ extension ModelCodec {
                     out[p] = pw.bytes
                 }
             }
-            w.reserveCapacity(w.count + encoded.reduce(0) { $0 + $1.count })
-            for e in encoded { e.withUnsafeBytes { w.writeRaw($0) } }
+            tail = encoded.map { .bytes($0) }
         case .int(let a): w.write(UInt8(1)); w.write(UInt8(3)); last(a)
         case .money(let a): w.write(UInt8(1)); w.write(UInt8(5)); last(a)
         case .percent(let a): w.write(UInt8(1)); w.write(UInt8(6)); last(a)
@@ -152,7 +151,7 @@ extension ModelCodec {
             }
             raw(lengths)
             if contiguous {
-                lent = LentHeap(bytes: bytes, count: total)
+                tail = [.lent(LentHeap(bytes: bytes, count: total))]
             } else {
                 bytes.withUnsafeBytes { all in
                     w.reserveCapacity(w.count + total)
@@ -163,8 +162,8 @@ extension ModelCodec {
                 }
             }
         }
-        w.patchFixedUInt64LE(UInt64(w.count - 8 + (lent?.byteCount ?? 0)), at: 0)
-        return lent.map { [.bytes(w.bytes), .lent($0)] } ?? [.bytes(w.bytes)]
+        w.patchFixedUInt64LE(UInt64(w.count - 8 + tail.reduce(0) { $0 + $1.count }), at: 0)
+        return [.bytes(w.bytes)] + tail
     }
 
     // MARK: decoding

@@ -455,10 +455,10 @@ enum ModelCodec {
         table.appendLoaded(ids: idArray, columns: columns)
     }
 
-    /// Decodes the sections into their tables, the largest first. Two or more tables decode at once, the largest first: a table's ids and their index are built on
-    /// one thread, and another table's columns keep the other cores busy meanwhile. The sections of one
-    /// table (a damaged payload may name it twice) decode in turn on one thread. The damage reported is
-    /// the first in that order.
+    /// Decodes the sections into their tables, two or more at once, the largest first: a table's ids and
+    /// their index are built on one thread, and another table's columns keep the other cores busy
+    /// meanwhile. The sections of one table (a damaged payload may name it twice) decode in turn on one
+    /// thread. The damage reported is the first in that order.
     static func decodeSections(_ sections: [Section], into model: Model) throws {
         var units: [[Section]] = [], unitOf: [Int: Int] = [:]
         for s in sections {
