@@ -241,16 +241,17 @@ public final class Session {
         model.lastSeq = seq
     }
 
-    /// The history's summary of each record a large change creates or deletes, made on every core.
+    /// The history's summary of each record a large change creates (unless imported: the history names
+    /// the file and line) or deletes, made on every core.
     static func summaries(of tx: Transaction, _ schema: Schema) -> [String] {
-        let changes = tx.changes, pieces = 64
+        let changes = tx.changes, pieces = 64, imported = tx.source != nil
         var out = [String](repeating: "", count: changes.count)
         out.withUnsafeMutableBufferPointer { out in
             DispatchQueue.concurrentPerform(iterations: pieces) { p in
                 for i in ModelCodec.piece(p, of: pieces, in: changes.count) {
                     switch changes[i] {
-                    case .create(let e, let r), .delete(let e, let r): out[i] = Model.summary(of: r, entity: schema.entities[e])
-                    case .update: break
+                    case .create(let e, let r) where !imported, .delete(let e, let r): out[i] = Model.summary(of: r, entity: schema.entities[e])
+                    case .create, .update: break
                     }
                 }
             }

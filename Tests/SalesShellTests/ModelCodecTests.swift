@@ -352,10 +352,14 @@ struct ModelCodecTests {
         try m.update(entity: cust, id: "C1", values: [(s.entities[cust].fieldIndex("tier")!, .text("key"))])
         try m.move(entity: opp, id: id, to: "needs", values: [])
         try m.delete(entity: opp, id: "O3")
-        let tx = m.transaction(at: Timestamp(millis: 1_795_000_000_000))
+        var tx = m.transaction(at: Timestamp(millis: 1_795_000_000_000))
+        tx.osUser = "sales"
+        tx.source = ImportSource(file: "商機.csv", lines: [2, 3, 3, 70_000, 2_000_000_000])
         #expect(tx.changes.count == 5)
         let back = try ModelCodec.decodeTransaction(ModelCodec.encode(tx, schema: s), schema: s)
         #expect(back.user == "li.na")
+        #expect(back.osUser == "sales")
+        #expect(back.source == tx.source)
         #expect(back.time == tx.time)
         #expect(back.changes.count == tx.changes.count)
         for (a, b) in zip(tx.changes, back.changes) { #expect(describe(a) == describe(b)) }
@@ -364,6 +368,11 @@ struct ModelCodecTests {
         let before = fingerprint(model)
         try model.replay(back, seq: 1)
         #expect(fingerprint(model) != before)
+        // The history of a record the import created names the file and line; a change names old and new.
+        let made = model.history.allRecords.first { $0.values[4] == .text(id) }
+        #expect(made?.values[2] == .text("create") && made?.values[7] == .text("商機.csv:2"))
+        #expect(model.history.allRecords.last?.values[2] == .text("delete"))
+        #expect(model.history.allRecords.last?.values[6].textValue?.contains("title=") == true)
         #expect(model.find(id) != nil && model.find("O3") == nil)
         #expect(model.lastSeq == 1)
     }

@@ -30,9 +30,21 @@ public struct Transaction: Sendable {
     public var changes: [Change]
     /// The operating-system account the shell ran under, recorded beside the acting staff member.
     public var osUser: String?
-    public init(user: String, time: Timestamp, changes: [Change], osUser: String? = nil) {
-        self.user = user; self.time = time; self.changes = changes; self.osUser = osUser
+    /// For an import, the file each change came from: the history of a record it created names the file
+    /// and line instead of repeating the record's values (they are the record's, and the file's).
+    public var source: ImportSource?
+    public init(user: String, time: Timestamp, changes: [Change], osUser: String? = nil, source: ImportSource? = nil) {
+        self.user = user; self.time = time; self.changes = changes; self.osUser = osUser; self.source = source
     }
+}
+
+/// The file an import read, and the line of the row behind each of its changes (by change index).
+public struct ImportSource: Sendable, Equatable {
+    public var file: String
+    public var lines: [Int32]
+    public init(file: String, lines: [Int32]) { self.file = file; self.lines = lines }
+    /// `opportunities.csv:17`, the history's account of a record the import created.
+    public func origin(ofChange i: Int) -> String { i < lines.count ? "\(file):\(lines[i])" : file }
 }
 
 public struct DomainError: Error, Sendable, CustomStringConvertible {
@@ -129,9 +141,10 @@ public final class Model {
         lastSeq = seq
     }
 
-    /// Adds one history row per change: who, when, what, old → new.
-    /// `summaries`, when given, holds `summary(of:entity:)` of each created and deleted record by change
-    /// index, made beforehand (side by side, for a large import).
+    /// Adds one history row per change: who, when, what, old → new. A created record's `new` is its
+    /// summary, or, from an import, the file and line it came from.
+    /// `summaries`, when given, holds `summary(of:entity:)` of each deleted record (and each created one
+    /// not imported) by change index, made beforehand (side by side, for a large change).
     public func recordHistory(_ tx: Transaction, summaries: [String]? = nil) {
         let h = history
         for (i, c) in tx.changes.enumerated() {
@@ -139,7 +152,8 @@ public final class Model {
             var action = "create", field = Value.null, old = Value.null, new = Value.null
             switch c {
             case .create(_, let r):
-                new = .text(summaries?[i] ?? Model.summary(of: r, entity: entity))
+                if let source = tx.source { new = .text(source.origin(ofChange: i)) }
+                else { new = .text(summaries?[i] ?? Model.summary(of: r, entity: entity)) }
             case .update(_, _, let f, let o, let n):
                 action = entity.stateIndex == f ? "move" : "set"
                 field = .text(entity.fields[f].name); old = o; new = n

@@ -59,6 +59,8 @@ struct Importer {
         let interp = session.interpreter
         let m = Mutation(model: model, user: interp.ctx.user, today: interp.ctx.today)
         var errors: [RowError] = []
+        // The line behind each change, for the history of what the import created.
+        var lines: [Int32] = []
         var created = 0, updated = 0, unchanged = 0
         let keyFields = es.naturalKey.compactMap { es.fieldIndex($0) }
         var seenKeys: [String: Int] = [:]
@@ -85,7 +87,9 @@ struct Importer {
             if next == batch.count {
                 guard let b = feed.next(spent: &batch) else { break }
                 if n == 0, case .row(_, _, let bytesRead)? = b.last, bytesRead > 0, fileSize > bytesRead {
-                    m.reserveCapacity(min(50_000_000, Int(Double(fileSize) / Double(bytesRead) * Double(b.count))))
+                    let rows = min(50_000_000, Int(Double(fileSize) / Double(bytesRead) * Double(b.count)))
+                    m.reserveCapacity(rows)
+                    lines.reserveCapacity(rows)
                 }
                 batch = b; next = 0
             }
@@ -146,6 +150,7 @@ struct Importer {
                     outcome = 0
                 }
                 try m.validate(from: mark)
+                for _ in mark..<m.changes.count { lines.append(Int32(clamping: row.line)) }
                 switch outcome { case 0: created += 1; case 1: updated += 1; default: unchanged += 1 }
             } catch let f as RowFailure {
                 m.rollback(to: mark)
@@ -186,7 +191,9 @@ struct Importer {
                              hint: "fix them, or load the good rows with --skip-bad; --rejects \"FILE\" writes the bad rows with a reason column")
         }
         if !m.changes.isEmpty {
-            do { try interp.commit(m.transaction(at: interp.ctx.now)) } catch { m.rollback(); throw error }
+            var tx = m.transaction(at: interp.ctx.now)
+            tx.source = ImportSource(file: URL(fileURLWithPath: request.path).lastPathComponent, lines: lines)
+            do { try interp.commit(tx) } catch { m.rollback(); throw error }
         }
         return (report.isEmpty ? "" : report + "\n") + phrase("imported \(request.path) into \(es.plural): \(counts)")
     }

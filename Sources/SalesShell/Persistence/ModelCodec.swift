@@ -517,7 +517,7 @@ enum ModelCodec {
             default: 11
             }
         }
-        var n = string(tx.user) + 20 + (tx.osUser.map(string) ?? 0) + 1
+        var n = string(tx.user) + 20 + (tx.osUser.map(string) ?? 0) + 1 + (tx.source.map { string($0.file) + 10 + 5 * $0.lines.count } ?? 0)
         for c in tx.changes {
             let es = schema.entities[c.entity]
             n += 1 + string(es.name) + string(c.recordID)
@@ -558,6 +558,12 @@ enum ModelCodec {
         }
         // Added after version 1 shipped: a tagged tail that older journals simply do not have.
         if let os = tx.osUser { w.write(UInt8(0xA1)); w.writeString(os) }
+        if let source = tx.source {
+            w.write(UInt8(0xA2))
+            w.writeString(source.file)
+            w.write(UInt64(source.lines.count))
+            for line in source.lines { w.write(UInt64(line)) }
+        }
         return w.bytes
     }
 
@@ -593,10 +599,23 @@ enum ModelCodec {
             }
         }
         var osUser: String? = nil
-        if !r.isAtEnd {
-            guard try r.readUInt8() == 0xA1 else { throw Failure(description: "unknown transaction field at byte \(r.offset - 1)") }
-            osUser = try r.readString()
+        var source: ImportSource? = nil
+        while !r.isAtEnd {
+            switch try r.readUInt8() {
+            case 0xA1: osUser = try r.readString()
+            case 0xA2:
+                let file = try r.readString()
+                let count = try readCount(&r, "line")
+                var lines: [Int32] = []
+                lines.reserveCapacity(count)
+                for _ in 0..<count {
+                    guard let line = Int32(exactly: try r.readUInt64()) else { throw Failure(description: "a line number out of range at byte \(r.offset)") }
+                    lines.append(line)
+                }
+                source = ImportSource(file: file, lines: lines)
+            default: throw Failure(description: "unknown transaction field at byte \(r.offset - 1)")
+            }
         }
-        return Transaction(user: user, time: time, changes: changes, osUser: osUser)
+        return Transaction(user: user, time: time, changes: changes, osUser: osUser, source: source)
     }
 }
