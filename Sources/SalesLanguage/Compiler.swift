@@ -711,7 +711,8 @@ extension Value {
 }
 
 extension String {
-    func trimmingCharacters() -> String {
+    /// The text without blanks (spaces, tabs, ideographic spaces …) around it; itself when it has none.
+    public func trimmingCharacters() -> String {
         guard hasOuterBlank else { return self }
         var s = Substring(self)
         while let f = s.first, f.isBlank { s = s.dropFirst() }

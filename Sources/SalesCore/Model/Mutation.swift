@@ -317,9 +317,14 @@ public final class Mutation {
                 for rule in schema.changeRules { if let e = rule(old, .delete, schema, self) { throw e } }
                 continue
             }
-            // One change (a row of an import) needs no note of the records already checked.
-            guard mark == changes.count - 1 || seen.insert(RecordKey(c)).inserted, let r = model.tables[c.entity].record(c.recordID) else { continue }
-            let isNew = created(entity: c.entity, id: r.id)
+            // One change (a row of an import) needs no note of the records already checked; when it
+            // creates the record, the record is as the change made it, and new.
+            let only = mark == changes.count - 1
+            let r: Record, isNew: Bool
+            if only, case .create(_, let made) = c { r = made; isNew = true } else {
+                guard only || seen.insert(RecordKey(c)).inserted, let now = model.tables[c.entity].record(c.recordID) else { continue }
+                r = now; isNew = created(entity: c.entity, id: r.id)
+            }
             try validate(r, entity: c.entity, isNew: isNew)
             // Who may: checked on the record as it was (may they touch it?) and as it is (may they make it so?).
             if !isNew, let before = original(entity: c.entity, id: r.id),

@@ -8,7 +8,14 @@ import SalesStore
 /// size costs the memory of one row. It works on bytes (every character that matters is ASCII) and
 /// checks each field is UTF-8; each field keeps the line and column where it starts, for error messages.
 public struct CSVField: Sendable { public var text: String; public var line: Int; public var column: Int }
-public struct CSVRow: Sendable { public var fields: [CSVField]; public var line: Int; public var raw: String }
+public struct CSVRow: Sendable {
+    public var fields: [CSVField]
+    public var line: Int
+    /// The row's bytes as the file has them (a slice of the reader's buffer: a row's text is built
+    /// only when a message quotes it).
+    public var rawBytes: ArraySlice<UInt8>
+    public var raw: String { String(decoding: rawBytes, as: UTF8.self) }
+}
 
 public struct CSVError: Error, CustomStringConvertible {
     public enum Kind: Sendable { case unclosedQuote, notUTF8 }
@@ -146,7 +153,7 @@ public struct CSVReader {
             }
             try finishField()
             if fields.count == 1 && fields[0].text.isEmpty && !raw.contains(quote) { continue }   // a blank line
-            return CSVRow(fields: fields, line: rowLine, raw: String(decoding: raw, as: UTF8.self))
+            return CSVRow(fields: fields, line: rowLine, rawBytes: raw[...])
         }
     }
 
@@ -159,7 +166,8 @@ public struct CSVReader {
     private mutating func plainRow() -> PlainRow {
         let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
         let sep = separator, rowLine = line
-        return buffer.withUnsafeBufferPointer { b -> PlainRow in
+        var rawRange = 0..<0
+        let row = buffer.withUnsafeBufferPointer { b -> PlainRow in
             let start = position
             var end = start
             while end < b.count {
@@ -189,7 +197,11 @@ public struct CSVReader {
             }
             position = end + 1; bytesRead += end + 1 - start; line += 1
             if fields.count == 1 && fields[0].text.isEmpty { return .blank }
-            return .row(CSVRow(fields: fields, line: rowLine, raw: String(decoding: UnsafeBufferPointer(rebasing: b[start..<lineEnd]), as: UTF8.self)))
+            rawRange = start..<lineEnd
+            return .row(CSVRow(fields: fields, line: rowLine, rawBytes: []))
         }
+        guard case .row(var r) = row else { return row }
+        r.rawBytes = buffer[rawRange]
+        return .row(r)
     }
 }

@@ -77,12 +77,26 @@ struct Importer {
         // Lifecycle, rule-kept and computed columns (as export writes them) are not set by a file.
         let settable: [Int?] = columns.map { fi in fi.flatMap { es.fields[$0].access == .user ? $0 : nil } }
         let types = settable.map { $0.map { es.fields[$0].type } }, today = interp.ctx.today, width = header.fields.count
+        // A reference's cell comes trimmed from the reading thread; whether the record exists is asked
+        // here, of its table as it is by then (a row may name a record an earlier row made).
+        let targets: [Table?] = types.map { type in
+            if case .reference(let target)? = type { return model.table(target) }
+            return nil
+        }
         let feed = RowFeed(reader) { row in
             guard row.fields.count == width else { return [] }
-            return row.fields.indices.map { i in types[i].flatMap { Interpreter.plainImportValue(row.fields[i].text, type: $0, today: today) } }
+            return row.fields.indices.map { i in
+                guard let type = types[i] else { return nil }
+                if case .reference = type {
+                    let id = row.fields[i].text.trimmingCharacters()
+                    return id.isEmpty ? .null : .text(id)
+                }
+                return Interpreter.plainImportValue(row.fields[i].text, type: type, today: today)
+            }
         }
         defer { feed.cancel() }
         var batch: [RowFeed.Item] = [], next = 0
+        var values: [(field: Int, value: Value)] = []
         while true {
             if next == batch.count {
                 guard let b = feed.next(spent: &batch) else { break }
@@ -113,12 +127,16 @@ struct Importer {
             }
             let mark = m.changes.count
             do {
-                var values: [(field: Int, value: Value)] = []
+                values.removeAll(keepingCapacity: true)
                 for (i, f) in row.fields.enumerated() {
                     guard let fi = settable[i] else { continue }
                     if let v = plain[i] {
-                        if !v.isNull { values.append((fi, v)) }
-                        continue
+                        if case .text(let id) = v, let t = targets[i], !t.contains(id) {
+                            // Not an id: perhaps a name, read below.
+                        } else {
+                            if !v.isNull { values.append((fi, v)) }
+                            continue
+                        }
                     }
                     let field = es.fields[fi]
                     do {
