@@ -499,11 +499,24 @@ struct BlankTextTests {
     }
 
     /// The byte shortcuts agree with Unicode's white space on every kind of text.
-    @Test(arguments: ["", " ", "\t\n", "a", " a", "a ", "\u{01}", "\u{3000}", "　中", "中　", "中文", "\u{85}", " \u{A0}", "x\u{200B}"])
+    @Test(arguments: ["", " ", "\t\n", "a", " a", "a ", "\u{01}", "\u{3000}", "　中", "中　", "中文", "\u{85}", " \u{A0}", "x\u{200B}",
+                            "中a", "a中", " 中", "中 ", "中\u{301}", "中 \u{301}", "한국", "ｆｕｌｌ", "中\u{3000}", "\u{3000}中"])
     func shortcutsAgreeWithUnicode(_ s: String) {
         #expect(s.hasNonBlank == !s.allSatisfy(\.isWhitespace), "hasNonBlank of \(s.unicodeScalars.map { $0.value })")
         #expect(s.hasOuterBlank == (s.first?.isWhitespace == true || s.last?.isWhitespace == true), "hasOuterBlank of \(s.unicodeScalars.map { $0.value })")
         #expect(Value.text(s).isBlank == s.allSatisfy(\.isWhitespace))
+    }
+
+    /// The last-scalar shortcut of `hasOuterBlank` agrees with Unicode after and before every scalar.
+    @Test func outerBlankAgreesBesideEveryScalar() {
+        var disagree: [UInt32] = []
+        for v in UInt32(0)...0x10FFFF {
+            guard let c = Unicode.Scalar(v).map(String.init) else { continue }
+            for s in ["中" + c, "中 " + c, c + "中", "中" + c + "中"] where s.hasOuterBlank != (s.first?.isWhitespace == true || s.last?.isWhitespace == true) {
+                disagree.append(v)
+            }
+        }
+        #expect(disagree.isEmpty, "\(disagree.prefix(10).map { String($0, radix: 16) })")
     }
 }
 

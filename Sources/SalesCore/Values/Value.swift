@@ -214,7 +214,17 @@ extension String {
             if String.asciiBlank(f) || String.asciiBlank(l) { return true }
             return f < 0x80 && l < 0x80 ? false : nil
         }
-        return ascii ?? (first?.isBlank == true || last?.isBlank == true)
+        if let ascii { return ascii }
+        // Not ASCII at an end (Chinese text): the first character is blank when its first scalar is.
+        // The last is not blank when the last scalar is one that starts a character and never joins the
+        // one before it (an ideograph, a Hangul syllable, a full-width form, ASCII): without breaking
+        // the text into characters from its end.
+        guard let f = unicodeScalars.first, let l = unicodeScalars.last else { return false }
+        if Character.isBlank(f) { return true }
+        switch l.value {
+        case 0x21...0x7E, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFF01...0xFF5E: return false
+        default: return last?.isBlank == true
+        }
     }
 }
 
