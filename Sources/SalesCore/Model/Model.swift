@@ -74,7 +74,21 @@ public final class Model {
         let keyed = schema.keyedEntities
         tables = schema.entities.enumerated().map { Table(schema: $1, entityIndex: $0, keyed: keyed) }
         historyIndex = schema.index(of: "history")!
+        let tables = tables
+        referencedTables = schema.entities.map { e in
+            e.fields.map { f in
+                if case .reference(let target) = f.type { return schema.index(of: target).map { tables[$0] } }
+                return nil
+            }
+        }
+        staffTable = schema.index(of: "staff").map { tables[$0] }
     }
+
+    /// For each entity, the table each of its reference fields points into: found once, not by name
+    /// for every record checked.
+    public let referencedTables: [[Table?]]
+    /// The staff, whom the rules and permissions ask about for every record checked.
+    public let staffTable: Table?
 
     public func table(_ name: String) -> Table { tables[schema.index(of: name)!] }
     public var history: Table { tables[historyIndex] }

@@ -336,7 +336,7 @@ public final class Mutation {
 
     func validate(_ r: Record, entity e: Int, isNew: Bool = false) throws {
         // Each field read in place, not copied out: this runs for every row of an import.
-        let schema = model.tables[e].schema, fields = schema.fields
+        let schema = model.tables[e].schema, fields = schema.fields, targets = model.referencedTables[e]
         for i in fields.indices {
             let v = r.values[i]
             if v.isBlank {
@@ -349,7 +349,7 @@ public final class Mutation {
                 continue
             }
             if case .reference(let target) = fields[i].type, case .text(let refID) = v {
-                let t = model.table(target)
+                let t = targets[i] ?? model.table(target)
                 if !t.contains(refID) {
                     var hint: String? = nil
                     if t.count < 50_000, let s = Suggest.nearest(refID, in: t.ids) { hint = "did you mean '\(s)'?" }

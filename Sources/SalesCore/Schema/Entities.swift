@@ -246,8 +246,7 @@ enum Rules {
     /// A staff reference in `field` must name someone in one of `roles`.
     static func ownerHasRole(_ field: String, _ roles: [String]) -> RecordRule {
         { r, entity, model in
-            let staff = model.table("staff")
-            guard let fi = entity.fieldIndex(field),
+            guard let staff = model.staffTable, let fi = entity.fieldIndex(field),
                   case .text(let who) = r.values[fi], let person = staff.slot(of: who),
                   let ri = staff.schema.fieldIndex("role"), case .text(let role) = staff.value(person, ri) else { return nil }
             if roles.contains(role) { return nil }

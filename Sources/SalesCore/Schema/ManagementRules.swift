@@ -19,8 +19,7 @@ extension Mutation {
 extension Model {
     func staffField(_ id: String, _ field: String) -> Value {
         // One field read in place: the rules ask this of every row an import adds.
-        let t = table("staff")
-        guard let s = t.slot(of: id), let f = t.schema.fieldIndex(field) else { return .null }
+        guard let t = staffTable, let s = t.slot(of: id), let f = t.schema.fieldIndex(field) else { return .null }
         return t.value(s, f)
     }
     /// The superior of a staff member.
