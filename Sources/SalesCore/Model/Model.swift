@@ -161,6 +161,9 @@ public final class Model {
     /// not imported) by change index, made beforehand (side by side, for a large change).
     public func recordHistory(_ tx: Transaction, summaries: [String]? = nil) {
         let h = history
+        // One row's values, filled in place for each change: a decoded history copies them into its
+        // columns and lets the record go, so a large import makes no array per row.
+        var row: [Value] = [.timestamp(tx.time), .text(tx.user), .null, .null, .null, .null, .null, .null, tx.osUser.map(Value.text) ?? .null]
         for (i, c) in tx.changes.enumerated() {
             let entity = schema.entities[c.entity]
             var action = "create", field = Value.null, old = Value.null, new = Value.null
@@ -176,9 +179,9 @@ public final class Model {
             }
             // Appended without decoding the history when it is deferred: a change to a large store does
             // not read its whole past.
-            let id = "H\(h.nextNumberWithoutLoading)"
-            h.append(Record(id: id, values: [.timestamp(tx.time), .text(tx.user), .text(action), .text(entity.name),
-                                             .text(c.recordID), field, old, new, tx.osUser.map(Value.text) ?? .null]))
+            row[2] = .text(action); row[3] = .text(entity.name); row[4] = .text(c.recordID)
+            row[5] = field; row[6] = old; row[7] = new
+            h.append(Record(id: "H\(h.nextNumberWithoutLoading)", values: row))
         }
     }
 
