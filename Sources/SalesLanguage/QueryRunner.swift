@@ -276,6 +276,18 @@ struct QueryRunner {
         }
         let pairKeys = keyCompiled.count == 2 ? keyNumber(keyCompiled[0]).flatMap { a in keyNumber(keyCompiled[1]).map { b in (a, b) } } : nil
         var groupOfPair = NumberGroups()
+        // Two keys each a code that stands for one value alone (staff, course.kind): a pair not met
+        // before is a group not met before, opened without hashing the keys' values. A path's codes
+        // (a course's, for course.kind) may share a value, so each of its codes is given the number of
+        // its value, found once per code.
+        func distinctCode(_ c: Compiled) -> ((Int) -> Int64)? {
+            guard let (ref, values) = codedField(c) else { return nil }
+            let t = ref.table, f = ref.index
+            if c.field != nil { return { Int64(t.code($0, f)) } }
+            let numberOfCode = CodeNumbers(codes: values.count + 1), eval = c.eval
+            return { r in numberOfCode.number(Int(t.code(r, f))) { eval(r) } }
+        }
+        let distinctPair = keyCompiled.count == 2 ? distinctCode(keyCompiled[0]).flatMap { a in distinctCode(keyCompiled[1]).map { b in (a, b) } } : nil
         // One key with a number form (month(closed), a day, an amount): groups found by the number,
         // the key's value made once per group.
         let numbered = coded == nil && keyCompiled.count == 1 ? keyCompiled[0].number : nil
@@ -363,6 +375,13 @@ struct QueryRunner {
                         }
                     } else if keyFns.isEmpty {
                         g = 0
+                    } else if let (ka, kb) = distinctPair {
+                        let pair = ka(r) << 32 | kb(r)
+                        if let x = groupOfPair.find(pair) { g = x } else {
+                            g = groupKeys.count
+                            groupKeys.append(keyFns.map { $0(r) }); accs.append(fresh)
+                            groupOfPair.insert(pair, g)
+                        }
                     } else {
                         var pair: Int64? = nil
                         if let (ka, kb) = pairKeys {
@@ -421,7 +440,13 @@ struct QueryRunner {
         slotBox.rows = order.map { g in accs[g].map { $0.result } }
         var rows: [[Value]] = []
         rows.reserveCapacity(order.count)
-        for (n, g) in order.enumerated() { rows.append(groupKeys[g] + finalCompiled.map { $0.eval(n) }) }
+        for (n, g) in order.enumerated() {
+            var row: [Value] = []
+            row.reserveCapacity(keys.count + finalCompiled.count)
+            row += groupKeys[g]
+            for f in finalCompiled { row.append(f.eval(n)) }
+            rows.append(row)
+        }
         let cols = zip(keys, keyCompiled).map { Column($0.alias ?? source.text($0.expr.span), $1.type) }
             + zip(aggs, finalCompiled).map { Column($0.alias ?? (($0.expr.span.isEmpty) ? "count" : source.text($0.expr.span)), $1.type) }
         return .rows(cols, RowBox(rows))
@@ -502,6 +527,22 @@ struct PartGroups {
 
 /// The group of each key number (a day, a month, an amount): open addressing in a power-of-two table
 /// with a multiplicative hash, cheaper per row than a seeded `Dictionary` hash.
+/// A number for each code of a column, the same for codes whose values are equal: the values are
+/// hashed once per code, not once per row.
+final class CodeNumbers {
+    private var numbers: [Int64]
+    private var numberOfValue: [Value: Int64] = [:]
+    init(codes: Int) { numbers = [Int64](repeating: -1, count: codes) }
+    @inline(__always) func number(_ code: Int, _ value: () -> Value) -> Int64 {
+        if code < numbers.count, numbers[code] >= 0 { return numbers[code] }
+        let v = value()
+        let n = numberOfValue[v] ?? Int64(numberOfValue.count)
+        numberOfValue[v] = n
+        if code < numbers.count { numbers[code] = n }
+        return n
+    }
+}
+
 struct NumberGroups {
     private var keys = [Int64](repeating: 0, count: 64)
     private var groups = [Int](repeating: -1, count: 64)
