@@ -525,8 +525,6 @@ struct PartGroups {
     }
 }
 
-/// The group of each key number (a day, a month, an amount): open addressing in a power-of-two table
-/// with a multiplicative hash, cheaper per row than a seeded `Dictionary` hash.
 /// A number for each code of a column, the same for codes whose values are equal: the values are
 /// hashed once per code, not once per row.
 final class CodeNumbers {
@@ -543,6 +541,8 @@ final class CodeNumbers {
     }
 }
 
+/// The group of each key number (a day, a month, an amount): open addressing in a power-of-two table
+/// with a multiplicative hash, cheaper per row than a seeded `Dictionary` hash.
 struct NumberGroups {
     private var keys = [Int64](repeating: 0, count: 64)
     private var groups = [Int](repeating: -1, count: 64)
