@@ -48,6 +48,17 @@ struct CSVReaderTests {
         }
     }
 
+    /// A row's text is a slice of the reader's buffer: it must stay the row's after the buffer is
+    /// refilled and compacted under it, however the file falls into chunks.
+    @Test(arguments: [64, 100, 4096, 1 << 20])
+    func rowsKeepTheirTextAfterTheBufferMoves(chunk: Int) throws {
+        let lines = (1...500).map { "專線 \($0),C\($0),rep\($0 % 7),\($0)000" }
+        let rs = try rows((["title,customer,owner,amount"] + lines).joined(separator: "\n") + "\n", chunk: chunk)
+        #expect(rs.count == 501)
+        #expect(rs.dropFirst().map(\.raw) == lines)
+        #expect(rs.dropFirst().map { $0.fields.map(\.text).joined(separator: ",") } == lines)
+    }
+
     @Test func separatorIsGuessedFromTheHeader() throws {
         for (text, sep) in [("a,b,c\n1,2,3", ","), ("a;b;c\n1;2;3", ";"), ("a\tb\tc\n1\t2\t3", "\t"), ("a\n1", ",")] {
             var r = CSVReader(text: text)
