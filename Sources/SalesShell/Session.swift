@@ -203,7 +203,8 @@ public final class Session {
         var tx = tx
         tx.osUser = osUser
         var snapshotFailed = false
-        if folder.journalBytes + ModelCodec.encodedSizeBound(tx, schema: model.schema) > options.snapshotThreshold, !folder.readOnly {
+        let room = options.snapshotThreshold - folder.journalBytes
+        if ModelCodec.encodedSizeBound(tx, schema: model.schema, limit: room) > room, !folder.readOnly {
             // A snapshot the disk cannot take leaves the journal, which may still have room.
             do { try keepInSnapshot(tx); return } catch { warnSnapshot(error); snapshotFailed = true }
         }

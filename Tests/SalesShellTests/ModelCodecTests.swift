@@ -337,6 +337,10 @@ struct ModelCodecTests {
             let bound = ModelCodec.encodedSizeBound(part, schema: s), size = ModelCodec.encode(part, schema: s).count
             #expect(bound >= size)
             #expect(bound <= 3 * size + 64, "close enough to choose by")
+            // Counting stops past a limit, and says the same of it.
+            for limit in [-1, 0, size / 2, bound - 1, bound, bound + 1] {
+                #expect((ModelCodec.encodedSizeBound(part, schema: s, limit: limit) > limit) == (bound > limit), "limit \(limit)")
+            }
         }
     }
 

@@ -506,8 +506,9 @@ enum ModelCodec {
     // MARK: journal
 
     /// At least as many bytes as `encode(tx)` writes, counted without writing them: whether a change
-    /// fits the journal is known before encoding one that goes to the snapshot instead.
-    static func encodedSizeBound(_ tx: Transaction, schema: Schema) -> Int {
+    /// fits the journal is known before encoding one that goes to the snapshot instead. The count stops
+    /// once it passes `limit` (a million-row import is over the journal's threshold long before its end).
+    static func encodedSizeBound(_ tx: Transaction, schema: Schema, limit: Int = .max) -> Int {
         func string(_ s: String) -> Int { s.utf8.count + 10 }
         func value(_ v: Value) -> Int {
             switch v {
@@ -528,6 +529,7 @@ enum ModelCodec {
             case .update(_, _, let f, let old, let new):
                 n += string(es.fieldNames[f]) + value(old) + value(new)
             }
+            if n > limit { return n }
         }
         return n
     }
