@@ -128,7 +128,8 @@ struct Importer {
             let mark = m.changes.count
             do {
                 values.removeAll(keepingCapacity: true)
-                for (i, f) in row.fields.enumerated() {
+                // By index: a cell converted on the reading thread is not copied out of the row.
+                for i in row.fields.indices {
                     guard let fi = settable[i] else { continue }
                     if let v = plain[i] {
                         if case .text(let id) = v, let t = targets[i], !t.contains(id) {
@@ -138,7 +139,7 @@ struct Importer {
                             continue
                         }
                     }
-                    let field = es.fields[fi]
+                    let field = es.fields[fi], f = row.fields[i]
                     do {
                         let v = try interp.importValue(f.text, field: field)
                         if !v.isNull { values.append((fi, v)) }
