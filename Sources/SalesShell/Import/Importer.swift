@@ -132,9 +132,10 @@ struct Importer {
                 for i in row.fields.indices {
                     guard let fi = settable[i] else { continue }
                     if let v = plain[i] {
-                        if case .text(let id) = v, let t = targets[i], !t.contains(id) {
-                            // Not an id: perhaps a name, read below.
-                        } else {
+                        // A reference that is no record's id may be a name, read below.
+                        var unknownReference = false
+                        if case .text(let id) = v, let t = targets[i] { unknownReference = !t.contains(id) }
+                        if !unknownReference {
                             if !v.isNull { values.append((fi, v)) }
                             continue
                         }
