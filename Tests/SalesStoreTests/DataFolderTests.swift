@@ -50,6 +50,30 @@ import Testing
         #expect(file[at + payload - 4097] == 0xA5 && file[at + payload - 4096] == first[0] && file[at + payload - 1] == first[4094])
     }
 
+    /// A large snapshot replaced is held open past the rename and closed on another thread: every
+    /// such file is closed soon after, none left open.
+    @Test func aReplacedLargeSnapshotIsClosedAfterTheRename() throws {
+        #if os(Linux)
+        let tmp = TempDir()
+        let f = try openStore(tmp.store)
+        defer { f.close() }
+        // This process's open files that are this folder's replaced (deleted) snapshots.
+        func replacedStillOpen() -> Int {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            return fds.filter { fd in
+                ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd)) ?? "").hasPrefix(f.snapshotPath + " (deleted)")
+            }.count
+        }
+        let large = [UInt8](repeating: 7, count: 9 << 20)
+        try f.writeSnapshot(large, lastSeq: 0)
+        for _ in 0..<3 { try f.writeSnapshot(parts: [.bytes(large)], lastSeq: 0) }
+        var open = replacedStillOpen()
+        for _ in 0..<300 where open > 0 { usleep(10_000); open = replacedStillOpen() }
+        #expect(open == 0, "\(open) replaced snapshots still open")
+        #expect(try f.loadSnapshot()?.payload.count == large.count)
+        #endif
+    }
+
     @Test func freshFolderIsEmptyAndPrivate() throws {
         let tmp = TempDir()
         let f = try openStore(tmp.store)
