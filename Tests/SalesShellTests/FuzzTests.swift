@@ -5,7 +5,9 @@ import Testing
 /// The fuzz targets driven without libFuzzer: seeded random bytes and mutations of valid inputs (a
 /// script, a CSV file, a snapshot, a journal) must all be refused or accepted without a crash, and every
 /// input that ever crashed a target is replayed. `scripts/fuzz TARGET SECONDS` runs the long searches.
-@Suite("fuzz targets, deterministic")
+/// One at a time: the language and CSV targets share one interpreter, whose context a statement changes
+/// while it runs (libFuzzer runs one target per process).
+@Suite("fuzz targets, deterministic", .serialized)
 struct FuzzTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
 
