@@ -34,7 +34,6 @@
 // journal that the snapshot it read is still the one in place (replacedWhileReading if not) and reads
 // again from the start (`readAgainWhileReplaced`).
 
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -443,13 +442,6 @@ public final class DataFolder {
 
         let tmp = snapshotTempPath
         let length = parts.reduce(0) { $0 + $1.count }
-        // A large snapshot being replaced is held open across the rename, so its pages in the page
-        // cache are freed when this is closed, on another thread, not inside the rename (a sixth of a
-        // 613 MB save). Nothing is read through it: a hint to the kernel, outside the store's I/O.
-        #if canImport(Glibc)
-        let replaced = length >= 8 << 20 ? Glibc.open(snapshotPath, O_RDONLY | O_CLOEXEC) : -1
-        defer { if replaced >= 0 { DispatchQueue.global(qos: .utility).async { _ = Glibc.close(replaced) } } }
-        #endif
         let header = SnapshotFormat.encodeHeader(lastSeq: newLastSeq, payloadLength: length)
         var crc = crc32(header)
         for part in parts { crc = part.withUnsafeBytes { crc32($0, continuing: crc) } }

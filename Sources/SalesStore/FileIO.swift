@@ -377,7 +377,13 @@ public struct POSIXFileIO: FileIO, Sendable {
         }
     }
 
+    /// A large file being replaced (a snapshot) is held open across the rename and closed on another
+    /// thread: the kernel then frees its pages in the page cache there, not inside the rename (a sixth
+    /// of a 613 MB snapshot's save).
     public func rename(_ from: String, to: String) throws {
+        var replaced = (try? open(to, flags: O_RDONLY | O_CLOEXEC, mode: 0)) ?? -1
+        if replaced >= 0, (try? size(replaced)) ?? 0 < 8 << 20 { close(replaced); replaced = -1 }
+        defer { if replaced >= 0 { DispatchQueue.global(qos: .utility).async { [self, replaced] in close(replaced) } } }
         #if canImport(Glibc)
         let r = Glibc.rename(from, to)
         #else
