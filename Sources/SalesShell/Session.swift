@@ -229,7 +229,8 @@ public final class Session {
     private func keepInSnapshot(_ tx: Transaction) throws {
         let count = model.history.count, next = model.history.nextNumberWithoutLoading
         let seq = folder.lastSeq + 1
-        model.recordHistory(tx, summaries: Self.summaries(of: tx, model.schema))
+        // An import's history names the file and line of each record it made: no summaries to make.
+        model.recordHistory(tx, summaries: tx.source == nil ? Self.summaries(of: tx, model.schema) : nil)
         do { try folder.writeSnapshot(parts: ModelCodec.encodeSnapshotParts(model), lastSeq: seq) } catch {
             // Put in place, the snapshot holds the change whatever failed after (syncing the folder,
             // emptying the journal): the change is kept. Not put in place, it is not made.
@@ -242,17 +243,16 @@ public final class Session {
         model.lastSeq = seq
     }
 
-    /// The history's summary of each record a large change creates (unless imported: the history names
-    /// the file and line) or deletes, made on every core.
+    /// The history's summary of each record a large change creates or deletes, made on every core.
     static func summaries(of tx: Transaction, _ schema: Schema) -> [String] {
-        let changes = tx.changes, pieces = 64, imported = tx.source != nil
+        let changes = tx.changes, pieces = 64
         var out = [String](repeating: "", count: changes.count)
         out.withUnsafeMutableBufferPointer { out in
             DispatchQueue.concurrentPerform(iterations: pieces) { p in
                 for i in ModelCodec.piece(p, of: pieces, in: changes.count) {
                     switch changes[i] {
-                    case .create(let e, let r) where !imported, .delete(let e, let r): out[i] = Model.summary(of: r, entity: schema.entities[e])
-                    case .create, .update: break
+                    case .create(let e, let r), .delete(let e, let r): out[i] = Model.summary(of: r, entity: schema.entities[e])
+                    case .update: break
                     }
                 }
             }

@@ -79,10 +79,7 @@ struct Importer {
         let types = settable.map { $0.map { es.fields[$0].type } }, today = interp.ctx.today, width = header.fields.count
         // A reference's cell comes trimmed from the reading thread; whether the record exists is asked
         // here, of its table as it is by then (a row may name a record an earlier row made).
-        let targets: [Table?] = types.map { type in
-            if case .reference(let target)? = type { return model.table(target) }
-            return nil
-        }
+        let targets = settable.map { $0.flatMap { model.referencedTables[e][$0] } }
         let feed = RowFeed(reader) { row in
             guard row.fields.count == width else { return [] }
             return row.fields.indices.map { i in
