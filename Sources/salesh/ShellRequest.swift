@@ -48,7 +48,7 @@ extension ShellRequest {
             i += 1
         }
         let rest = arguments[i...]
-        if let script = rest.first, ["shell", "run", "demo", "check-store", "backup", "help"].contains(script) { return nil }
+        if let script = rest.first, script == "help" || Salesh.configuration.subcommands.contains(where: { $0._commandName == script }) { return nil }
         if rest.dropFirst().contains(where: { $0.hasPrefix("-") }) { return nil }
         self.init(store: store, commands: commands, script: rest.first, params: Array(rest.dropFirst()))
     }
