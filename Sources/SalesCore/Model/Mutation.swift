@@ -21,8 +21,6 @@ public final class Mutation {
     /// size), rather than growing, and copying, the record index again and again as they come.
     public func reserveCapacity(_ count: Int) {
         changes.reserveCapacity(changes.count + count)
-        earlierOfRecord.reserveCapacity(earlierOfRecord.count + count)
-        lastOfRecord.reserveCapacity(lastOfRecord.count + count)
     }
 
     /// Undoes the changes made since `mark` (a count of changes), keeping the earlier ones.
@@ -31,7 +29,10 @@ public final class Mutation {
             let i = changes.count - 1
             model.undo(changes[i], slot: deletedSlots[i])
             deletedSlots[i] = nil
-            lastOfRecord[RecordKey(changes[i])] = earlierOfRecord.removeLast()
+            if i < indexed {
+                lastOfRecord[RecordKey(changes[i])] = earlierOfRecord.removeLast()
+                indexed = i
+            }
             // A number given to a record that is undone is given again.
             if case .create(let e, let r) = changes[i], let p = model.tables[e].schema.prefix, let n = Int64(r.id.dropFirst(p.count)) {
                 model.tables[e].nextNumber = min(model.tables[e].nextNumber, n)
@@ -47,6 +48,7 @@ public final class Mutation {
         changes.removeAll()
         lastOfRecord.removeAll()
         earlierOfRecord.removeAll()
+        indexed = 0
         savedNumbers.removeAll()
     }
 
@@ -55,15 +57,25 @@ public final class Mutation {
 
     /// The index of each record's last change, and of each change the same record's change before it:
     /// questions about one record do not scan a large import's changes, nor does an import of a million
-    /// records make a list for each.
+    /// records make a list for each. Brought up to date when a question is asked, not as changes are
+    /// made: an import's rows are each checked alone and never ask, so a million of them hash no key.
     private var lastOfRecord: [RecordKey: Int] = [:]
     private var earlierOfRecord: [Int?] = []
+    /// How many of `changes` the index covers.
+    private var indexed = 0
+    private func indexPending() {
+        while indexed < changes.count {
+            earlierOfRecord.append(lastOfRecord.updateValue(indexed, forKey: RecordKey(changes[indexed])))
+            indexed += 1
+        }
+    }
     private struct RecordKey: Hashable {
         var entity: Int, id: String
         init(_ e: Int, _ id: String) { entity = e; self.id = id }
         init(_ c: Change) { entity = c.entity; id = c.recordID }
     }
     private func changes(of e: Int, _ id: String) -> [Change] {
+        indexPending()
         var found: [Change] = []
         var at = lastOfRecord[RecordKey(e, id)]
         while let i = at { found.append(changes[i]); at = earlierOfRecord[i] }
@@ -72,6 +84,7 @@ public final class Mutation {
 
     /// True when this mutation created the record.
     public func created(entity e: Int, id: String) -> Bool {
+        indexPending()
         var at = lastOfRecord[RecordKey(e, id)]
         while let i = at {
             if case .create = changes[i] { return true }
@@ -83,7 +96,6 @@ public final class Mutation {
     private func record(_ c: Change) {
         if case .delete(let e, let r) = c, let s = model.tables[e].slot(of: r.id) { deletedSlots[changes.count] = s }
         model.apply(c)
-        earlierOfRecord.append(lastOfRecord.updateValue(changes.count, forKey: RecordKey(c)))
         changes.append(c)
     }
 
