@@ -131,29 +131,31 @@ public struct ExactDecimal: Hashable, Sendable {
     /// goes through the full parse, which gives the same result for these.
     static func parsePlain(_ raw: String) -> ExactDecimal? {
         var raw = raw
-        return raw.withUTF8 { b -> ExactDecimal? in
-            let n = b.count
-            guard n > 0, n <= 20 else { return nil }
-            var i = 0, negative = false
-            if b[0] == UInt8(ascii: "-") { negative = true; i = 1 } else if b[0] == UInt8(ascii: "+") { i = 1 }
-            var m: Int64 = 0, intDigits = 0, fracDigits = 0, point = false
-            while i < n {
-                let c = b[i]
-                if c == UInt8(ascii: ".") {
-                    if point { return nil }
-                    point = true
-                } else if c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") {
-                    m = m &* 10 &+ Int64(c &- UInt8(ascii: "0"))
-                    if point { fracDigits += 1 } else { intDigits += 1 }
-                } else {
-                    return nil
-                }
-                i += 1
+        return raw.withUTF8 { parsePlain(bytes: $0) }
+    }
+
+    static func parsePlain(bytes b: UnsafeBufferPointer<UInt8>) -> ExactDecimal? {
+        let n = b.count
+        guard n > 0, n <= 20 else { return nil }
+        var i = 0, negative = false
+        if b[0] == UInt8(ascii: "-") { negative = true; i = 1 } else if b[0] == UInt8(ascii: "+") { i = 1 }
+        var m: Int64 = 0, intDigits = 0, fracDigits = 0, point = false
+        while i < n {
+            let c = b[i]
+            if c == UInt8(ascii: ".") {
+                if point { return nil }
+                point = true
+            } else if c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") {
+                m = m &* 10 &+ Int64(c &- UInt8(ascii: "0"))
+                if point { fracDigits += 1 } else { intDigits += 1 }
+            } else {
+                return nil
             }
-            // The full parse's limits: some digit, and at most 18 with a 0 before a bare fraction.
-            guard intDigits + fracDigits > 0, max(intDigits, 1) + fracDigits <= 18 else { return nil }
-            return ExactDecimal(mantissa: negative ? -m : m, scale: fracDigits)
+            i += 1
         }
+        // The full parse's limits: some digit, and at most 18 with a 0 before a bare fraction.
+        guard intDigits + fracDigits > 0, max(intDigits, 1) + fracDigits <= 18 else { return nil }
+        return ExactDecimal(mantissa: negative ? -m : m, scale: fracDigits)
     }
 }
 
