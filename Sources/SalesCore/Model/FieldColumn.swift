@@ -20,7 +20,7 @@ public struct FieldColumn {
     /// A dictionary column's codes (0 is null), its entries (code 1 first) and their codes by text.
     @usableFromInline var keys: ContiguousArray<UInt32> = []
     @usableFromInline var entries: ContiguousArray<Value> = []
-    var entryCodes: [String: UInt32] = [:]
+    var entryCodes = TextIndex()
     /// A heap column's texts: each slot's span of `heap` (start << 20 | byte length; all ones for
     /// null), the UTF-8 of every text one after another. A snapshot's texts are read into this form as
     /// they are, with no string built until a query reads one.
@@ -265,11 +265,11 @@ public struct FieldColumn {
         switch v {
         case .null: return 0
         case .text(let s):
-            if let k = entryCodes[s] { return k }
+            if let k = entryCodes[s] { return UInt32(truncatingIfNeeded: k) }
             guard entries.count < Int(UInt32.max) else { return nil }
             entries.append(v)
             let k = UInt32(entries.count)
-            entryCodes[s] = k
+            entryCodes[s] = Int(k)
             return k
         default: return nil
         }
@@ -331,6 +331,19 @@ public struct FieldColumn {
         values.append(v)
     }
 
+    /// Appends one value `count` times: read into the column's form once.
+    public mutating func append(_ v: Value, count n: Int) {
+        switch form {
+        case .int, .money, .percent, .timestamp: if let w = word(v) { words.append(contentsOf: repeatElement(w, count: n)); return }
+        case .date: if let d = day(v) { days.append(contentsOf: repeatElement(d, count: n)); return }
+        case .code: if let c = code(v) { codes.append(contentsOf: repeatElement(c, count: n)); return }
+        case .dictionary: if let k = key(v) { keys.append(contentsOf: repeatElement(k, count: n)); return }
+        case .text: if let t = text(v) { texts.append(contentsOf: repeatElement(t, count: n)); return }
+        case .heap, .any: break
+        }
+        for _ in 0..<n { append(v) }
+    }
+
     public mutating func set(_ slot: Int, _ v: Value) {
         switch form {
         case .int, .money, .percent, .timestamp: if let w = word(v) { words[slot] = w; return }
@@ -370,6 +383,7 @@ public struct FieldColumn {
             heap.append(contentsOf: other.heap)
             spans.reserveCapacity(spans.count + other.spans.count)
             for sp in other.spans { spans.append(sp == FieldColumn.nullSpan ? sp : sp + shift) }
+        case .any where other.form == .any: values.append(contentsOf: other.values)
         case .any: values.reserveCapacity(values.count + other.count); for i in 0..<other.count { values.append(other[i]) }
         }
     }
@@ -404,7 +418,7 @@ public struct FieldColumn {
         var all = ContiguousArray<Value>()
         all.reserveCapacity(count)
         for i in 0..<count { all.append(self[i]) }
-        words = []; days = []; codes = []; texts = []; keys = []; entries = []; entryCodes = [:]; spans = []; heap = []
+        words = []; days = []; codes = []; texts = []; keys = []; entries = []; entryCodes = TextIndex(); spans = []; heap = []
         form = .any
         values = all
     }
@@ -622,12 +636,12 @@ extension FieldColumn {
         case (.code, .codes(let ns, let a)) where ns == names:
             codes = a; return
         case (.dictionary, .dictionary(let es, let a)):
-            var byText: [String: UInt32] = [:]
+            var byText = TextIndex()
             byText.reserveCapacity(es.count)
             var ok = true
             for (i, e) in es.enumerated() {
                 guard case .text(let s) = e, byText[s] == nil else { ok = false; break }
-                byText[s] = UInt32(i + 1)
+                byText[s] = i + 1
             }
             if ok { entries = es; entryCodes = byText; keys = a; return }
         case (.text, .texts(let a)):

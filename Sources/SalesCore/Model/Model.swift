@@ -15,6 +15,7 @@ public enum Change: Sendable {
     public var entity: Int {
         switch self { case .create(let e, _), .update(let e, _, _, _, _), .delete(let e, _): e }
     }
+    public var isCreate: Bool { if case .create = self { return true }; return false }
     public var recordID: String {
         switch self {
         case .create(_, let r), .delete(_, let r): r.id
@@ -161,8 +162,9 @@ public final class Model {
     /// not imported) by change index, made beforehand (side by side, for a large change).
     public func recordHistory(_ tx: Transaction, summaries: [String]? = nil) {
         let h = history
-        // One row's values, filled in place for each change: a decoded history copies them into its
-        // columns and lets the record go, so a large import makes no array per row.
+        if let source = tx.source, tx.changes.allSatisfy(\.isCreate) { recordCreations(tx, from: source); return }
+        // One row's values, filled in place for each change and copied into the history's columns
+        // (or, while it is not decoded, the columns kept aside for it): no array or record per row.
         var row: [Value] = [.timestamp(tx.time), .text(tx.user), .null, .null, .null, .null, .null, .null, tx.osUser.map(Value.text) ?? .null]
         for (i, c) in tx.changes.enumerated() {
             let entity = schema.entities[c.entity]
@@ -181,8 +183,39 @@ public final class Model {
             // not read its whole past.
             row[2] = .text(action); row[3] = .text(entity.name); row[4] = .text(c.recordID)
             row[5] = field; row[6] = old; row[7] = new
-            h.append(Record(id: "H\(h.nextNumberWithoutLoading)", values: row))
+            h.append(id: "H\(h.nextNumberWithoutLoading)", values: row)
         }
+    }
+
+    /// The history of an import that only created records (the usual one, a million rows perhaps), made
+    /// a column at a time: what every row shares is read into its column once.
+    private func recordCreations(_ tx: Transaction, from source: ImportSource) {
+        let h = history, n = tx.changes.count, first = h.nextNumberWithoutLoading
+        var ids = ContiguousArray<String>()
+        ids.reserveCapacity(n)
+        for k in 0..<Int64(n) { ids.append("H\(first + k)") }
+        var columns = h.emptyColumns
+        columns[0].append(.timestamp(tx.time), count: n)
+        columns[1].append(.text(tx.user), count: n)
+        columns[2].append(.text("create"), count: n)
+        for c in 5...6 { columns[c].append(.null, count: n) }
+        columns[8].append(tx.osUser.map(Value.text) ?? .null, count: n)
+        tx.changes.withUnsafeBufferPointer { changes in
+            var i = 0
+            while i < n {
+                // A run of one entity's records (an import's are all one entity's).
+                let e = changes[i].entity
+                var end = i + 1
+                while end < n, changes[end].entity == e { end += 1 }
+                columns[3].append(.text(schema.entities[e].name), count: end - i)
+                i = end
+            }
+            for i in 0..<n {
+                columns[4].append(.text(changes[i].recordID))
+                columns[7].append(.text(source.origin(ofChange: i)))
+            }
+        }
+        h.append(ids: ids, columns: columns)
     }
 
     /// Takes back the history added since it had `count` entries and `nextNumber`: the change it

@@ -12,7 +12,7 @@ public final class Table {
     @usableFromInline var _columns: [FieldColumn]
     /// Slots by id. A numbered id (O1024) is found through its number in `slotByNumber`, with no
     /// hashing; chosen ids (wang.wei), and numbers far past the others, through `index`.
-    private var index: [String: Int] = [:]
+    private var index = TextIndex()
     private var slotByNumber: ContiguousArray<Int32> = []
     private let prefix: [UInt8]?
     private var _count = 0
@@ -39,6 +39,7 @@ public final class Table {
             return FieldColumn(for: f.type)
         }
         _columns = emptyColumns
+        appendedWhileDeferred = AppendedRows(columns: emptyColumns)
     }
 
     /// One empty column per field, in the form the table keeps it.
@@ -61,31 +62,61 @@ public final class Table {
         deferredSource = nil
         try p()
         let later = appendedWhileDeferred
-        appendedWhileDeferred = []
-        for r in later { insert(r) }
+        appendedWhileDeferred = AppendedRows(columns: emptyColumns)
+        if later.count > 0 { appendLoaded(ids: later.ids, columns: later.columns) }
     }
 
-    /// Records appended to a deferred table without decoding it (the history of a change); they follow
-    /// the decoded records when it is decoded, and a save writes them after its unread bytes.
-    public private(set) var appendedWhileDeferred: [Record] = []
+    /// Records appended to a deferred table without decoding it (the history of a change), by column as
+    /// the table keeps them: they follow the decoded records when it is decoded, and a save writes them
+    /// after its unread bytes as a column chunk. A large import's history is a million rows of these.
+    public struct AppendedRows {
+        public internal(set) var ids: ContiguousArray<String> = []
+        public internal(set) var columns: [FieldColumn]
+        public var count: Int { ids.count }
+    }
+    public private(set) var appendedWhileDeferred: AppendedRows
 
     /// The next number, without decoding a deferred table: the snapshot's header holds it (every
     /// snapshot salesh writes has a number past all its ids), raised by what was appended since.
     public var nextNumberWithoutLoading: Int64 { _nextNumber }
 
     /// Appends a record at the end; a deferred table keeps it aside instead of decoding its records.
-    func append(_ r: Record) {
-        guard pendingLoad != nil else { insert(r); return }
-        appendedWhileDeferred.append(r)
+    func append(_ r: Record) { append(id: r.id, values: r.values) }
+
+    /// Appends a record given as its id and values (one per field), which stay the caller's to fill
+    /// again: no record is made.
+    func append(id: String, values: [Value]) {
+        guard pendingLoad != nil else { insert(id: id, values: values); return }
+        appendedWhileDeferred.ids.append(id)
+        values.withUnsafeBufferPointer { vs in
+            for f in vs.indices { appendedWhileDeferred.columns[f].append(vs[f]) }
+        }
         deferredCount += 1
-        if let n = number(of: r.id), n >= _nextNumber { _nextNumber = Int64(n) + 1 }
+        if let n = number(of: id), n >= _nextNumber { _nextNumber = Int64(n) + 1 }
+    }
+
+    /// Appends records given as their ids and one column per field (in the table's forms), as `append`
+    /// would one by one.
+    func append(ids: ContiguousArray<String>, columns: [FieldColumn]) {
+        guard pendingLoad != nil else { appendLoaded(ids: ids, columns: columns); return }
+        if appendedWhileDeferred.count == 0 {
+            appendedWhileDeferred = AppendedRows(ids: ids, columns: columns)   // taken as they are, not copied
+        } else {
+            appendedWhileDeferred.ids.append(contentsOf: ids)
+            for f in columns.indices { appendedWhileDeferred.columns[f].append(contentsOf: columns[f]) }
+        }
+        deferredCount += ids.count
+        for id in ids.suffix(1) { if let n = number(of: id), n >= _nextNumber { _nextNumber = Int64(n) + 1 } }
     }
 
     /// Takes back the last `n` records `append` added, the next number with them: the history of a
     /// change that could not be written.
     func dropAppended(_ n: Int, nextNumber: Int64) {
         if pendingLoad != nil {
-            appendedWhileDeferred.removeLast(n)
+            appendedWhileDeferred.ids.removeLast(n)
+            for f in appendedWhileDeferred.columns.indices {
+                for _ in 0..<n { appendedWhileDeferred.columns[f].removeLast() }
+            }
             deferredCount -= n
         } else {
             for id in _slotIDs.suffix(n).reversed() { if let id { remove(id) } }
@@ -337,10 +368,14 @@ public final class Table {
         for id in ids { added(id) }
     }
 
-    func insert(_ r: Record) {
+    func insert(_ r: Record) { insert(id: r.id, values: r.values) }
+
+    func insert(id: String, values: [Value]) {
         loaded()
-        for f in _columns.indices { _columns[f].append(r.values[f]) }
-        added(r.id)
+        values.withUnsafeBufferPointer { vs in
+            for f in _columns.indices { _columns[f].append(vs[f]) }
+        }
+        added(id)
     }
 
     /// Maps and counts the next record, whose values are appended (the next slot of `_slotIDs`).

@@ -29,6 +29,12 @@ extension ModelCodec {
         return parts
     }
 
+    /// The parts of a column chunk of rows kept aside for a table not decoded (`Table.AppendedRows`).
+    static func columnParts(of rows: Table.AppendedRows) -> [() -> [DataFolder.Part]] {
+        let ids = rows.ids
+        return [{ encodeField(.texts(ContiguousArray(ids.lazy.map { Optional($0) }))) }] + rows.columns.map { column in { encodeField(column.storage) } }
+    }
+
     /// A column's array lent to the snapshot's write as it is: its bytes are the format's.
     struct LentColumn<T: FixedWidthInteger & Sendable>: DataFolder.LentBytes {
         let array: ContiguousArray<T>

@@ -107,7 +107,7 @@ enum ModelCodec {
 
     /// The snapshot payload (format 3) in parts whose concatenation is the payload. Each decoded table
     /// is one column chunk, its columns encoded side by side on every core. A table not read since the
-    /// open is written as the bytes it was read from, followed by a row chunk of what was appended to it.
+    /// open is written as the bytes it was read from, followed by a column chunk of what was appended to it.
     static func encodeSnapshotParts(_ model: Model) -> [DataFolder.Part] {
         var jobs: [() -> [DataFolder.Part]] = []
         var firstJob: [Int: Int] = [:]
@@ -116,21 +116,12 @@ enum ModelCodec {
         for t in model.tables {
             if let u = t.deferredSource as? UnreadTable, u.section.sameFields {
                 unread[t.entityIndex] = u
-                // What was appended to it (the history of the changes since the open), as a row chunk,
-                // encoded in pieces side by side: a large import appends a million rows.
+                // What was appended to it (the history of the changes since the open), as a column chunk
+                // encoded side by side: a large import appends a million rows.
                 let later = t.appendedWhileDeferred
-                let pieces = pieceCount(later.count)
-                laterJobs[t.entityIndex] = jobs.count ..< jobs.count + pieces
-                for p in 0..<pieces {
-                    let rows = piece(p, of: pieces, in: later.count)
-                    jobs.append {
-                        var w = BinaryWriter(reservingCapacity: rows.count * (16 + 8 * t.schema.fields.count))
-                        for r in later[rows] {
-                            w.writeString(r.id)
-                            for v in r.values { write(v, &w) }
-                        }
-                        return [.bytes(w.bytes)]
-                    }
+                if later.count > 0 {
+                    laterJobs[t.entityIndex] = jobs.count ..< jobs.count + 1 + later.columns.count
+                    jobs += columnParts(of: later)
                 }
                 continue
             }
@@ -173,7 +164,7 @@ enum ModelCodec {
                 parts.append(.mapped(u.section.body))
                 w = BinaryWriter()
                 if added > 0 {
-                    chunkHeader(.rows, added, laterLength)
+                    chunkHeader(.columns, added, laterLength)
                     parts.append(.bytes(w.bytes))
                     parts += later
                     w = BinaryWriter()
