@@ -38,6 +38,8 @@ public struct CSVReader {
     private var line = 1
     private var column = 1
     private var started = false
+    /// How many fields the last row had: room for as many is made for the next.
+    private var width = 0
 
     /// Reads a file in 1 MB chunks; nil when it cannot be opened.
     public init?(path: String) {
@@ -180,6 +182,7 @@ public struct CSVReader {
             guard end < b.count else { return .notPlain }
             let lineEnd = end > start && b[end - 1] == cr ? end - 1 : end
             var fields: [CSVField] = []
+            fields.reserveCapacity(width)
             var fieldStart = start, col = 1, fieldColumn = 1
             var i = start
             while true {
@@ -196,6 +199,7 @@ public struct CSVReader {
                 i += 1
             }
             position = end + 1; bytesRead += end + 1 - start; line += 1
+            width = fields.count
             if fields.count == 1 && fields[0].text.isEmpty { return .blank }
             rawRange = start..<lineEnd
             return .row(CSVRow(fields: fields, line: rowLine, rawBytes: []))

@@ -104,10 +104,10 @@ struct Importer {
                 }
                 batch = b; next = 0
             }
-            let item = batch[next]
+            // Matched in place: copying the item out first retained and released all it holds.
             next += 1
-            guard case .row(let row, let plain, let bytesRead) = item else {
-                if case .broken(let c) = item {
+            guard case .row(let row, let plain, let bytesRead) = batch[next - 1] else {
+                if case .broken(let c) = batch[next - 1] {
                     if c.kind == .notUTF8 { m.rollback(); throw fatal(c) }
                     broken = c
                 }
