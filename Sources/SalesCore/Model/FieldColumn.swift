@@ -1,7 +1,8 @@
 /// The values of one field of a table, slot by slot, kept in the narrowest form its type allows:
 /// money, integers, percentages and timestamps as 8-byte numbers, dates as 4-byte day numbers, an
 /// enumeration or a boolean as a 1-byte code, a reference to an entity with chosen ids (staff, teams,
-/// competitors …) as a 4-byte code into the column's own dictionary of the ids it holds, other text and
+/// competitors …) or a text of few values (`FieldSchema.fewValues`: the history's user and action) as a
+/// 4-byte code into the column's own dictionary of the texts it holds, other text and
 /// references as optional strings, or, read from a snapshot, as one heap of UTF-8 with a span per slot.
 /// A `Value` takes 24 bytes whatever it holds; a million opportunities' stages take 1 MB here instead of
 /// 24, and their owners 4 MB instead of 16.
@@ -40,8 +41,8 @@ public struct FieldColumn {
     @usableFromInline static let nullWord = Int64.min
     @usableFromInline static let nullDay = Int32.min
 
-    /// A column for values of `type`; `dictionary` asks for the dictionary form (a reference to an
-    /// entity with chosen ids, which a table holds many times over).
+    /// A column for values of `type`; `dictionary` asks for the dictionary form of a reference or a text
+    /// (one to an entity with chosen ids, or a text of few values, which a table holds many times over).
     public init(for type: ValueType, dictionary: Bool = false) {
         switch type {
         case .int: form = .int; names = []
@@ -52,7 +53,7 @@ public struct FieldColumn {
         case .bool: form = .code; names = [.bool(false), .bool(true)]; caseNames = []; return
         case .enumeration(let e) where e.cases.count < 255:
             form = .code; caseNames = e.cases.map(\.name); names = caseNames.map { .text($0) }; return
-        case .reference where dictionary: form = .dictionary; names = []
+        case .reference where dictionary, .text where dictionary: form = .dictionary; names = []
         case .text, .reference: form = .text; names = []
         default: form = .any; names = []
         }

@@ -36,7 +36,7 @@ public final class Table {
         prefix = schema.prefix.map { Array($0.utf8) }
         emptyColumns = schema.fields.map { f in
             if case .reference(let target) = f.type { return FieldColumn(for: f.type, dictionary: keyed.contains(target)) }
-            return FieldColumn(for: f.type)
+            return FieldColumn(for: f.type, dictionary: f.fewValues)
         }
         _columns = emptyColumns
         appendedWhileDeferred = AppendedRows(columns: emptyColumns)

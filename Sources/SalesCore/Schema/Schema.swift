@@ -74,13 +74,16 @@ public struct FieldSchema: Sendable {
     public let listed: Bool
     public let defaultValue: FieldDefault?
     public let compute: DerivedValue?
+    /// A text that takes few values over many records (the history's user, action, entity): kept as a
+    /// code per record into the column's own list of them, like a reference to staff.
+    public let fewValues: Bool
 
     public init(_ name: String, _ type: ValueType, required: Bool = false, zh: String? = nil,
                 access: FieldAccess = .user, range: ClosedRange<Int64>? = nil, listed: Bool = false,
-                default defaultValue: FieldDefault? = nil, doc: String = "", compute: DerivedValue? = nil) {
+                default defaultValue: FieldDefault? = nil, doc: String = "", compute: DerivedValue? = nil, fewValues: Bool = false) {
         self.name = name; self.type = type; self.required = required; self.zh = zh
         self.access = compute != nil ? .derived : access; self.range = range; self.listed = listed
-        self.defaultValue = defaultValue; self.doc = doc; self.compute = compute
+        self.defaultValue = defaultValue; self.doc = doc; self.compute = compute; self.fewValues = fewValues
     }
 }
 
