@@ -16,6 +16,9 @@ public final class Table {
     private var slotByNumber: ContiguousArray<Int32> = []
     private let prefix: [UInt8]?
     private var _count = 0
+    /// Bumped by every change to the records, so what was worked out from them (who the user is, from
+    /// the staff) can be kept until they change.
+    public private(set) var version = 0
     private var _nextNumber: Int64 = 1
 
     /// Decodes the records of a deferred table; nil once they are in (or for a table never deferred).
@@ -87,6 +90,7 @@ public final class Table {
     /// again: no record is made.
     func append(id: String, values: [Value]) {
         guard pendingLoad != nil else { insert(id: id, values: values); return }
+        version &+= 1
         appendedWhileDeferred.ids.append(id)
         values.withUnsafeBufferPointer { vs in
             for f in vs.indices { appendedWhileDeferred.columns[f].append(vs[f]) }
@@ -99,6 +103,7 @@ public final class Table {
     /// would one by one.
     func append(ids: ContiguousArray<String>, columns: [FieldColumn]) {
         guard pendingLoad != nil else { appendLoaded(ids: ids, columns: columns); return }
+        version &+= 1
         if appendedWhileDeferred.count == 0 {
             appendedWhileDeferred = AppendedRows(ids: ids, columns: columns)   // taken as they are, not copied
         } else {
@@ -112,6 +117,7 @@ public final class Table {
     /// Takes back the last `n` records `append` added, the next number with them: the history of a
     /// change that could not be written.
     func dropAppended(_ n: Int, nextNumber: Int64) {
+        version &+= 1
         if pendingLoad != nil {
             appendedWhileDeferred.ids.removeLast(n)
             for f in appendedWhileDeferred.columns.indices {
@@ -380,6 +386,7 @@ public final class Table {
 
     /// Maps and counts the next record, whose values are appended (the next slot of `_slotIDs`).
     private func added(_ id: String) {
+        version &+= 1
         let slot = _slotIDs.count
         _slotIDs.append(id)
         let n = number(of: id)   // read once: the map and the next number both want it
@@ -395,6 +402,7 @@ public final class Table {
 
     func set(slot: Int, field: Int, _ v: Value) {
         loaded()
+        version &+= 1
         if let idx = valueIndexes[field] {
             indexRemove(field: field, value: _columns[field][slot], slot: slot)
             idx.slots[v, default: []].append(slot)
@@ -405,6 +413,7 @@ public final class Table {
     /// Puts a deleted record back where it was, so undoing a delete keeps the listing order.
     func restore(_ r: Record, at slot: Int) {
         loaded()
+        version &+= 1
         if slot < _slotIDs.count, _slotIDs[slot] == nil {
             _slotIDs[slot] = r.id
             for f in _columns.indices { _columns[f].set(slot, r.values[f]) }
@@ -419,6 +428,7 @@ public final class Table {
     @discardableResult
     func remove(_ id: String) -> Record? {
         loaded()
+        version &+= 1
         guard let s = unmapID(id), let r = record(at: s) else { return nil }
         for f in valueIndexes.keys { indexRemove(field: f, value: _columns[f][s], slot: s) }
         _count -= 1
