@@ -363,7 +363,7 @@ public final class Mutation {
     func validate(_ r: Record, entity e: Int, isNew: Bool = false) throws {
         // Each field read in place, not copied out: this runs for every row of an import.
         let schema = model.tables[e].schema, fields = schema.fields, targets = model.referencedTables[e]
-        for i in fields.indices {
+        for i in schema.checkedFields {
             let v = r.values[i]
             if v.isBlank {
                 if fields[i].required {

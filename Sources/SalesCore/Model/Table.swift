@@ -379,7 +379,9 @@ public final class Table {
     func insert(id: String, values: [Value]) {
         loaded()
         values.withUnsafeBufferPointer { vs in
-            for f in _columns.indices { _columns[f].append(vs[f]) }
+            _columns.withUnsafeMutableBufferPointer { columns in
+                for f in columns.indices { columns[f].append(vs[f]) }
+            }
         }
         added(id)
     }

@@ -175,6 +175,8 @@ public final class EntitySchema: Sendable {
     private let fieldIndex: [String: Int]
     /// The fields' names in order, read without copying each field's declaration.
     public let fieldNames: [String]
+    /// The fields a record's check reads: required ones, ones with a range, references.
+    public let checkedFields: [Int]
 
     public init(name: String, plural: String, zh: String, zhHans: String? = nil, chapter: String, id: IDScheme,
                 title: String, fields: [FieldSchema], states: StateMachine? = nil, rules: [RecordRule] = [],
@@ -189,6 +191,9 @@ public final class EntitySchema: Sendable {
         }
         fieldIndex = idx
         fieldNames = fields.map(\.name)
+        checkedFields = fields.indices.filter { i in
+            fields[i].required || fields[i].range != nil || fields[i].type.referencedEntity != nil
+        }
         titleIndex = idx[title]!
         stateIndex = states.map { idx[$0.field]! }
     }
