@@ -18,7 +18,7 @@ public final class Mutation {
     public func transaction(at time: Timestamp) -> Transaction { Transaction(user: user, time: time, changes: changes) }
 
     /// Makes room for about `count` more changes at once (an import's rows, guessed from its file's
-    /// size), rather than growing, and copying, the record index again and again as they come.
+    /// size), rather than growing, and copying, the list of them again and again as they come.
     public func reserveCapacity(_ count: Int) {
         changes.reserveCapacity(changes.count + count)
     }

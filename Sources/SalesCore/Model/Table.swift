@@ -111,7 +111,7 @@ public final class Table {
             for f in columns.indices { appendedWhileDeferred.columns[f].append(contentsOf: columns[f]) }
         }
         deferredCount += ids.count
-        for id in ids.suffix(1) { if let n = number(of: id), n >= _nextNumber { _nextNumber = Int64(n) + 1 } }
+        if let last = ids.last, let n = number(of: last), n >= _nextNumber { _nextNumber = Int64(n) + 1 }
     }
 
     /// Takes back the last `n` records `append` added, the next number with them: the history of a
