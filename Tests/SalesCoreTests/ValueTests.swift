@@ -545,3 +545,29 @@ struct EnumTypeTests {
         #expect(kinds.index(of: "fai") == nil)
     }
 }
+
+// MARK: Numbered texts
+
+@Suite("Numbered texts")
+struct NumberedTextTests {
+    /// The history's ids and an import's `file:line` are written digit by digit: the same text as
+    /// interpolation gives, at every length of number.
+    @Test func aNumberAfterItsPrefixReadsAsInterpolationWritesIt() {
+        var n: Int64 = 0
+        var checked = 0
+        while true {
+            for m in [n, n &+ 1, n &+ 9] where m >= 0 {
+                #expect(String.numbered("H", m) == "H\(m)")
+                #expect(String.numbered("商機.csv:", m) == "商機.csv:\(m)")
+                checked += 1
+            }
+            if n > Int64.max / 10 { break }
+            n = n == 0 ? 1 : n * 10
+        }
+        #expect(String.numbered("", Int64.max) == "\(Int64.max)")
+        #expect(String.numbered("L", -42) == "L-42")
+        #expect(checked > 50)
+        #expect(ImportSource(file: "opp.csv", lines: [2, 1_000_000]).origin(ofChange: 1) == "opp.csv:1000000")
+        #expect(ImportSource(file: "opp.csv", lines: [2]).origin(ofChange: 5) == "opp.csv")
+    }
+}

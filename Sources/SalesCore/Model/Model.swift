@@ -45,7 +45,29 @@ public struct ImportSource: Sendable, Equatable {
     public var lines: [Int32]
     public init(file: String, lines: [Int32]) { self.file = file; self.lines = lines }
     /// `opportunities.csv:17`, the history's account of a record the import created.
-    public func origin(ofChange i: Int) -> String { i < lines.count ? "\(file):\(lines[i])" : file }
+    public func origin(ofChange i: Int) -> String { i < lines.count ? String.numbered("\(file):", Int64(lines[i])) : file }
+}
+
+extension String {
+    /// `prefix` followed by `n` in decimal: `H1024`, `opportunities.csv:17`. Written digit by digit
+    /// into the string's bytes, without interpolation: an import makes two for each of a million rows.
+    static func numbered(_ prefix: String, _ n: Int64) -> String {
+        guard n >= 0 else { return prefix + String(n) }
+        var prefix = prefix
+        return prefix.withUTF8 { p in
+            var digits = 1, rest = n / 10
+            while rest > 0 { digits += 1; rest /= 10 }
+            return String(unsafeUninitializedCapacity: p.count + digits) { b in
+                for k in 0..<p.count { b[k] = p[k] }
+                var v = n
+                for k in stride(from: p.count + digits - 1, through: p.count, by: -1) {
+                    b[k] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                }
+                return p.count + digits
+            }
+        }
+    }
 }
 
 public struct DomainError: Error, Sendable, CustomStringConvertible {
@@ -183,7 +205,7 @@ public final class Model {
             // not read its whole past.
             row[2] = .text(action); row[3] = .text(entity.name); row[4] = .text(c.recordID)
             row[5] = field; row[6] = old; row[7] = new
-            h.append(id: "H\(h.nextNumberWithoutLoading)", values: row)
+            h.append(id: .numbered("H", h.nextNumberWithoutLoading), values: row)
         }
     }
 
@@ -193,13 +215,15 @@ public final class Model {
         let h = history, n = tx.changes.count, first = h.nextNumberWithoutLoading
         var ids = ContiguousArray<String>()
         ids.reserveCapacity(n)
-        for k in 0..<Int64(n) { ids.append("H\(first + k)") }
+        for k in 0..<Int64(n) { ids.append(.numbered("H", first + k)) }
         var columns = h.emptyColumns
         columns[0].append(.timestamp(tx.time), count: n)
         columns[1].append(.text(tx.user), count: n)
         columns[2].append(.text("create"), count: n)
         for c in 5...6 { columns[c].append(.null, count: n) }
         columns[8].append(tx.osUser.map(Value.text) ?? .null, count: n)
+        // The file's name and its colon made once; each row's line written after them.
+        let origin = source.file + ":", lines = source.lines
         tx.changes.withUnsafeBufferPointer { changes in
             var i = 0
             while i < n {
@@ -212,7 +236,7 @@ public final class Model {
             }
             for i in 0..<n {
                 columns[4].append(.text(changes[i].recordID))
-                columns[7].append(.text(source.origin(ofChange: i)))
+                columns[7].append(.text(i < lines.count ? .numbered(origin, Int64(lines[i])) : source.file))
             }
         }
         h.append(ids: ids, columns: columns)
