@@ -466,14 +466,14 @@ public struct FieldColumn {
 
     /// The ids one piece of a dictionary column met, in the order it met them.
     @usableFromInline struct PieceDictionary {
-        var codes: [String: UInt32] = [:]
+        var codes = TextIndex()
         var entries: [String] = []
 
         @usableFromInline mutating func code(_ s: String) -> UInt32 {
-            if let k = codes[s] { return k }
+            if let k = codes[s] { return UInt32(truncatingIfNeeded: k) }
             entries.append(s)
             let k = UInt32(entries.count)
-            codes[s] = k
+            codes[s] = Int(k)
             return k
         }
     }

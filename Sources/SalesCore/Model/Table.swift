@@ -83,11 +83,8 @@ public final class Table {
     /// snapshot salesh writes has a number past all its ids), raised by what was appended since.
     public var nextNumberWithoutLoading: Int64 { _nextNumber }
 
-    /// Appends a record at the end; a deferred table keeps it aside instead of decoding its records.
-    func append(_ r: Record) { append(id: r.id, values: r.values) }
-
     /// Appends a record given as its id and values (one per field), which stay the caller's to fill
-    /// again: no record is made.
+    /// again: no record is made. A deferred table keeps it aside instead of decoding its records.
     func append(id: String, values: [Value]) {
         guard pendingLoad != nil else { insert(id: id, values: values); return }
         version &+= 1
