@@ -196,6 +196,49 @@ struct ModelCodecTests {
         #expect(ModelCodec.encodeSnapshot(lazy) == eagerBytes)
     }
 
+    /// An import's history is written a column at a time straight into the history's columns, decoded
+    /// or kept aside: a large import (room made at once) and a small one after it (no room made) each
+    /// give one row per record, as the row-at-a-time history would, in order and numbered on.
+    @Test func anImportsHistoryIsWrittenIntoTheColumnsInPlace() throws {
+        let bytes = ModelCodec.encodeSnapshot(ModelCodecTests.demo())
+        let eager = Model(), lazy = Model()
+        try ModelCodec.decodeSnapshot(bytes, into: eager)
+        try ModelCodec.decodeSnapshot(bytes, into: lazy, deferring: true)
+        let before = eager.history.count, firstNumber = eager.history.nextNumberWithoutLoading
+        var expected: [[Value]] = []
+        for (file, rows) in [("大批.csv", before + 5_000), ("少量.csv", 3)] {
+            for model in [eager, lazy] {
+                let e = model.schema.index(of: "lead")!, lead = model.schema.entities[e]
+                let m = Mutation(model: model, user: "admin", today: shellToday)
+                for i in 0..<rows {
+                    _ = try m.create(entity: e, id: nil, values: [(lead.fieldIndex("company")!, .text("就地寫入 \(i)")), (lead.fieldIndex("source")!, .text("online"))])
+                }
+                var tx = m.transaction(at: Timestamp(millis: 3_000))
+                tx.osUser = "sales"
+                tx.source = ImportSource(file: file, lines: (0..<rows).map { Int32($0 + 2) })
+                model.recordHistory(tx)
+                if model === eager {
+                    expected += tx.changes.enumerated().map { i, c in
+                        [.timestamp(tx.time), .text("admin"), .text("create"), .text("lead"), .text(c.recordID), .null, .null, .text("\(file):\(i + 2)"), .text("sales")]
+                    }
+                }
+            }
+        }
+        #expect(lazy.history.isDeferred && lazy.history.appendedWhileDeferred.count == expected.count)
+        try lazy.loadAll()
+        for model in [eager, lazy] {
+            let h = model.history
+            #expect(h.count == before + expected.count)
+            for (k, row) in expected.enumerated() {
+                let slot = before + k
+                #expect(h.id(at: slot) == "H\(firstNumber + Int64(k))")
+                #expect((0..<row.count).map { h.value(slot, $0) } == row, "row \(k)")
+            }
+            #expect(h.nextNumberWithoutLoading == firstNumber + Int64(expected.count))
+        }
+        #expect(ModelCodec.encodeSnapshot(lazy) == ModelCodec.encodeSnapshot(eager))
+    }
+
     /// Damage the checksum cannot see (a snapshot written wrong) is found when the table is first
     /// decoded, and `load` says where.
     @Test func aDeferredTableWithDamageThrowsOnLoad() throws {

@@ -216,30 +216,33 @@ public final class Model {
         var ids = ContiguousArray<String>()
         ids.reserveCapacity(n)
         for k in 0..<Int64(n) { ids.append(.numbered("H", first + k)) }
-        var columns = h.emptyColumns
-        columns[0].append(.timestamp(tx.time), count: n)
-        columns[1].append(.text(tx.user), count: n)
-        columns[2].append(.text("create"), count: n)
-        for c in 5...6 { columns[c].append(.null, count: n) }
-        columns[8].append(tx.osUser.map(Value.text) ?? .null, count: n)
-        // The file's name and its colon made once; each row's line written after them.
-        let origin = source.file + ":", lines = source.lines
-        tx.changes.withUnsafeBufferPointer { changes in
-            var i = 0
-            while i < n {
-                // A run of one entity's records (an import's are all one entity's).
-                let e = changes[i].entity
-                var end = i + 1
-                while end < n, changes[end].entity == e { end += 1 }
-                columns[3].append(.text(schema.entities[e].name), count: end - i)
-                i = end
-            }
-            for i in 0..<n {
-                columns[4].append(.text(changes[i].recordID))
-                columns[7].append(.text(i < lines.count ? .numbered(origin, Int64(lines[i])) : source.file))
+        // Exact room only for an import as large as the history so far (see `Table.append`).
+        let reserve = n >= h.count
+        h.append(ids: ids) { columns in
+            if reserve { for c in columns.indices { columns[c].reserveCapacity(columns[c].count + n) } }
+            columns[0].append(.timestamp(tx.time), count: n)
+            columns[1].append(.text(tx.user), count: n)
+            columns[2].append(.text("create"), count: n)
+            for c in 5...6 { columns[c].append(.null, count: n) }
+            columns[8].append(tx.osUser.map(Value.text) ?? .null, count: n)
+            // The file's name and its colon made once; each row's line written after them.
+            let origin = source.file + ":", lines = source.lines
+            tx.changes.withUnsafeBufferPointer { changes in
+                var i = 0
+                while i < n {
+                    // A run of one entity's records (an import's are all one entity's).
+                    let e = changes[i].entity
+                    var end = i + 1
+                    while end < n, changes[end].entity == e { end += 1 }
+                    columns[3].append(.text(schema.entities[e].name), count: end - i)
+                    i = end
+                }
+                for i in 0..<n {
+                    columns[4].append(.text(changes[i].recordID))
+                    columns[7].append(.text(i < lines.count ? .numbered(origin, Int64(lines[i])) : source.file))
+                }
             }
         }
-        h.append(ids: ids, columns: columns)
     }
 
     /// Takes back the history added since it had `count` entries and `nextNumber`: the change it

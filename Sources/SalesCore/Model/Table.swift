@@ -96,19 +96,29 @@ public final class Table {
         if let n = number(of: id), n >= _nextNumber { _nextNumber = Int64(n) + 1 }
     }
 
-    /// Appends records given as their ids and one column per field (in the table's forms), as `append`
-    /// would one by one.
-    func append(ids: ContiguousArray<String>, columns: [FieldColumn]) {
-        guard pendingLoad != nil else { appendLoaded(ids: ids, columns: columns); return }
-        version &+= 1
-        if appendedWhileDeferred.count == 0 {
-            appendedWhileDeferred = AppendedRows(ids: ids, columns: columns)   // taken as they are, not copied
-        } else {
+    /// Appends `ids.count` records whose values `fill` appends to the columns in place (the table's own,
+    /// or those kept aside while it is deferred), each column as long as the ids after: a million rows
+    /// of history are written once, not gathered in columns of their own and copied in after.
+    func append(ids: ContiguousArray<String>, filling fill: (inout [FieldColumn]) -> Void) {
+        guard !ids.isEmpty else { return }
+        if pendingLoad != nil {
+            fill(&appendedWhileDeferred.columns)
+            precondition(appendedWhileDeferred.columns.allSatisfy { $0.count == appendedWhileDeferred.count + ids.count })
+            version &+= 1
             appendedWhileDeferred.ids.append(contentsOf: ids)
-            for f in columns.indices { appendedWhileDeferred.columns[f].append(contentsOf: columns[f]) }
+            deferredCount += ids.count
+            if let last = ids.last, let n = number(of: last), n >= _nextNumber { _nextNumber = Int64(n) + 1 }
+            return
         }
-        deferredCount += ids.count
-        if let last = ids.last, let n = number(of: last), n >= _nextNumber { _nextNumber = Int64(n) + 1 }
+        fill(&_columns)
+        precondition(_columns.allSatisfy { $0.count == _slotIDs.count + ids.count })
+        // Room made at once only for a batch as large as the table: a reservation is exact, so one
+        // for every small batch would copy the whole table each time.
+        if ids.count >= _slotIDs.count {
+            _slotIDs.reserveCapacity(_slotIDs.count + ids.count)
+            if prefix != nil { slotByNumber.reserveCapacity(_slotIDs.count + ids.count + 1) }
+        }
+        for id in ids { added(id) }
     }
 
     /// Takes back the last `n` records `append` added, the next number with them: the history of a
