@@ -231,7 +231,7 @@ public final class Session {
         let seq = folder.lastSeq + 1
         // An import's history names the file and line of each record it made: no summaries to make.
         model.recordHistory(tx, summaries: tx.source == nil ? Self.summaries(of: tx, model.schema) : nil)
-        do { try folder.writeSnapshot(parts: ModelCodec.encodeSnapshotParts(model), lastSeq: seq) } catch {
+        do { try writeSnapshot(lastSeq: seq) } catch {
             // Put in place, the snapshot holds the change whatever failed after (syncing the folder,
             // emptying the journal): the change is kept. Not put in place, it is not made.
             guard folder.snapshotLastSeq == seq else {
@@ -263,7 +263,15 @@ public final class Session {
     /// Rewrites the snapshot from the model and empties the journal.
     public func save() throws {
         guard !folder.readOnly else { return }
-        try folder.writeSnapshot(parts: ModelCodec.encodeSnapshotParts(model), lastSeq: model.lastSeq)
+        try writeSnapshot(lastSeq: model.lastSeq)
+    }
+
+    /// Writes the model as the snapshot, then takes each table's records as the new file holds them.
+    private func writeSnapshot(lastSeq: UInt64) throws {
+        let plan = ModelCodec.encodeSnapshotPlan(model)
+        if let payload = try folder.writeSnapshot(parts: plan.parts, lastSeq: lastSeq) {
+            ModelCodec.rememberWritten(model, payload: payload, tables: plan.tables)
+        }
     }
 
     /// True when the journal holds changes the snapshot does not.

@@ -429,7 +429,10 @@ public final class DataFolder {
     }
 
     /// Writes a snapshot whose payload is `parts` one after another (built side by side, not joined).
-    public func writeSnapshot(parts: [Part], lastSeq newLastSeq: UInt64) throws {
+    /// Returns the payload as the new file holds it, mapped (nil if it could not be), for the next save
+    /// to copy what has not changed from; it is read only after this returns, so never half written.
+    @discardableResult
+    public func writeSnapshot(parts: [Part], lastSeq newLastSeq: UInt64) throws -> ByteSlice? {
         guard !readOnly else { throw StoreError.readOnly(path: path) }
         try checkOpen()
         let current = lastSeq
@@ -441,6 +444,7 @@ public final class DataFolder {
         }
 
         let tmp = snapshotTempPath
+        var written: ByteSlice? = nil
         let length = parts.reduce(0) { $0 + $1.count }
         let header = SnapshotFormat.encodeHeader(lastSeq: newLastSeq, payloadLength: length)
         var crc = crc32(header)
@@ -454,6 +458,9 @@ public final class DataFolder {
             do {
                 try io.write(fd, parts: [.bytes(header)] + parts + [.bytes(trailer.bytes)], at: 0)
                 try io.fsync(fd)
+                if let region = try? io.map(fd, length: header.count + length + trailer.count), region.count == header.count + length + trailer.count {
+                    written = ByteSlice(region, header.count ..< header.count + length)
+                }
             } catch {
                 io.close(fd)
                 throw error
@@ -470,6 +477,7 @@ public final class DataFolder {
         hasSnapshot = true
         try sys(path) { try io.fsyncDirectory(path) }
         try dropJournalEntries(through: newLastSeq, snapshotDurable: true)
+        return written
     }
 
     /// Removes the journal entries with seq <= `seq` (now in the snapshot).

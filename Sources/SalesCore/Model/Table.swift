@@ -19,6 +19,9 @@ public final class Table {
     /// Bumped by every change to the records, so what was worked out from them (who the user is, from
     /// the staff) can be kept until they change.
     public private(set) var version = 0
+    /// Bumped by every change but an appended record: unchanged, the records a snapshot holds are
+    /// still the table's first records, as they were, with only new ones after them.
+    public private(set) var edits = 0
     private var _nextNumber: Int64 = 1
 
     /// Decodes the records of a deferred table; nil once they are in (or for a table never deferred).
@@ -50,20 +53,26 @@ public final class Table {
 
     /// Leaves the `count` records to be decoded by `load` on first use; `source` is kept for
     /// `deferredSource`.
-    public func deferLoading(source: AnyObject, count: Int, _ load: @escaping () throws -> Void) {
+    /// `reusable`: the source's bytes are what a save would write for these records (today's fields, today's format).
+    public func deferLoading(source: AnyObject, count: Int, reusable: Bool = false, _ load: @escaping () throws -> Void) {
         deferredSource = source
+        sourceIsReusable = reusable
         deferredCount = count
         pendingLoad = load
     }
     private var deferredCount = 0
+    private var sourceIsReusable = false
     public var isDeferred: Bool { pendingLoad != nil }
 
     /// Decodes a deferred table's records now, throwing what the decoding finds wrong.
     public func load() throws {
         guard let p = pendingLoad else { return }
+        let source = deferredSource
         pendingLoad = nil
         deferredSource = nil
         try p()
+        // Decoded as the source holds it: a save can write those bytes again until something changes.
+        if sourceIsReusable, let source { savedImage = SavedImage(bytes: source, version: version, edits: edits, slotCount: _slotIDs.count) }
         let later = appendedWhileDeferred
         appendedWhileDeferred = AppendedRows(columns: emptyColumns)
         if later.count > 0 { appendLoaded(ids: later.ids, columns: later.columns) }
@@ -82,6 +91,40 @@ public final class Table {
     /// The next number, without decoding a deferred table: the snapshot's header holds it (every
     /// snapshot salesh writes has a number past all its ids), raised by what was appended since.
     public var nextNumberWithoutLoading: Int64 { _nextNumber }
+
+    /// What the last snapshot written holds of this table, for the next save to write again as it is.
+    public struct SavedImage {
+        /// The bytes, kept by the persistence layer (a section of the written file).
+        public let bytes: AnyObject
+        public let version: Int, edits: Int, slotCount: Int
+    }
+    /// Nil for a table not written since it was decoded, or written only while deferred.
+    public private(set) var savedImage: SavedImage?
+
+    /// Remembers `bytes` as this decoded table as it is now, written in a snapshot.
+    public func rememberSaved(_ bytes: AnyObject) {
+        guard pendingLoad == nil else { return }
+        savedImage = SavedImage(bytes: bytes, version: version, edits: edits, slotCount: _slotIDs.count)
+    }
+
+    /// How much of the saved image still holds: all of it (nothing changed since), the first records
+    /// with new ones after them (`from` is the first new slot), or nothing.
+    public enum SavedState { case unchanged, appended(from: Int), changed }
+    public var savedState: SavedState {
+        guard let image = savedImage, pendingLoad == nil else { return .changed }
+        if image.version == version { return .unchanged }
+        if image.edits == edits, _slotIDs.count > image.slotCount { return .appended(from: image.slotCount) }
+        return .changed
+    }
+
+    /// Points a deferred table at its records as a newer snapshot holds them, the rows appended since
+    /// the open among them: they are dropped from memory, and `load` decodes them from there.
+    public func redefer(source: AnyObject, count: Int, reusable: Bool, _ load: @escaping () throws -> Void) {
+        guard pendingLoad != nil else { return }
+        precondition(count == deferredCount)
+        appendedWhileDeferred = AppendedRows(columns: emptyColumns)
+        deferLoading(source: source, count: count, reusable: reusable, load)
+    }
 
     /// Appends a record given as its id and values (one per field), which stay the caller's to fill
     /// again: no record is made. A deferred table keeps it aside instead of decoding its records.
@@ -125,6 +168,7 @@ public final class Table {
     /// change that could not be written.
     func dropAppended(_ n: Int, nextNumber: Int64) {
         version &+= 1
+        edits &+= 1
         if pendingLoad != nil {
             appendedWhileDeferred.ids.removeLast(n)
             for f in appendedWhileDeferred.columns.indices {
@@ -412,6 +456,7 @@ public final class Table {
     func set(slot: Int, field: Int, _ v: Value) {
         loaded()
         version &+= 1
+        edits &+= 1
         if let idx = valueIndexes[field] {
             indexRemove(field: field, value: _columns[field][slot], slot: slot)
             idx.slots[v, default: []].append(slot)
@@ -423,6 +468,7 @@ public final class Table {
     func restore(_ r: Record, at slot: Int) {
         loaded()
         version &+= 1
+        edits &+= 1
         if slot < _slotIDs.count, _slotIDs[slot] == nil {
             _slotIDs[slot] = r.id
             for f in _columns.indices { _columns[f].set(slot, r.values[f]) }
@@ -438,6 +484,7 @@ public final class Table {
     func remove(_ id: String) -> Record? {
         loaded()
         version &+= 1
+        edits &+= 1
         guard let s = unmapID(id), let r = record(at: s) else { return nil }
         for f in valueIndexes.keys { indexRemove(field: f, value: _columns[f][s], slot: s) }
         _count -= 1

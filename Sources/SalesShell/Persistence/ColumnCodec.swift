@@ -29,6 +29,29 @@ extension ModelCodec {
         return parts
     }
 
+    /// The parts of a column chunk of a table's records from slot `from` on, all live (appended since
+    /// the table was last written).
+    static func columnParts(of t: Table, from: Int) -> [() -> [DataFolder.Part]] {
+        let ids = t.slotIDs
+        return [{ encodeField(.texts(ContiguousArray(ids[from...]))) }] + t.columns.map { column in { encodeField(suffix(column.storage, from: from)) } }
+    }
+
+    /// The values from slot `from` on, each array's tail copied whole.
+    static func suffix(_ s: FieldColumn.Storage, from: Int) -> FieldColumn.Storage {
+        switch s {
+        case .int(let a): .int(ContiguousArray(a[from...]))
+        case .money(let a): .money(ContiguousArray(a[from...]))
+        case .percent(let a): .percent(ContiguousArray(a[from...]))
+        case .timestamp(let a): .timestamp(ContiguousArray(a[from...]))
+        case .dates(let a): .dates(ContiguousArray(a[from...]))
+        case .codes(let names, let a): .codes(names: names, ContiguousArray(a[from...]))
+        case .dictionary(let entries, let a): .dictionary(entries: entries, ContiguousArray(a[from...]))
+        case .texts(let a): .texts(ContiguousArray(a[from...]))
+        case .heap(let spans, let bytes): .heap(spans: ContiguousArray(spans[from...]), bytes: bytes)   // spans into the same heap
+        case .values(let a): .values(ContiguousArray(a[from...]))
+        }
+    }
+
     /// The parts of a column chunk of rows kept aside for a table not decoded (`Table.AppendedRows`).
     static func columnParts(of rows: Table.AppendedRows) -> [() -> [DataFolder.Part]] {
         let ids = rows.ids

@@ -106,24 +106,50 @@ enum ModelCodec {
     }
 
     /// The snapshot payload (format 3) in parts whose concatenation is the payload. Each decoded table
-    /// is one column chunk, its columns encoded side by side on every core. A table not read since the
-    /// open is written as the bytes it was read from, followed by a column chunk of what was appended to it.
-    static func encodeSnapshotParts(_ model: Model) -> [DataFolder.Part] {
+    /// is one column chunk, its columns encoded side by side on every core. A table whose bytes are at
+    /// hand is written as those bytes: one not read since the open, as it was read, and one unchanged
+    /// since it was decoded or last written, as the snapshot holds it; a column chunk of the records
+    /// appended since follows them.
+    static func encodeSnapshotParts(_ model: Model) -> [DataFolder.Part] { encodeSnapshotPlan(model).parts }
+
+    /// Where each table's records lie in a payload: for `rememberWritten`, once it is on disk.
+    struct WrittenTable {
+        var entity: Int; var body: Range<Int>; var count: Int
+        /// Written from bytes at hand (unread, or unchanged since written), not encoded.
+        var fromBytes = false
+    }
+
+    static func encodeSnapshotPlan(_ model: Model) -> (parts: [DataFolder.Part], tables: [WrittenTable]) {
         var jobs: [() -> [DataFolder.Part]] = []
         var firstJob: [Int: Int] = [:]
-        var unread: [Int: UnreadTable] = [:]
-        var laterJobs: [Int: Range<Int>] = [:]
+        /// The bytes a table is written from, and how many of its records they hold.
+        var reused: [Int: (section: Section, count: Int)] = [:]
+        var laterJobs: [Int: (jobs: Range<Int>, count: Int)] = [:]
+        func later(_ t: Table, _ parts: [() -> [DataFolder.Part]], count: Int) {
+            guard count > 0 else { return }
+            laterJobs[t.entityIndex] = (jobs.count ..< jobs.count + parts.count, count)
+            jobs += parts
+        }
         for t in model.tables {
             if let u = t.deferredSource as? UnreadTable, u.section.sameFields {
-                unread[t.entityIndex] = u
+                reused[t.entityIndex] = (u.section, u.section.count)
                 // What was appended to it (the history of the changes since the open), as a column chunk
                 // encoded side by side: a large import appends a million rows.
-                let later = t.appendedWhileDeferred
-                if later.count > 0 {
-                    laterJobs[t.entityIndex] = jobs.count ..< jobs.count + 1 + later.columns.count
-                    jobs += columnParts(of: later)
-                }
+                let appended = t.appendedWhileDeferred
+                later(t, columnParts(of: appended), count: appended.count)
                 continue
+            }
+            if !t.isDeferred, let image = t.savedImage?.bytes as? UnreadTable {
+                switch t.savedState {
+                case .unchanged:
+                    reused[t.entityIndex] = (image.section, image.section.count)
+                    continue
+                case .appended(let from):
+                    reused[t.entityIndex] = (image.section, image.section.count)
+                    later(t, columnParts(of: t, from: from), count: t.slotCount - from)
+                    continue
+                case .changed: break
+                }
             }
             guard t.count > 0 else { continue }   // also decodes a deferred table, before its columns are read side by side
             firstJob[t.entityIndex] = jobs.count
@@ -134,7 +160,11 @@ enum ModelCodec {
             DispatchQueue.concurrentPerform(iterations: jobs.count) { i in out[i] = jobs[i]() }
         }
         var parts: [DataFolder.Part] = []
+        var offset = 0
+        var tables: [WrittenTable] = []
         var w = BinaryWriter()
+        func emit(_ part: DataFolder.Part) { parts.append(part); offset += part.count }
+        func flush() { if w.count > 0 { emit(.bytes(w.bytes)); w = BinaryWriter() } }
         w.write(snapshotVersion)
         w.write(UInt64(model.tables.count))
         func chunkHeader(_ layout: Layout, _ count: Int, _ length: Int) {
@@ -151,39 +181,66 @@ enum ModelCodec {
             w.writeString(t.schema.name)
             w.write(UInt64(t.schema.fields.count))
             for f in t.schema.fields { w.writeString(f.name) }
-            if let u = unread[t.entityIndex] {
-                let added = t.appendedWhileDeferred.count
-                let later: [DataFolder.Part] = laterJobs[t.entityIndex].map { Array(encoded[$0].joined()) } ?? []
-                let laterLength = later.reduce(0) { $0 + $1.count }
-                let own = u.section.chunked ? u.section.body.count : (u.section.count > 0 ? headerLength(u.section.count) + u.section.body.count : 0)
+            if let (section, count) = reused[t.entityIndex] {
+                let added = laterJobs[t.entityIndex]
+                let appended: [DataFolder.Part] = added.map { Array(encoded[$0.jobs].joined()) } ?? []
+                let appendedLength = appended.reduce(0) { $0 + $1.count }
+                let own = section.chunked ? section.body.count : (count > 0 ? headerLength(count) + section.body.count : 0)
+                let length = own + (added.map { headerLength($0.count) + appendedLength } ?? 0)
                 w.write(t.nextNumberWithoutLoading)
-                w.write(UInt64(u.section.count + added))
-                w.writeFixedUInt64LE(UInt64(own + (added > 0 ? headerLength(added) + laterLength : 0)))
-                if !u.section.chunked, u.section.count > 0 { chunkHeader(.rows, u.section.count, u.section.body.count) }
-                parts.append(.bytes(w.bytes))
-                parts.append(.mapped(u.section.body))
-                w = BinaryWriter()
-                if added > 0 {
-                    chunkHeader(.columns, added, laterLength)
-                    parts.append(.bytes(w.bytes))
-                    parts += later
-                    w = BinaryWriter()
+                w.write(UInt64(count + (added?.count ?? 0)))
+                w.writeFixedUInt64LE(UInt64(length))
+                let start = offset + w.count
+                if !section.chunked, count > 0 { chunkHeader(.rows, count, section.body.count) }
+                flush()
+                emit(.mapped(section.body))
+                if let added {
+                    chunkHeader(.columns, added.count, appendedLength)
+                    flush()
+                    for part in appended { emit(part) }
                 }
+                tables.append(WrittenTable(entity: t.entityIndex, body: start ..< start + length, count: count + (added?.count ?? 0), fromBytes: true))
                 continue
             }
             w.write(t.nextNumber)
             w.write(UInt64(t.count))
-            guard let first = firstJob[t.entityIndex] else { w.writeFixedUInt64LE(0); continue }
+            guard let first = firstJob[t.entityIndex] else {
+                w.writeFixedUInt64LE(0)
+                tables.append(WrittenTable(entity: t.entityIndex, body: offset + w.count ..< offset + w.count, count: 0))
+                continue
+            }
             let mine = first ..< first + 1 + t.schema.fields.count
             let length = mine.reduce(0) { total, i in encoded[i].reduce(total) { $0 + $1.count } }
             w.writeFixedUInt64LE(UInt64(headerLength(t.count) + length))
+            let start = offset + w.count
             chunkHeader(.columns, t.count, length)
-            parts.append(.bytes(w.bytes))
-            for i in mine { parts += encoded[i]; encoded[i] = [] }
-            w = BinaryWriter()
+            flush()
+            for i in mine { for part in encoded[i] { emit(part) }; encoded[i] = [] }
+            tables.append(WrittenTable(entity: t.entityIndex, body: start ..< offset, count: t.count))
         }
-        parts.append(.bytes(w.bytes))
-        return parts.filter { $0.count > 0 }
+        flush()
+        return (parts.filter { $0.count > 0 }, tables)
+    }
+
+    /// After a payload from `encodeSnapshotPlan` is written: each table's records are remembered as that
+    /// payload holds them (`payload`, the written file's bytes), so the next save writes an unchanged
+    /// table as those bytes, and a table still deferred is decoded from them when it is used (the rows
+    /// appended to it since the open, now in the file, leave memory).
+    static func rememberWritten(_ model: Model, payload: ByteSlice, tables: [WrittenTable]) {
+        for written in tables {
+            let t = model.tables[written.entity], es = t.schema
+            // An empty table's next records are better encoded whole than as a chunk after nothing.
+            if written.count == 0 && !t.isDeferred { continue }
+            let section = Section(entity: written.entity, map: es.fields.indices.map { $0 }, width: es.fields.count, count: written.count,
+                                  body: payload.slice(written.body), bodyOffset: written.body.lowerBound, chunked: true)
+            if t.isDeferred {
+                t.redefer(source: UnreadTable(section), count: written.count, reusable: true) { [unowned t] in
+                    try decodeTable(section, into: t)
+                }
+            } else {
+                t.rememberSaved(UnreadTable(section))
+            }
+        }
     }
 
     /// A count of things that follow, each at least one byte: larger than the bytes left is damage,
@@ -267,7 +324,7 @@ enum ModelCodec {
     }
 
     static func deferLoad(_ section: Section, into table: Table) {
-        table.deferLoading(source: UnreadTable(section), count: section.count) { [unowned table] in
+        table.deferLoading(source: UnreadTable(section), count: section.count, reusable: section.chunked && section.sameFields) { [unowned table] in
             try decodeTable(section, into: table)
         }
     }
