@@ -668,6 +668,10 @@ extension Relation {
     /// Sorted by the keys; with `limit` (a `take` right after the sort), only the first rows are kept,
     /// found in one pass rather than sorting everything.
     func sorted(by keys: [(Compiled, Bool)], limit: Int? = nil) -> Relation {
+        if let k = limit, k > 0, case .entity(let t, let slots) = self, let first = keys.first, let numbers = first.0.numbers, slots.count > 16 * k,
+           [ValueType.int, .money, .percent, .date, .timestamp].contains(first.0.type) {
+            return Self.top(k, of: t, slots, keys: keys, numbers: numbers)
+        }
         let idx = indices
         // Evaluate each key once per row, then sort positions; ties keep their order.
         let keyValues = keys.map { k in idx.map { k.0.eval($0) } }
@@ -700,6 +704,29 @@ extension Relation {
         case .rows(let c, let b): return .rows(c, RowBox(order.map { b.rows[idx[$0]] }))
         case .scalar: return self
         }
+    }
+
+    /// `sort … | take k` of records when the first key is a number (an amount, a date): its numbers, read
+    /// a block at a time from the column, find the k-th best; only the records at least that good (k and
+    /// their ties) have every key evaluated and are sorted in full. The same records, in the same order,
+    /// as sorting them all (nulls first, ties by the keys after, then as they came).
+    private static func top(_ k: Int, of t: Table, _ slots: [Int], keys: [(Compiled, Bool)], numbers: (ArraySlice<Int>) -> [Int64]) -> Relation {
+        let descending = keys[0].1
+        let primary = numbers(slots[...])
+        func better(_ a: Int64, _ b: Int64) -> Bool { descending ? a > b : a < b }
+        // The k best numbers so far, best first: a record worse than the k-th is passed over at once.
+        var best: [Int64] = []
+        best.reserveCapacity(k + 1)
+        for x in primary {
+            if best.count == k, !better(x, best[k - 1]) { continue }
+            var lo = 0, hi = best.count
+            while lo < hi { let mid = (lo + hi) / 2; if better(x, best[mid]) { hi = mid } else { lo = mid + 1 } }
+            best.insert(x, at: lo)
+            if best.count > k { best.removeLast() }
+        }
+        guard let threshold = best.last else { return .entity(t, []) }
+        let candidates = primary.indices.filter { !better(threshold, primary[$0]) }.map { slots[$0] }
+        return Relation.entity(t, candidates).sorted(by: keys).prefix(k)
     }
 
     func prefix(_ n: Int) -> Relation {

@@ -23,4 +23,22 @@ struct SortTests {
             #expect(top == Array(all.prefix(n)), "sort \(keys) | take \(n)")
         }
     }
+
+    /// With a number first among the keys, `sort … | take N` of many records finds the N-th best number
+    /// and sorts only the records at least that good: the same as sorting everything, with ties on the
+    /// number (amounts and days shared by many), nulls (the open deals' close day) and later keys.
+    @Test(arguments: [0, 1, 3, 10, 37])
+    func aTopByNumberIsThePrefixOfTheFullSort(_ n: Int) throws {
+        let h = Harness()
+        DemoData(opportunities: 900, today: harnessToday).generate(into: h.model)
+        for query in ["opportunities | sort amount desc, id", "opportunities | sort amount, owner desc",
+                      "opportunities | sort created, title", "opportunities | sort created desc",
+                      "opportunities | sort closed desc, id", "opportunities | sort closed, amount desc",
+                      "opportunities | sort probability desc, amount", "opportunities | where stage == won | sort closed desc, id",
+                      "leads | sort score desc, created", "expenses | sort amount desc"] {
+            let all = try h.rows("\(query) | select id")
+            let top = try h.rows("\(query) | take \(n) | select id")
+            #expect(top == Array(all.prefix(n)), "\(query) | take \(n)")
+        }
+    }
 }
