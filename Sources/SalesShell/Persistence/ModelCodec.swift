@@ -125,8 +125,8 @@ enum ModelCodec {
     static func encodeSnapshotPlan(_ model: Model) -> (parts: [DataFolder.Part], tables: [WrittenTable]) {
         var jobs: [() -> [DataFolder.Part]] = []
         var firstJob: [Int: Int] = [:]
-        /// The bytes a table is written from, and how many of its records they hold.
-        var reused: [Int: (section: Section, count: Int)] = [:]
+        /// The bytes a table is written from.
+        var reused: [Int: Section] = [:]
         var laterJobs: [Int: (jobs: Range<Int>, count: Int)] = [:]
         func later(_ t: Table, _ parts: [() -> [DataFolder.Part]], count: Int) {
             guard count > 0 else { return }
@@ -135,7 +135,7 @@ enum ModelCodec {
         }
         for t in model.tables {
             if let u = t.deferredSource as? UnreadTable, u.section.sameFields {
-                reused[t.entityIndex] = (u.section, u.section.count)
+                reused[t.entityIndex] = u.section
                 // What was appended to it (the history of the changes since the open), as a column chunk
                 // encoded side by side: a large import appends a million rows.
                 let appended = t.appendedWhileDeferred
@@ -145,10 +145,10 @@ enum ModelCodec {
             if !t.isDeferred, let image = t.savedImage?.bytes as? UnreadTable {
                 switch t.savedState {
                 case .unchanged:
-                    reused[t.entityIndex] = (image.section, image.section.count)
+                    reused[t.entityIndex] = image.section
                     continue
                 case .appended(let from):
-                    reused[t.entityIndex] = (image.section, image.section.count)
+                    reused[t.entityIndex] = image.section
                     later(t, columnParts(of: t, from: from), count: t.slotCount - from)
                     continue
                 case .changed: break
@@ -184,7 +184,8 @@ enum ModelCodec {
             w.writeString(t.schema.name)
             w.write(UInt64(t.schema.fields.count))
             for f in t.schema.fields { w.writeString(f.name) }
-            if let (section, count) = reused[t.entityIndex] {
+            if let section = reused[t.entityIndex] {
+                let count = section.count
                 let added = laterJobs[t.entityIndex]
                 let appended: [DataFolder.Part] = added.map { Array(encoded[$0.jobs].joined()) } ?? []
                 let appendedLength = appended.reduce(0) { $0 + $1.count }
