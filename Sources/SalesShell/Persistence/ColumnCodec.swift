@@ -16,24 +16,25 @@ extension ModelCodec {
 
     // MARK: encoding
 
-    /// The parts of one table's column chunk: the ids, then each field's, in schema order.
+    /// The parts of a column chunk, each encoded when called (side by side): the ids, then each field's
+    /// values, in schema order.
+    private static func chunkParts(ids: @escaping () -> ContiguousArray<String?>, columns: [() -> FieldColumn.Storage]) -> [() -> [DataFolder.Part]] {
+        [{ encodeField(.texts(ids())) }] + columns.map { column in { encodeField(column()) } }
+    }
+
+    /// The parts of one table's column chunk, its live records only.
     static func columnParts(of t: Table) -> [() -> [DataFolder.Part]] {
         let live: [Int]? = t.count == t.slotCount ? nil : t.liveSlots
         let ids = t.slotIDs
-        var parts: [() -> [DataFolder.Part]] = [{
-            encodeField(.texts(live.map { ContiguousArray($0.map { ids[$0] }) } ?? ids))
-        }]
-        for column in t.columns {
-            parts.append { encodeField(live.map { gather(column.storage, $0) } ?? column.storage) }
-        }
-        return parts
+        return chunkParts(ids: { live.map { ContiguousArray($0.map { ids[$0] }) } ?? ids },
+                          columns: t.columns.map { column in { live.map { gather(column.storage, $0) } ?? column.storage } })
     }
 
     /// The parts of a column chunk of a table's records from slot `from` on, all live (appended since
     /// the table was last written).
     static func columnParts(of t: Table, from: Int) -> [() -> [DataFolder.Part]] {
         let ids = t.slotIDs
-        return [{ encodeField(.texts(ContiguousArray(ids[from...]))) }] + t.columns.map { column in { encodeField(suffix(column.storage, from: from)) } }
+        return chunkParts(ids: { ContiguousArray(ids[from...]) }, columns: t.columns.map { column in { suffix(column.storage, from: from) } })
     }
 
     /// The values from slot `from` on, each array's tail copied whole.
@@ -55,7 +56,7 @@ extension ModelCodec {
     /// The parts of a column chunk of rows kept aside for a table not decoded (`Table.AppendedRows`).
     static func columnParts(of rows: Table.AppendedRows) -> [() -> [DataFolder.Part]] {
         let ids = rows.ids
-        return [{ encodeField(.texts(ContiguousArray(ids.lazy.map { Optional($0) }))) }] + rows.columns.map { column in { encodeField(column.storage) } }
+        return chunkParts(ids: { ContiguousArray(ids.lazy.map { Optional($0) }) }, columns: rows.columns.map { column in { column.storage } })
     }
 
     /// A column's array lent to the snapshot's write as it is: its bytes are the format's.
