@@ -156,11 +156,11 @@ public final class Session {
             throw StartupError(description: msg, status: .storeError)
         }
         do {
-            if let (payload, seq) = try folder.loadSnapshot() {
+            if let snapshot = try folder.loadSnapshot() {
                 // Each table's records are decoded when first used: the checksum has already covered
                 // them all, and a script that reads three tables of a large store decodes those three.
-                try ModelCodec.decodeSnapshot(payload, into: model, deferring: true)
-                model.lastSeq = seq
+                try ModelCodec.decodeSnapshot(snapshot.payload, additions: snapshot.additions, into: model, deferring: true)
+                model.lastSeq = snapshot.lastSeq
                 let dir = options.dataDirectory
                 Table.onLoadFailure = { table, error in
                     let what = "\(table.schema.plural): \(error)"
@@ -267,12 +267,33 @@ public final class Session {
     }
 
     /// Writes the model as the snapshot, then takes each table's records as the new file holds them.
+    /// When nothing changed since the last save but records were added (an import), only those are
+    /// written, appended to the snapshot as an addition.
     private func writeSnapshot(lastSeq: UInt64) throws {
+        if folder.canAppendToSnapshot, lastSeq > folder.snapshotLastSeq, !addedSinceUnknown, let plan = ModelCodec.encodeAdditionPlan(model) {
+            // An addition written but not taken back as the file holds it would be written again by the
+            // next addition: until a whole snapshot is written, none is appended.
+            addedSinceUnknown = true
+            let written: ByteSlice?
+            do { written = try folder.appendToSnapshot(parts: plan.parts, lastSeq: lastSeq) } catch {
+                // Cut back off the file, the addition is not there: the model's record still holds.
+                if folder.snapshotLastSeq < lastSeq { addedSinceUnknown = false }
+                throw error
+            }
+            if let payload = written {
+                ModelCodec.rememberAdded(model, payload: payload, tables: plan.tables)
+                addedSinceUnknown = false
+            }
+            return
+        }
         let plan = ModelCodec.encodeSnapshotPlan(model)
         if let payload = try folder.writeSnapshot(parts: plan.parts, lastSeq: lastSeq) {
             ModelCodec.rememberWritten(model, payload: payload, tables: plan.tables)
+            addedSinceUnknown = false
         }
     }
+    /// Set while the model's record of what the snapshot holds may be behind it (see writeSnapshot).
+    private var addedSinceUnknown = false
 
     /// True when the journal holds changes the snapshot does not.
     public var hasUnsnapshottedChanges: Bool { !folder.readOnly && model.lastSeq > folder.snapshotLastSeq }

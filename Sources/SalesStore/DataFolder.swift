@@ -2,7 +2,8 @@
 //
 // Layout of a data folder (folder created 0700, files 0600):
 //
-//   snapshot      the whole model as of journal seq `lastSeq` (format: Snapshot.swift)
+//   snapshot      the whole model as of journal seq `lastSeq` (format: Snapshot.swift): a base and
+//                 the additions appended to it since
 //   journal       the changes since, one entry per change     (format: Journal.swift)
 //   lock          advisory lock (flock) + a line saying who holds it
 //   snapshot.tmp  transient: a snapshot being written (removed when a writer opens)
@@ -18,6 +19,11 @@
 //
 //   append        pwrite the entry at the end of the journal, fsync; on failure ftruncate
 //                 back to the previous length. Entries are consecutive: seq = lastSeq + 1.
+//   appendToSnapshot  pwrite an addition (what was added since the last save) at the end of the
+//                 snapshot, fsync, then drop the journal entries <= its lastSeq as writeSnapshot
+//                 does; on failure ftruncate back. Crash before the fsync: a torn tail, whose
+//                 changes the journal still holds (or which were never acknowledged: a large
+//                 change kept in the snapshot rather than the journal), cut by the next writer.
 //   writeSnapshot write snapshot.tmp, fsync it, rename it over snapshot, fsync the folder,
 //                 then drop the journal entries <= lastSeq: ftruncate the journal to its
 //                 header and fsync (or, when later entries must stay, write journal.tmp with
@@ -26,13 +32,15 @@
 //                 snapshot + a journal whose entries <= lastSeq are skipped on load (and
 //                 dropped by the next writer to open the folder).
 //   open          a writer takes flock(LOCK_EX|LOCK_NB) on `lock` and writes its holder
-//                 line there; a torn journal tail is cut back to the last whole entry with a
-//                 warning. Read-only opens take no lock and change nothing on disk.
+//                 line there; a torn journal tail is cut back to the last whole entry, and a torn
+//                 snapshot tail to the last whole addition, with a warning. Read-only opens take no
+//                 lock and change nothing on disk.
 //
 // A reader without the lock may see a writer's snapshot rewrite between reading the snapshot and
-// reading the journal: the old snapshot with the journal already emptied. It checks after reading the
-// journal that the snapshot it read is still the one in place (replacedWhileReading if not) and reads
-// again from the start (`readAgainWhileReplaced`).
+// reading the journal: the old snapshot with the journal already emptied, or a snapshot read before an
+// addition was appended (or while it was). It checks after reading the journal that the snapshot it
+// read is still the one in place, with the same whole additions (replacedWhileReading if not), and
+// reads again from the start (`readAgainWhileReplaced`).
 
 #if canImport(Glibc)
 import Glibc
@@ -67,6 +75,18 @@ public final class DataFolder {
     public private(set) var snapshotLastSeq: UInt64 = 0
     /// Whether a snapshot file exists.
     public private(set) var hasSnapshot = false
+    /// The format version of the snapshot on disk (0 when there is none).
+    public private(set) var snapshotVersion: UInt32 = 0
+    /// Where the snapshot's whole additions end, and how many it has.
+    private var snapshotEnd = 0
+    public private(set) var snapshotAdditions = 0
+    /// Additions a snapshot takes before a save writes it whole again: each is a chunk more per table
+    /// it adds to, read in turn.
+    public static let maxAdditions = 32
+    /// Whether the next save may append what was added to the snapshot rather than write it whole.
+    public var canAppendToSnapshot: Bool {
+        !readOnly && hasSnapshot && snapshotVersion >= 2 && snapshotAdditions < Self.maxAdditions
+    }
 
     public var snapshotPath: String { join(Self.snapshotFileName) }
     /// The snapshot format this build writes (and the newest it reads).
@@ -85,9 +105,9 @@ public final class DataFolder {
     /// A failed append could not be cut back: cut to journalSize before the next one.
     private var needsTruncate = false
     /// Read-only: the snapshot file loadSnapshot read (fd -1 and identity nil when there was none),
-    /// held open until the folder closes so that its identity cannot pass to a new file; readJournal
-    /// compares it with the file at the path then.
-    private var heldSnapshot: (fd: Int32, identity: FileIdentity?)?
+    /// held open until the folder closes so that its identity cannot pass to a new file, with its size
+    /// and where its whole additions ended; readJournal compares them with the file at the path then.
+    private var heldSnapshot: (fd: Int32, identity: FileIdentity?, size: Int, validEnd: Int)?
     private var isClosed = false
 
     private init(path: String, readOnly: Bool, io: any FileIO) {
@@ -152,16 +172,35 @@ public final class DataFolder {
         }
 
         // The snapshot: header and size only, for lastSeq.
-        var headerRead: FileIdentity? = nil
+        var headerRead: FileIdentity? = nil, sizeRead = 0
         if try sys(snapshotPath, { try io.kind(of: snapshotPath) }) != .missing {
             let fd = try sys(snapshotPath) { try io.open(snapshotPath, flags: O_RDONLY | O_CLOEXEC, mode: 0) }
             defer { io.close(fd) }
             if readOnly { headerRead = try sys(snapshotPath) { try io.identity(fd) } }
             let size = try sys(snapshotPath) { try io.size(fd) }
+            sizeRead = size
             let prefix = try readBytes(fd, count: min(size, SnapshotFormat.headerSize), at: 0, file: snapshotPath)
             let header = try SnapshotFormat.parseHeader(prefix, fileSize: size, path: snapshotPath)
-            snapshotLastSeq = header.lastSeq
+            let additions = try scanAdditions(fd, header: header, size: size, file: snapshotPath)
+            snapshotLastSeq = additions.list.last?.lastSeq ?? header.lastSeq
+            snapshotVersion = header.version
+            snapshotEnd = additions.validEnd
+            snapshotAdditions = additions.list.count
             hasSnapshot = true
+            if let reason = additions.torn {
+                let cut = size - additions.validEnd
+                if readOnly {
+                    warn("snapshot tail torn at byte \(additions.validEnd): ignored the last \(cut) bytes (\(reason)); the file was left as is because the folder is open read-only")
+                } else {
+                    let rw = try sys(snapshotPath) { try io.open(snapshotPath, flags: O_RDWR | O_CLOEXEC, mode: 0) }
+                    defer { io.close(rw) }
+                    try sys(snapshotPath) {
+                        try io.ftruncate(rw, to: additions.validEnd)
+                        try io.fsync(rw)
+                    }
+                    warn(phrase("snapshot tail torn at byte \(additions.validEnd): cut \(cut) bytes (\(reason))"))
+                }
+            }
         }
 
         // The journal.
@@ -184,7 +223,8 @@ public final class DataFolder {
         let scan = try bytes.withUnsafeBytes { try JournalFormat.scan($0, path: journalPath) }
         if let first = scan.firstSeq, first > snapshotLastSeq + 1 {
             // A writer's rewrite since the header was read, not damage: see readJournal.
-            if readOnly, try sys(snapshotPath, { try io.identity(of: snapshotPath) }) != headerRead {
+            if readOnly, try sys(snapshotPath, { try io.identity(of: snapshotPath) }) != headerRead
+                            || (try? io.kind(of: snapshotPath)) != .missing && fileSize(snapshotPath) != sizeRead {
                 throw StoreError.replacedWhileReading(path: snapshotPath)
             }
             throw StoreError.corruptJournal(
@@ -199,6 +239,20 @@ public final class DataFolder {
         // Finish a snapshot rewrite that died before dropping the journal entries it includes.
         if !readOnly, let last = journalLastSeq, last <= snapshotLastSeq {
             try dropJournalEntries(through: snapshotLastSeq, snapshotDurable: false)
+        }
+    }
+
+    private func fileSize(_ file: String) -> Int? {
+        guard let fd = try? io.open(file, flags: O_RDONLY | O_CLOEXEC, mode: 0) else { return nil }
+        defer { io.close(fd) }
+        return try? io.size(fd)
+    }
+
+    private func scanAdditions(_ fd: Int32, header: SnapshotFormat.Header, size: Int, file: String) throws -> SnapshotFormat.Additions {
+        let baseEnd = SnapshotFormat.headerSize + header.payloadLength + SnapshotFormat.trailerSize
+        guard header.version >= 2 else { return SnapshotFormat.Additions(validEnd: baseEnd) }
+        return try SnapshotFormat.scanAdditions(baseEnd: baseEnd, baseLastSeq: header.lastSeq, fileSize: size, path: file) { count, at in
+            try readBytes(fd, count: count, at: at, file: file)
         }
     }
 
@@ -256,31 +310,43 @@ public final class DataFolder {
     /// Current journal size in bytes (header included), to decide when to rewrite the snapshot.
     public var journalBytes: Int { journalSize }
 
-    /// The snapshot payload and the last journal seq it includes; nil when the folder has none yet.
-    /// Reads the file in one go and checks its checksum; throws corruptSnapshot / newerVersion.
-    /// The snapshot's payload, its checksum verified, mapped into memory where the page cache holds it
-    /// (no copy). A snapshot is replaced by renaming a new file over it, never rewritten in place, so the
-    /// mapped file does not change under the reader.
-    /// Read-only, the file read is remembered (and held open) for readJournal's check that it is still in place.
-    public func loadSnapshot() throws -> (payload: ByteSlice, lastSeq: UInt64)? {
+    /// A snapshot as loadSnapshot reads it: the base's payload, each addition's, and the last seq.
+    public struct LoadedSnapshot {
+        public var payload: ByteSlice
+        public var additions: [ByteSlice]
+        public var lastSeq: UInt64
+    }
+
+    /// The snapshot's payloads (the base's, then each whole addition's) and the last journal seq they
+    /// include; nil when the folder has none yet. Every checksum is verified; throws corruptSnapshot /
+    /// newerVersion. The payloads are mapped into memory where the page cache holds them (no copy).
+    /// A snapshot is replaced by renaming a new file over it, or added to at its end, never rewritten
+    /// in place, so the mapped bytes do not change under the reader.
+    /// Read-only, the file read is remembered (and held open) for readJournal's check that it is still
+    /// in place, as it was.
+    public func loadSnapshot() throws -> LoadedSnapshot? {
         try checkOpen()
         let file = snapshotPath
         guard try sys(file, { try io.kind(of: file) }) != .missing else {
-            if readOnly { holdSnapshot(fd: -1, identity: nil) }
+            if readOnly { holdSnapshot(fd: -1, identity: nil, size: 0, validEnd: 0) }
             return nil
         }
         let fd = try sys(file) { try io.open(file, flags: O_RDONLY | O_CLOEXEC, mode: 0) }
         var held = false
         defer { if !held { io.close(fd) } }
-        if readOnly {
-            holdSnapshot(fd: fd, identity: try sys(file) { try io.identity(fd) })
-            held = true
-        }
         let size = try sys(file) { try io.size(fd) }
         let prefix = try readBytes(fd, count: min(size, SnapshotFormat.headerSize), at: 0, file: file)
         let header = try SnapshotFormat.parseHeader(prefix, fileSize: size, path: file)
+        let additions = try scanAdditions(fd, header: header, size: size, file: file)
+        let lastSeq = additions.list.last?.lastSeq ?? header.lastSeq
+        if readOnly {
+            // Added to since the open read its seq: the journal read then may not go with it.
+            if lastSeq != snapshotLastSeq { throw StoreError.replacedWhileReading(path: file) }
+            holdSnapshot(fd: fd, identity: try sys(file) { try io.identity(fd) }, size: size, validEnd: additions.validEnd)
+            held = true
+        }
         let length = header.payloadLength
-        let whole = SnapshotFormat.headerSize + length + SnapshotFormat.trailerSize
+        let whole = additions.validEnd
         let region = try sys(file) { try io.map(fd, length: whole) }
         guard region.count == whole else {
             throw StoreError.corruptSnapshot(path: file, reason: "the file shrank while it was being read (truncated)")
@@ -288,20 +354,38 @@ public final class DataFolder {
         let payload = ByteSlice(region, SnapshotFormat.headerSize ..< SnapshotFormat.headerSize + length)
         // Checked a window at a time, each window's pages given back as it goes: checking a large
         // snapshot does not keep it all in memory (its tables are read again when they are used).
-        var computed = crc32(prefix)
-        let window = 4 << 20
-        var at = 0
-        while at < length {
-            let piece = payload.slice(at ..< min(at + window, length))
-            computed = piece.withUnsafeBytes { crc32($0, continuing: computed) }
-            piece.release()
-            at += window
+        func checksum(of slice: ByteSlice, continuing crc: UInt32) -> UInt32 {
+            var computed = crc
+            let window = 4 << 20
+            var at = 0
+            while at < slice.count {
+                let piece = slice.slice(at ..< min(at + window, slice.count))
+                computed = piece.withUnsafeBytes { crc32($0, continuing: computed) }
+                piece.release()
+                at += window
+            }
+            return computed
         }
-        let stored = UnsafeRawPointer(region.base + SnapshotFormat.headerSize + length).loadUnaligned(as: UInt32.self)
-        guard UInt32(littleEndian: stored) == computed else {
-            throw SnapshotFormat.checksumMismatch(path: file, stored: UInt32(littleEndian: stored), computed: computed)
+        func stored(at offset: Int) -> UInt32 {
+            UInt32(littleEndian: UnsafeRawPointer(region.base + offset).loadUnaligned(as: UInt32.self))
         }
-        return (payload, header.lastSeq)
+        let computed = checksum(of: payload, continuing: crc32(prefix))
+        guard stored(at: SnapshotFormat.headerSize + length) == computed else {
+            throw SnapshotFormat.checksumMismatch(path: file, stored: stored(at: SnapshotFormat.headerSize + length), computed: computed)
+        }
+        var added: [ByteSlice] = []
+        for (i, a) in additions.list.enumerated() {
+            let body = ByteSlice(region, a.payload)
+            // The last one's checksum was checked by the scan, which found it whole.
+            if i < additions.list.count - 1 {
+                let crc = checksum(of: body, continuing: ByteSlice(region, a.start ..< a.payload.lowerBound).withUnsafeBytes { crc32($0) })
+                guard stored(at: a.payload.upperBound) == crc else {
+                    throw StoreError.corruptSnapshot(path: file, reason: "the addition at byte \(a.start) fails its checksum (stored \(hex(stored(at: a.payload.upperBound))), computed \(hex(crc))), so some bytes were altered")
+                }
+            }
+            added.append(body)
+        }
+        return LoadedSnapshot(payload: payload, additions: added, lastSeq: lastSeq)
     }
 
     /// All whole journal entries with seq > afterSeq, in order. A torn last entry (incomplete, or a
@@ -317,7 +401,7 @@ public final class DataFolder {
             // A writer renames its new snapshot into place before it empties or replaces the journal: if
             // the snapshot loadSnapshot read is still in place once the journal has been read, the journal
             // read is one that goes with it.
-            if let held = heldSnapshot, try sys(snapshotPath, { try io.identity(of: snapshotPath) }) != held.identity {
+            if let held = heldSnapshot, try !stillInPlace(held) {
                 throw StoreError.replacedWhileReading(path: snapshotPath)
             }
             guard let b = read else { return [] }
@@ -475,7 +559,57 @@ public final class DataFolder {
         // everything, so the folder is consistent whatever fails from here on.
         snapshotLastSeq = newLastSeq
         hasSnapshot = true
+        snapshotVersion = SnapshotFormat.version
+        snapshotEnd = header.count + length + trailer.count
+        snapshotAdditions = 0
         try sys(path) { try io.fsyncDirectory(path) }
+        try dropJournalEntries(through: newLastSeq, snapshotDurable: true)
+        return written
+    }
+
+    /// Appends an addition whose payload is `parts` to the snapshot (see `canAppendToSnapshot`), then
+    /// drops the journal entries it covers. On failure the file is cut back to what it was and the
+    /// error thrown. Returns the addition's payload as the file holds it, mapped (nil if it could not
+    /// be), as writeSnapshot does.
+    @discardableResult
+    public func appendToSnapshot(parts: [Part], lastSeq newLastSeq: UInt64) throws -> ByteSlice? {
+        guard canAppendToSnapshot else { throw StoreError.readOnly(path: path) }
+        try checkOpen()
+        let current = lastSeq
+        guard newLastSeq > snapshotLastSeq else {
+            throw StoreError.io(path: snapshotPath, operation: "append to", message: "an addition must end after seq \(snapshotLastSeq), not at seq \(newLastSeq)")
+        }
+        if newLastSeq < current {
+            guard let first = journalFirstSeq, first <= newLastSeq + 1 else {
+                throw StoreError.io(path: snapshotPath, operation: "append to", message: "the snapshot would end at seq \(newLastSeq) but the changes after it up to seq \(current) are no longer in the journal")
+            }
+        }
+        let file = snapshotPath
+        let length = parts.reduce(0) { $0 + $1.count }
+        let header = SnapshotFormat.encodeAdditionHeader(lastSeq: newLastSeq, payloadLength: length)
+        var crc = crc32(header)
+        for part in parts { crc = part.withUnsafeBytes { crc32($0, continuing: crc) } }
+        var trailer = BinaryWriter()
+        trailer.writeFixedUInt32LE(crc)
+        let start = snapshotEnd, end = start + header.count + length + trailer.count
+        var written: ByteSlice? = nil
+        let fd = try sys(file) { try io.open(file, flags: O_RDWR | O_CLOEXEC, mode: 0) }
+        defer { io.close(fd) }
+        do {
+            try io.write(fd, parts: [.bytes(header)] + parts + [.bytes(trailer.bytes)], at: start)
+            try io.fsync(fd)
+        } catch {
+            // Cut back, so that what is there is the snapshot as it was (a crash here leaves a torn tail).
+            try? io.ftruncate(fd, to: start)
+            try? io.fsync(fd)
+            throw storeError(error, file: file)
+        }
+        if let region = try? io.map(fd, length: end), region.count == end {
+            written = ByteSlice(region, start + header.count ..< start + header.count + length)
+        }
+        snapshotLastSeq = newLastSeq
+        snapshotEnd = end
+        snapshotAdditions += 1
         try dropJournalEntries(through: newLastSeq, snapshotDurable: true)
         return written
     }
@@ -533,9 +667,23 @@ public final class DataFolder {
         try ensureJournalOpen()
     }
 
-    private func holdSnapshot(fd: Int32, identity: FileIdentity?) {
+    private func holdSnapshot(fd: Int32, identity: FileIdentity?, size: Int, validEnd: Int) {
         if let old = heldSnapshot, old.fd >= 0 { io.close(old.fd) }
-        heldSnapshot = (fd, identity)
+        heldSnapshot = (fd, identity, size, validEnd)
+    }
+
+    /// Whether the snapshot a reader read is the one at the path, as it was: the same file, not added
+    /// to since, and (where its tail was torn, perhaps an addition being written) its whole additions
+    /// ending where they did.
+    private func stillInPlace(_ held: (fd: Int32, identity: FileIdentity?, size: Int, validEnd: Int)) throws -> Bool {
+        guard try sys(snapshotPath, { try io.identity(of: snapshotPath) }) == held.identity else { return false }
+        guard held.fd >= 0 else { return true }
+        let size = try sys(snapshotPath) { try io.size(held.fd) }
+        guard size == held.size else { return false }
+        guard held.validEnd < size else { return true }
+        let prefix = try readBytes(held.fd, count: min(size, SnapshotFormat.headerSize), at: 0, file: snapshotPath)
+        let header = try SnapshotFormat.parseHeader(prefix, fileSize: size, path: snapshotPath)
+        return try scanAdditions(held.fd, header: header, size: size, file: snapshotPath).validEnd == held.validEnd
     }
 
     private func ensureJournalOpen() throws {

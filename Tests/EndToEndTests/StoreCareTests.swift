@@ -29,6 +29,19 @@ struct StoreCareTests {
         #expect(try count(t, "history | count") == 10)
     }
 
+    /// `store-v2-additions`: `store-v1-records3` saved whole by a later salesh (snapshot format 2), then
+    /// two imports kept in the snapshot as additions (a competitor, then a market research note).
+    @Test func theAdditionsFormatLoads() throws {
+        try copyFixture("store-v2-additions")
+        let health = try salesh(["check-store", "--data", t.store], in: t)
+        #expect(health.status == 0 && health.stdout.contains("format version 2") && health.stdout.contains("2 additions"), "\(health)")
+        #expect(try ok(t, "opportunities | select id, amount", format: "csv") == "id,amount\nO1,1350000.00\n")
+        #expect(try ok(t, "customers | select name", format: "csv") == "name\n\"台灣大哥大, 台北\"\n")
+        #expect(try ok(t, "competitors | select id, name, strengths", format: "csv") == "id,name,strengths\nFET,遠傳電信,\"價格, 通路\"\n")
+        #expect(try ok(t, "research | select id, topic", format: "csv") == "id,topic\nRS1,中南部 5G 專網需求\nRS2,北部企業雲端需求\n")
+        #expect(try count(t, "history | count") == 13)
+    }
+
     @Test func aNewerSnapshotIsRefusedByItsVersion() throws {
         try copyFixture("store-v1")
         var bytes = readBytes(t.store + "/snapshot")
@@ -56,6 +69,43 @@ struct StoreCareTests {
         #expect(after.status == 0 && after.stdout.contains("healthy"), "\(after)")
         // The three whole changes are kept; the torn one (deleting L2) is gone, so L2 is back.
         #expect(try ok(t, "leads | select id", format: "csv") == "id\nL1\nL2\n")
+    }
+
+    /// A large change (an import over the journal's threshold, here every change) is appended to the
+    /// snapshot as an addition rather than written with the whole store again; check-store counts the
+    /// additions. A torn last one (a crash while it was appended: the import was never acknowledged)
+    /// is reported and cut by --repair. A change to a record makes the next save write it whole again.
+    @Test func importsAddToTheSnapshotAndATornAdditionIsCutByRepair() throws {
+        try makeDemoStore(t)
+        let snapshot = t.store + "/snapshot", every = ["SALESH_SNAPSHOT_BYTES": "1"]
+        let first = t.file("線索.csv"), second = t.file("線索二.csv")
+        try "company,contact,source,notes\n\"新竹晶圓, 二廠\",陳經理,referral,第一批\n台南光電,林主任,online,\n".write(toFile: first, atomically: true, encoding: .utf8)
+        try "company,source\n高雄港務,exhibition\n".write(toFile: second, atomically: true, encoding: .utf8)
+        let base = readBytes(snapshot)
+        let one = try onStore(t, ["-c", "import lead from \"\(first)\""], env: every)
+        #expect(one.status == 0 && one.stdout.contains("2 new"), "\(one)")
+        let added = readBytes(snapshot)
+        #expect(added.count > base.count && Array(added[..<base.count]) == base, "the snapshot was added to, not written again")
+        let two = try onStore(t, ["-c", "import lead from \"\(second)\""], env: every)
+        #expect(two.status == 0 && two.stdout.contains("1 new"), "\(two)")
+        let health = try salesh(["check-store", "--data", t.store], in: t)
+        #expect(health.status == 0 && health.stdout.contains("2 additions") && health.stdout.contains("healthy"), "\(health)")
+        #expect(try count(t, "leads | where company in (\"新竹晶圓, 二廠\", 台南光電, 高雄港務) | count") == 3)
+
+        let whole = readBytes(snapshot)
+        writeBytes(snapshot, Array(whole.dropLast(9)))
+        let torn = try salesh(["check-store", "--data", t.store], in: t)
+        #expect(torn.status == 1 && torn.stdout.contains("torn snapshot tail") && torn.stdout.contains("--repair"), "\(torn)")
+        #expect(readBytes(snapshot).count == whole.count - 9, "check-store alone changes nothing")
+        let fixed = try salesh(["check-store", "--data", t.store, "--repair", "--yes"], in: t)
+        #expect(fixed.status == 0 && fixed.stdout.contains("repaired"), "\(fixed)")
+        #expect(try count(t, "leads | where company in (\"新竹晶圓, 二廠\", 台南光電, 高雄港務) | count") == 2)
+
+        // A changed record: the next save writes the snapshot whole, without additions.
+        _ = try ok(t, "set L1 notes=\"改過\"")
+        let after = try salesh(["check-store", "--data", t.store], in: t)
+        #expect(after.status == 0 && !after.stdout.contains("addition") && after.stdout.contains("healthy"), "\(after)")
+        #expect(try ok(t, "leads | where id = L1 | select notes", format: "csv") == "notes\n改過\n")
     }
 
     @Test func checkStoreRefusesACorruptSnapshot() throws {

@@ -56,6 +56,45 @@ import Testing
         #expect(cases >= 8)
     }
 
+    /// An addition appended to the snapshot (the journal's changes, or a change kept in the snapshot
+    /// rather than the journal) fails at any step: the folder loads as it was, or with the addition,
+    /// never with part of it; a tail left torn (its cut back failed too) is cut by the next writer.
+    @Test(arguments: [false, true])
+    func appendToSnapshotSurvivesAnyFailure(die: Bool) throws {
+        var cases = 0
+        for (added, seq) in [(["c", "d"], UInt64(4)), (["c", "d", "e"], 5)] {
+            for op in Self.ops {
+                for n in 1... {
+                    let tmp = TempDir()
+                    try prepare(tmp)
+                    let io = FaultyIO(failing: op, at: n, die: die, partialWrite: true)
+                    let f = try openStore(tmp.store, io: io)
+                    #expect(f.canAppendToSnapshot)
+                    io.armed = true
+                    // The snapshot holds a, b: the addition holds what follows.
+                    let thrown = storeError { try f.appendToSnapshot(parts: [.bytes(encodeState(added))], lastSeq: seq) }
+                    f.close()
+                    let (items, snapSeq, g) = try loadState(tmp.store)
+                    let kept = seq == 4 || (thrown == nil || snapSeq == 5)
+                    #expect(items == (kept ? ["a", "b"] + added : ["a", "b", "c", "d"]), "\(op) #\(n) die=\(die) seq \(seq): \(items)")
+                    #expect(snapSeq == 2 || snapSeq == seq, "\(op) #\(n)")
+                    #expect(g.warnings.allSatisfy { $0.message.hasPrefix("snapshot tail torn") }, "\(op) #\(n): \(g.warnings)")
+                    #expect(try g.append(bytes("z")) == UInt64(items.count + 1))
+                    g.close()
+                    let (again, _, h) = try loadState(tmp.store)
+                    #expect(again == items + ["z"], "\(op) #\(n)")
+                    h.close()
+                    guard io.triggered else {
+                        #expect(thrown == nil, "\(op) #\(n): \(String(describing: thrown))")
+                        break
+                    }
+                    cases += 1
+                }
+            }
+        }
+        #expect(cases >= 6)
+    }
+
     /// A rewrite that keeps journal entries after its lastSeq goes through journal.tmp + rename.
     @Test(arguments: [false, true])
     func partialSnapshotRewriteSurvivesAnyFailure(die: Bool) throws {

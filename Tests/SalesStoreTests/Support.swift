@@ -81,6 +81,7 @@ func loadState(_ path: String, readOnly: Bool = false) throws -> (items: [String
     var snapSeq: UInt64? = nil
     if let snap = try f.loadSnapshot() {
         items = try decodeState(Array(snap.payload))
+        for addition in snap.additions { items += try decodeState(Array(addition)) }
         base = snap.lastSeq
         snapSeq = snap.lastSeq
     }

@@ -61,7 +61,7 @@ public enum FuzzTargets {
     static func snapshot(_ bytes: [UInt8]) {
         _ = try? ModelCodec.decodeSnapshot(bytes, into: Model())
         withFolder(file: "snapshot", bytes) { folder in
-            if let (payload, _) = try? folder.loadSnapshot() { _ = try? ModelCodec.decodeSnapshot(payload, into: Model()) }
+            if let snapshot = try? folder.loadSnapshot() { _ = try? ModelCodec.decodeSnapshot(snapshot.payload, additions: snapshot.additions, into: Model()) }
         }
     }
 

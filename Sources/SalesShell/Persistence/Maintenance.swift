@@ -7,7 +7,7 @@ import SalesStore
 public enum Maintenance {
     public struct Health {
         public var lines: [String]
-        /// A torn journal tail that `--repair` would cut.
+        /// A torn journal or snapshot tail that `--repair` would cut.
         public var repairable: Bool
         public var healthy: Bool { !repairable }
     }
@@ -34,11 +34,15 @@ public enum Maintenance {
         defer { folder.close() }
         let model = Model()
         do {
-            if let (payload, seq) = try folder.loadSnapshot() {
-                try ModelCodec.decodeSnapshot(payload, into: model)
+            if let snapshot = try folder.loadSnapshot() {
+                try ModelCodec.decodeSnapshot(snapshot.payload, additions: snapshot.additions, into: model)
+                let seq = snapshot.lastSeq
                 model.lastSeq = seq
                 let size = (try? FileManager.default.attributesOfItem(atPath: folder.snapshotPath)[.size] as? Int) ?? 0
-                lines.append(phrase("snapshot: ok — \(size) bytes, format version \(DataFolder.snapshotFormatVersion), changes up to seq \(seq), checksum verified"))
+                lines.append(phrase("snapshot: ok — \(size) bytes, format version \(folder.snapshotVersion), changes up to seq \(seq), checksum verified"))
+                if !snapshot.additions.isEmpty {
+                    lines.append(phrase("snapshot: \(snapshot.additions.count) addition\(snapshot.additions.count == 1 ? "" : "s") after the base (records added since it was written whole), each checksum verified"))
+                }
             } else {
                 lines.append(phrase("snapshot: none yet (a new store)"))
             }
@@ -59,11 +63,17 @@ public enum Maintenance {
             throw StartupError(description: phrase("store \(path) is damaged: \(error)") + "\n" + phrase("nothing was changed"), status: .storeError)
         }
         let torn = folder.warnings.map(\.message)
-        for w in torn { lines.append(phrase("journal: \(w)")) }
+        for w in torn { lines.append(w.hasPrefix("snapshot") ? w : phrase("journal: \(w)")) }
         let counts = model.tables.filter { $0.count > 0 && !$0.schema.system }.map { "\($0.count) \($0.schema.plural)" }
         lines.append(counts.isEmpty ? phrase("records: none; history: \(model.history.count) changes")
                                     : phrase("records: \(counts.joined(separator: ", ")); history: \(model.history.count) changes"))
-        lines.append(torn.isEmpty ? phrase("healthy") : phrase("a torn journal tail (a change cut off by a crash, never acknowledged): salesh check-store --repair cuts it"))
+        if torn.isEmpty {
+            lines.append(phrase("healthy"))
+        } else if torn.contains(where: { $0.hasPrefix("snapshot") }) {
+            lines.append(phrase("a torn snapshot tail (an addition cut off by a crash: its changes are still in the journal, or were never acknowledged): salesh check-store --repair cuts it"))
+        } else {
+            lines.append(phrase("a torn journal tail (a change cut off by a crash, never acknowledged): salesh check-store --repair cuts it"))
+        }
         return Health(lines: lines, repairable: !torn.isEmpty)
     }
 

@@ -11,6 +11,9 @@ import SalesStore
 /// (0 rows, 1 columns: see ColumnCodec), its record count, its byte length (8 bytes, little-endian) and
 /// its records: a table salesh decoded is written as one column chunk, and records appended to a table
 /// never decoded follow its chunks as a row chunk. History is an entity like the others.
+/// Snapshot addition payload (`encodeAdditionPlan`): the same layout, version 3, with only the tables
+/// records were added to, each holding a column chunk of those records; on reading, a table's chunks
+/// in the additions follow its chunks in the base.
 /// Journal payload (one transaction): user, time, and its changes, each naming entity, record and fields.
 /// Value: one tag byte, then 0 null · 1 false · 2 true · 3 int · 4 real · 5 money · 6 percent · 7 date ·
 /// 8 timestamp · 9 text · 10 period (kind, start, end) · 11 duration (months, days); integers are zigzag varints.
@@ -82,7 +85,7 @@ enum ModelCodec {
         // Reserved up front (a little over the usual 80–90 bytes a record takes), so the payload is not
         // copied and faulted in again each time a growing array doubles.
         let estimate = model.tables.reduce(4096) { total, t in
-            if let unread = t.deferredSource as? UnreadTable { return total + unread.section.body.count + 64 }
+            if let unread = t.deferredSource as? UnreadTable { return total + unread.byteCount + 64 }
             return total + t.count * (24 + 6 * t.schema.fields.count) + 16
         }
         var w = BinaryWriter(reservingCapacity: estimate)
@@ -126,7 +129,7 @@ enum ModelCodec {
         var jobs: [() -> [DataFolder.Part]] = []
         var firstJob: [Int: Int] = [:]
         /// The bytes a table is written from.
-        var reused: [Int: Section] = [:]
+        var reused: [Int: [Section]] = [:]
         var laterJobs: [Int: (jobs: Range<Int>, count: Int)] = [:]
         func later(_ t: Table, _ parts: [() -> [DataFolder.Part]], count: Int) {
             guard count > 0 else { return }
@@ -134,8 +137,8 @@ enum ModelCodec {
             jobs += parts
         }
         for t in model.tables {
-            if let u = t.deferredSource as? UnreadTable, u.section.sameFields {
-                reused[t.entityIndex] = u.section
+            if let u = t.deferredSource as? UnreadTable, u.sameFields {
+                reused[t.entityIndex] = u.sections
                 // What was appended to it (the history of the changes since the open), as a column chunk
                 // encoded side by side: a large import appends a million rows.
                 let appended = t.appendedWhileDeferred
@@ -145,11 +148,11 @@ enum ModelCodec {
             if !t.isDeferred, let image = t.savedImage?.bytes as? UnreadTable {
                 switch t.savedState {
                 case .unchanged:
-                    reused[t.entityIndex] = image.section
+                    reused[t.entityIndex] = image.sections
                     continue
                 case .appended(let from):
-                    reused[t.entityIndex] = image.section
-                    later(t, columnParts(of: t, from: from), count: t.slotCount - from)
+                    reused[t.entityIndex] = image.sections
+                    later(t, from == 0 ? columnParts(of: t) : columnParts(of: t, from: from), count: t.slotCount - from)
                     continue
                 case .changed: break
                 }
@@ -184,20 +187,23 @@ enum ModelCodec {
             w.writeString(t.schema.name)
             w.write(UInt64(t.schema.fields.count))
             for f in t.schema.fields { w.writeString(f.name) }
-            if let section = reused[t.entityIndex] {
-                let count = section.count
+            if let sections = reused[t.entityIndex] {
+                let count = sections.reduce(0) { $0 + $1.count }
                 let added = laterJobs[t.entityIndex]
                 let appended: [DataFolder.Part] = added.map { Array(encoded[$0.jobs].joined()) } ?? []
                 let appendedLength = appended.reduce(0) { $0 + $1.count }
-                let own = section.chunked ? section.body.count : (count > 0 ? headerLength(count) + section.body.count : 0)
+                let own = sections.reduce(0) { $0 + ($1.chunked ? $1.body.count : ($1.count > 0 ? headerLength($1.count) + $1.body.count : 0)) }
                 let length = own + (added.map { headerLength($0.count) + appendedLength } ?? 0)
                 w.write(t.nextNumberWithoutLoading)
                 w.write(UInt64(count + (added?.count ?? 0)))
                 w.writeFixedUInt64LE(UInt64(length))
                 let start = offset + w.count
-                if !section.chunked, count > 0 { chunkHeader(.rows, count, section.body.count) }
-                flush()
-                emit(.mapped(section.body))
+                // The base's chunks, then each addition's: one run of chunks, as one table.
+                for section in sections {
+                    if !section.chunked, section.count > 0 { chunkHeader(.rows, section.count, section.body.count) }
+                    flush()
+                    emit(.mapped(section.body))
+                }
                 if let added {
                     chunkHeader(.columns, added.count, appendedLength)
                     flush()
@@ -237,8 +243,6 @@ enum ModelCodec {
         defer { if !replaced.objects.isEmpty { DispatchQueue.global(qos: .utility).async { replaced.objects.removeAll() } } }
         for written in tables {
             let t = model.tables[written.entity], es = t.schema
-            // An empty table's next records are better encoded whole than as a chunk after nothing.
-            if written.count == 0 && !t.isDeferred { continue }
             let section = Section(entity: written.entity, map: es.fields.indices.map { $0 }, width: es.fields.count, count: written.count,
                                   body: payload.slice(written.body), bodyOffset: written.body.lowerBound, chunked: true)
             if let old = t.isDeferred ? t.deferredSource : t.savedImage?.bytes { replaced.objects.append(old) }
@@ -248,6 +252,85 @@ enum ModelCodec {
                 }
             } else {
                 t.rememberSaved(UnreadTable(section))
+            }
+        }
+    }
+
+    /// The payload of a snapshot addition: only the records added to each table since the snapshot was
+    /// written (or last added to), as a column chunk per table that has any, in the base's table
+    /// layout (name, field names, next number, record count, byte length, chunks). Nil when a table
+    /// changed otherwise (a record changed or removed), or was never written: the save writes the
+    /// snapshot whole. A million-row import then writes its million rows, not the store again.
+    static func encodeAdditionPlan(_ model: Model) -> (parts: [DataFolder.Part], tables: [WrittenTable])? {
+        var jobs: [() -> [DataFolder.Part]] = []
+        var added: [(table: Table, jobs: Range<Int>, count: Int)] = []
+        for t in model.tables {
+            let parts: [() -> [DataFolder.Part]], count: Int
+            if t.isDeferred {
+                guard t.deferredSource is UnreadTable else { return nil }
+                count = t.appendedWhileDeferred.count
+                parts = count > 0 ? columnParts(of: t.appendedWhileDeferred) : []
+            } else {
+                guard t.savedImage?.bytes is UnreadTable else { return nil }
+                switch t.savedState {
+                case .unchanged: count = 0; parts = []
+                case .appended(let from): count = t.slotCount - from; parts = columnParts(of: t, from: from)
+                case .changed: return nil
+                }
+            }
+            guard count > 0 else { continue }
+            added.append((t, jobs.count ..< jobs.count + parts.count, count))
+            jobs += parts
+        }
+        var encoded = [[DataFolder.Part]](repeating: [], count: jobs.count)
+        encoded.withUnsafeMutableBufferPointer { out in
+            DispatchQueue.concurrentPerform(iterations: jobs.count) { i in out[i] = jobs[i]() }
+        }
+        var parts: [DataFolder.Part] = [], tables: [WrittenTable] = []
+        var offset = 0
+        var w = BinaryWriter()
+        func flush() { if w.count > 0 { parts.append(.bytes(w.bytes)); offset += w.count; w = BinaryWriter() } }
+        w.write(snapshotVersion)
+        w.write(UInt64(added.count))
+        for (t, range, count) in added {
+            let body = range.flatMap { encoded[$0] }
+            let length = body.reduce(0) { $0 + $1.count }
+            w.writeString(t.schema.name)
+            w.write(UInt64(t.schema.fields.count))
+            for f in t.schema.fields { w.writeString(f.name) }
+            w.write(t.nextNumberWithoutLoading)
+            w.write(UInt64(count))
+            var h = BinaryWriter()
+            h.write(UInt64(count))
+            w.writeFixedUInt64LE(UInt64(1 + h.count + 8 + length))
+            let start = offset + w.count
+            w.write(Layout.columns.rawValue)
+            w.write(UInt64(count))
+            w.writeFixedUInt64LE(UInt64(length))
+            flush()
+            for part in body where part.count > 0 { parts.append(part); offset += part.count }
+            tables.append(WrittenTable(entity: t.entityIndex, body: start ..< offset, count: count))
+        }
+        flush()
+        return (parts, tables)
+    }
+
+    /// After an addition from `encodeAdditionPlan` is written (`payload`, as the file holds it): the
+    /// records it holds are remembered after those the snapshot held, so the next save may add to it
+    /// again or write each table as those bytes; a deferred table's rows appended since, now in the
+    /// file, leave memory.
+    static func rememberAdded(_ model: Model, payload: ByteSlice, tables: [WrittenTable]) {
+        for written in tables {
+            let t = model.tables[written.entity], es = t.schema
+            let section = Section(entity: written.entity, map: es.fields.indices.map { $0 }, width: es.fields.count, count: written.count,
+                                  body: payload.slice(written.body), bodyOffset: written.body.lowerBound, chunked: true)
+            if t.isDeferred, let old = t.deferredSource as? UnreadTable {
+                let source = UnreadTable(old.sections + [section])
+                t.redefer(source: source, count: source.count, reusable: source.reusable) { [unowned t] in
+                    for s in source.sections { try decodeTable(s, into: t) }
+                }
+            } else if let old = t.savedImage?.bytes as? UnreadTable {
+                t.rememberSaved(UnreadTable(old.sections + [section]))
             }
         }
     }
@@ -277,10 +360,16 @@ enum ModelCodec {
         var sameFields: Bool { entity != nil && map.count == width && map.enumerated().allSatisfy { $0.element == $0.offset } }
     }
 
-    /// The records of a deferred table, as the snapshot holds them.
+    /// The records of a table as a snapshot holds them: the base's section, then each addition's.
     final class UnreadTable {
-        let section: Section
-        init(_ section: Section) { self.section = section }
+        let sections: [Section]
+        init(_ sections: [Section]) { self.sections = sections }
+        convenience init(_ section: Section) { self.init([section]) }
+        var count: Int { sections.reduce(0) { $0 + $1.count } }
+        var byteCount: Int { sections.reduce(0) { $0 + $1.body.count } }
+        var sameFields: Bool { sections.allSatisfy(\.sameFields) }
+        /// Whether a save may write these bytes for the records (today's fields, today's format).
+        var reusable: Bool { sections.allSatisfy { $0.chunked && $0.sameFields } }
     }
 
     /// Reads a snapshot payload into an empty model. `deferring` leaves each table's records (format 2)
@@ -290,10 +379,32 @@ enum ModelCodec {
         try decodeSnapshot(ByteSlice(copying: bytes), into: model, deferring: deferring)
     }
 
-    static func decodeSnapshot(_ bytes: ByteSlice, into model: Model, deferring: Bool = false) throws {
+    /// `additions`: the payloads of the snapshot's additions (`encodeAdditionPlan`), in order; their
+    /// tables' records follow the base's.
+    static func decodeSnapshot(_ bytes: ByteSlice, additions: [ByteSlice] = [], into model: Model, deferring: Bool = false) throws {
+        var sections = try readTables(bytes, into: model)
+        for (k, addition) in additions.enumerated() {
+            do { sections += try readTables(addition, into: model, isAddition: true) } catch let f as Failure {
+                throw Failure(description: "addition \(k + 1) of the snapshot: \(f.description)")
+            }
+        }
+        if deferring {
+            var byEntity: [Int: [Section]] = [:]
+            for s in sections { if let e = s.entity { byEntity[e, default: []].append(s) } }
+            for (e, list) in byEntity { deferLoad(list, into: model.tables[e]) }
+        } else {
+            try decodeSections(sections, into: model)
+        }
+        model.finishedLoading()
+    }
+
+    /// The tables of one payload (the base's or an addition's), each as a section of its records;
+    /// the records of a format 1 payload are decoded into the model as they are read.
+    static func readTables(_ bytes: ByteSlice, into model: Model, isAddition: Bool = false) throws -> [Section] {
         var r = BinaryReader(bytes)
         let v = try r.readUInt64()
         guard v <= snapshotVersion else { throw Failure(description: "snapshot data version \(v) is newer than this salesh understands (\(snapshotVersion))") }
+        guard !isAddition || v >= 3 else { throw Failure(description: "data version \(v) cannot be an addition's") }
         let n = try readCount(&r, "table")
         var sections: [Section] = []
         for _ in 0..<n {
@@ -313,13 +424,8 @@ enum ModelCodec {
                 guard length <= UInt64(r.remaining) else {
                     throw Failure(description: "the records of \(name) (\(length) bytes, at byte \(at)) run past the end of the data")
                 }
-                let section = Section(entity: e, map: map, width: width, count: count, body: try r.readRaw(count: Int(length)),
-                                      bodyOffset: r.offset - Int(length), chunked: v >= 3)
-                if deferring {
-                    if let e { deferLoad(section, into: model.tables[e]) }
-                } else {
-                    sections.append(section)
-                }
+                sections.append(Section(entity: e, map: map, width: width, count: count, body: try r.readRaw(count: Int(length)),
+                                        bodyOffset: r.offset - Int(length), chunked: v >= 3))
             } else {
                 let section = Section(entity: e, map: map, width: width, count: count, body: ByteSlice(copying: []), bodyOffset: 0)
                 let table = e.map { model.tables[$0] }
@@ -328,13 +434,13 @@ enum ModelCodec {
             }
         }
         guard r.isAtEnd else { throw Failure(description: "unexpected data after the last table at byte \(r.offset)") }
-        try decodeSections(sections, into: model)
-        model.finishedLoading()
+        return sections
     }
 
-    static func deferLoad(_ section: Section, into table: Table) {
-        table.deferLoading(source: UnreadTable(section), count: section.count, reusable: section.chunked && section.sameFields) { [unowned table] in
-            try decodeTable(section, into: table)
+    static func deferLoad(_ sections: [Section], into table: Table) {
+        let source = UnreadTable(sections)
+        table.deferLoading(source: source, count: source.count, reusable: source.reusable) { [unowned table] in
+            for s in sections { try decodeTable(s, into: table) }
         }
     }
 
