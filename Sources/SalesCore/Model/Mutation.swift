@@ -17,6 +17,14 @@ public final class Mutation {
 
     public func transaction(at time: Timestamp) -> Transaction { Transaction(user: user, time: time, changes: changes) }
 
+    /// Hands over the changes (now kept elsewhere: in the store, and in the model) and the index of
+    /// them, leaving none: the caller lets a large import's million changes go on another thread
+    /// rather than the one that goes on to the next statement.
+    public func relinquish() -> [Change] {
+        defer { changes = []; lastOfRecord = [:]; earlierOfRecord = []; indexed = 0; deletedSlots = [:] }
+        return changes
+    }
+
     /// Makes room for about `count` more changes at once (an import's rows, guessed from its file's
     /// size), rather than growing, and copying, the list of them again and again as they come.
     public func reserveCapacity(_ count: Int) {
