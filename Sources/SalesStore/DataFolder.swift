@@ -190,7 +190,7 @@ public final class DataFolder {
             if let reason = additions.torn {
                 let cut = size - additions.validEnd
                 if readOnly {
-                    warn("snapshot tail torn at byte \(additions.validEnd): ignored the last \(cut) bytes (\(reason)); the file was left as is because the folder is open read-only")
+                    warn(phrase("snapshot tail torn at byte \(additions.validEnd): ignored the last \(cut) bytes (\(reason)); the file was left as is because the folder is open read-only"))
                 } else {
                     let rw = try sys(snapshotPath) { try io.open(snapshotPath, flags: O_RDWR | O_CLOEXEC, mode: 0) }
                     defer { io.close(rw) }
@@ -275,7 +275,7 @@ public final class DataFolder {
         guard let reason = scan.tornReason else { return }
         let cut = scan.size - scan.validEnd
         if readOnly {
-            warn("journal tail torn at byte \(scan.validEnd): ignored the last \(cut) bytes (\(reason)); the file was left as is because the folder is open read-only")
+            warn(phrase("journal tail torn at byte \(scan.validEnd): ignored the last \(cut) bytes (\(reason)); the file was left as is because the folder is open read-only"))
             return
         }
         if scan.validEnd < JournalFormat.headerSize {

@@ -336,22 +336,33 @@ struct ModelCodecTests {
         var rng = FuzzTests.RNG(s: 0x2545_F491_4F6C_DD1D &* seed)
         var saves = (added: 0, whole: 0, emptyTableAdded: 0)
         for round in 0..<16 {
+            var onlyAdded = true
             for target in [model, shadow] {
                 let s = target.schema, e = s.index(of: "lead")!, lead = s.entities[e]
                 let c = s.index(of: "research")!, research = s.entities[c]
                 let m = Mutation(model: target, user: "admin", today: shellToday)
                 var r = rng
-                switch r.int(6) {
-                case 0, 1, 2:   // new leads only
+                let choice = r.int(6)
+                if choice == 4 { onlyAdded = false }
+                switch choice {
+                case 0, 1:   // new leads only
                     for i in 0..<(1 + r.int(30)) {
                         _ = try m.create(entity: e, id: nil, values: [(lead.fieldIndex("company")!, .text("輪 \(round) 新增 \(i)")), (lead.fieldIndex("source")!, .text("referral"))])
                     }
                 case 3:   // market research: a table empty in the demo's snapshot
                     _ = try m.create(entity: c, id: nil, values: [(research.fieldIndex("topic")!, .text("5G 專網需求 \(round)"))])
-                case 4:   // one lead changed: the next save is whole
+                case 4:   // one lead changed, or the last one (saved before) deleted: the next save is whole
                     let ids = target.tables[e].ids
-                    try m.update(entity: e, id: ids[r.int(ids.count)], values: [(lead.fieldIndex("score")!, .int(Int64(r.int(100))))])
-                default: break
+                    if r.int(2) == 0 {
+                        try m.update(entity: e, id: ids[r.int(ids.count)], values: [(lead.fieldIndex("score")!, .int(Int64(r.int(100))))])
+                    } else {
+                        try m.delete(entity: e, id: target.tables[e].slotIDs.last!!)
+                    }
+                default:   // leads made, the last ones taken back (an import's refused rows): still only added to
+                    for i in 0..<(2 + r.int(5)) {
+                        _ = try m.create(entity: e, id: nil, values: [(lead.fieldIndex("company")!, .text("輪 \(round) 收回前 \(i)"))])
+                    }
+                    m.rollback(to: m.changes.count - 1 - r.int(2))
                 }
                 if !m.changes.isEmpty { target.recordHistory(m.transaction(at: Timestamp(millis: 5_000 + Int64(round)))) }
                 if target === shadow { rng = r }
@@ -361,7 +372,9 @@ struct ModelCodecTests {
                 for part in parts { part.withUnsafeBytes { bytes.append(contentsOf: $0) } }
                 return bytes
             }
-            if let plan = ModelCodec.encodeAdditionPlan(model) {
+            let addition = ModelCodec.encodeAdditionPlan(model)
+            #expect((addition != nil) == onlyAdded, "round \(round)")
+            if let plan = addition {
                 let bytes = join(plan.parts)
                 additions.append(bytes)
                 saves.added += 1

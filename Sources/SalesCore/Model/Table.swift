@@ -113,8 +113,8 @@ public final class Table {
     public var savedState: SavedState {
         guard let image = savedImage, pendingLoad == nil else { return .changed }
         if image.version == version { return .unchanged }
-        if image.edits == edits, _slotIDs.count > image.slotCount { return .appended(from: image.slotCount) }
-        return .changed
+        guard image.edits == edits else { return .changed }
+        return _slotIDs.count > image.slotCount ? .appended(from: image.slotCount) : .unchanged
     }
 
     /// Points a deferred table at its records as a newer snapshot holds them, the rows appended since
@@ -484,8 +484,10 @@ public final class Table {
     func remove(_ id: String) -> Record? {
         loaded()
         version &+= 1
-        edits &+= 1
-        guard let s = unmapID(id), let r = record(at: s) else { return nil }
+        guard let s = unmapID(id), let r = record(at: s) else { edits &+= 1; return nil }
+        // The last record taken back when it came after what the last snapshot holds (a row an import
+        // refused, rolled back): the table is still that snapshot's records with new ones after them.
+        if !(s == _slotIDs.count - 1 && savedImage.map({ s >= $0.slotCount }) == true) { edits &+= 1 }
         for f in valueIndexes.keys { indexRemove(field: f, value: _columns[f][s], slot: s) }
         _count -= 1
         if s == _slotIDs.count - 1 {

@@ -250,6 +250,8 @@ extension Phrasebook {
         ("journal header torn: rewrote the %@-byte header over %@ bytes (%@)", "日誌檔頭不完整：已用 %1 位元組的檔頭覆寫 %2 位元組（%3）"),
         ("journal tail torn at byte %@: cut %@ bytes (%@)", "日誌尾端在第 %1 位元組處不完整：已截除 %2 位元組（%3）"),
         ("snapshot tail torn at byte %@: cut %@ bytes (%@)", "快照尾端在第 %1 位元組處不完整：已截除 %2 位元組（%3）"),
+        ("journal tail torn at byte %@: ignored the last %@ bytes (%@); the file was left as is because the folder is open read-only", "日誌尾端在第 %1 位元組處不完整：已略過最後 %2 位元組（%3）；資料庫以唯讀開啟，檔案保持原樣"),
+        ("snapshot tail torn at byte %@: ignored the last %@ bytes (%@); the file was left as is because the folder is open read-only", "快照尾端在第 %1 位元組處不完整：已略過最後 %2 位元組（%3）；資料庫以唯讀開啟，檔案保持原樣"),
         ("snapshot: %@ addition%@ after the base (records added since it was written whole), each checksum verified", "快照：基底之後有 %1 個增補（自上次完整寫入後新增的記錄），每個校驗碼都已驗證"),
         ("a torn snapshot tail (an addition cut off by a crash: its changes are still in the journal, or were never acknowledged): salesh check-store --repair cuts it", "快照尾端不完整（當機中斷的增補：其變更仍在日誌中，或從未確認）：執行 salesh check-store --repair 可截除"),
     ]
