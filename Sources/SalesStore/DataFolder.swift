@@ -108,6 +108,10 @@ public final class DataFolder {
     /// held open until the folder closes so that its identity cannot pass to a new file, with its size
     /// and where its whole additions ended; readJournal compares them with the file at the path then.
     private var heldSnapshot: (fd: Int32, identity: FileIdentity?, size: Int, validEnd: Int)?
+    /// The additions the open found (the last one's checksum checked), and the file they were found
+    /// in: loadSnapshot takes them when the file is still that one, rather than reading the last
+    /// addition (perhaps a million-row import's) again.
+    private var openScan: (identity: FileIdentity, size: Int, additions: SnapshotFormat.Additions)?
     private var isClosed = false
 
     private init(path: String, readOnly: Bool, io: any FileIO) {
@@ -182,6 +186,7 @@ public final class DataFolder {
             let prefix = try readBytes(fd, count: min(size, SnapshotFormat.headerSize), at: 0, file: snapshotPath)
             let header = try SnapshotFormat.parseHeader(prefix, fileSize: size, path: snapshotPath)
             let additions = try scanAdditions(fd, header: header, size: size, file: snapshotPath)
+            if let identity = try? io.identity(fd) { openScan = (identity, additions.torn == nil || readOnly ? size : additions.validEnd, additions) }
             snapshotLastSeq = additions.list.last?.lastSeq ?? header.lastSeq
             snapshotVersion = header.version
             snapshotEnd = additions.validEnd
@@ -337,12 +342,19 @@ public final class DataFolder {
         let size = try sys(file) { try io.size(fd) }
         let prefix = try readBytes(fd, count: min(size, SnapshotFormat.headerSize), at: 0, file: file)
         let header = try SnapshotFormat.parseHeader(prefix, fileSize: size, path: file)
-        let additions = try scanAdditions(fd, header: header, size: size, file: file)
+        let identity = try sys(file) { try io.identity(fd) }
+        let additions: SnapshotFormat.Additions
+        if let scan = openScan, scan.identity == identity, scan.size == size {
+            additions = scan.additions
+        } else {
+            additions = try scanAdditions(fd, header: header, size: size, file: file)
+        }
+        openScan = nil
         let lastSeq = additions.list.last?.lastSeq ?? header.lastSeq
         if readOnly {
             // Added to since the open read its seq: the journal read then may not go with it.
             if lastSeq != snapshotLastSeq { throw StoreError.replacedWhileReading(path: file) }
-            holdSnapshot(fd: fd, identity: try sys(file) { try io.identity(fd) }, size: size, validEnd: additions.validEnd)
+            holdSnapshot(fd: fd, identity: identity, size: size, validEnd: additions.validEnd)
             held = true
         }
         let length = header.payloadLength
