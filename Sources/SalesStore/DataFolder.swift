@@ -531,28 +531,19 @@ public final class DataFolder {
     public func writeSnapshot(parts: [Part], lastSeq newLastSeq: UInt64) throws -> ByteSlice? {
         guard !readOnly else { throw StoreError.readOnly(path: path) }
         try checkOpen()
-        let current = lastSeq
-        if newLastSeq < current {
-            // The changes after newLastSeq must still be in the journal.
-            guard let first = journalFirstSeq, first <= newLastSeq + 1 else {
-                throw StoreError.io(path: snapshotPath, operation: "write", message: "the snapshot would end at seq \(newLastSeq) but the changes after it up to seq \(current) are no longer in the journal")
-            }
-        }
+        try checkJournalKeepsWhatFollows(newLastSeq, operation: "write")
 
         let tmp = snapshotTempPath
         var written: ByteSlice? = nil
         let length = parts.reduce(0) { $0 + $1.count }
         let header = SnapshotFormat.encodeHeader(lastSeq: newLastSeq, payloadLength: length)
-        var crc = crc32(header)
-        for part in parts { crc = part.withUnsafeBytes { crc32($0, continuing: crc) } }
-        var trailer = BinaryWriter()
-        trailer.writeFixedUInt32LE(crc)
+        let trailer = Self.checksum(header, parts)
         do {
             if (try? io.kind(of: tmp)) != .missing { try? io.unlink(tmp) }
             // Read and write: a large snapshot is copied in through a shared mapping.
             let fd = try io.open(tmp, flags: O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, mode: 0o600)
             do {
-                try io.write(fd, parts: [.bytes(header)] + parts + [.bytes(trailer.bytes)], at: 0)
+                try io.write(fd, parts: [.bytes(header)] + parts + [.bytes(trailer)], at: 0)
                 try io.fsync(fd)
                 if let region = try? io.map(fd, length: header.count + length + trailer.count), region.count == header.count + length + trailer.count {
                     written = ByteSlice(region, header.count ..< header.count + length)
@@ -585,30 +576,27 @@ public final class DataFolder {
     /// be), as writeSnapshot does.
     @discardableResult
     public func appendToSnapshot(parts: [Part], lastSeq newLastSeq: UInt64) throws -> ByteSlice? {
-        guard canAppendToSnapshot else { throw StoreError.readOnly(path: path) }
+        guard !readOnly else { throw StoreError.readOnly(path: path) }
         try checkOpen()
-        let current = lastSeq
+        guard canAppendToSnapshot else {
+            throw StoreError.io(path: snapshotPath, operation: "append to", message: hasSnapshot
+                ? "a snapshot of format \(snapshotVersion) with \(snapshotAdditions) additions takes no more; it is to be written whole"
+                : "there is no snapshot to add to")
+        }
         guard newLastSeq > snapshotLastSeq else {
             throw StoreError.io(path: snapshotPath, operation: "append to", message: "an addition must end after seq \(snapshotLastSeq), not at seq \(newLastSeq)")
         }
-        if newLastSeq < current {
-            guard let first = journalFirstSeq, first <= newLastSeq + 1 else {
-                throw StoreError.io(path: snapshotPath, operation: "append to", message: "the snapshot would end at seq \(newLastSeq) but the changes after it up to seq \(current) are no longer in the journal")
-            }
-        }
+        try checkJournalKeepsWhatFollows(newLastSeq, operation: "append to")
         let file = snapshotPath
         let length = parts.reduce(0) { $0 + $1.count }
         let header = SnapshotFormat.encodeAdditionHeader(lastSeq: newLastSeq, payloadLength: length)
-        var crc = crc32(header)
-        for part in parts { crc = part.withUnsafeBytes { crc32($0, continuing: crc) } }
-        var trailer = BinaryWriter()
-        trailer.writeFixedUInt32LE(crc)
+        let trailer = Self.checksum(header, parts)
         let start = snapshotEnd, end = start + header.count + length + trailer.count
         var written: ByteSlice? = nil
         let fd = try sys(file) { try io.open(file, flags: O_RDWR | O_CLOEXEC, mode: 0) }
         defer { io.close(fd) }
         do {
-            try io.write(fd, parts: [.bytes(header)] + parts + [.bytes(trailer.bytes)], at: start)
+            try io.write(fd, parts: [.bytes(header)] + parts + [.bytes(trailer)], at: start)
             try io.fsync(fd)
         } catch {
             // Cut back, so that what is there is the snapshot as it was (a crash here leaves a torn tail).
@@ -624,6 +612,25 @@ public final class DataFolder {
         snapshotAdditions += 1
         try dropJournalEntries(through: newLastSeq, snapshotDurable: true)
         return written
+    }
+
+    /// A snapshot (or an addition) ending at `newLastSeq` before the folder's last change needs the
+    /// changes after it still in the journal.
+    private func checkJournalKeepsWhatFollows(_ newLastSeq: UInt64, operation: String) throws {
+        let current = lastSeq
+        guard newLastSeq < current else { return }
+        guard let first = journalFirstSeq, first <= newLastSeq + 1 else {
+            throw StoreError.io(path: snapshotPath, operation: operation, message: "the snapshot would end at seq \(newLastSeq) but the changes after it up to seq \(current) are no longer in the journal")
+        }
+    }
+
+    /// The 4-byte CRC-32C trailer over a header and the parts after it, as a snapshot and an addition end.
+    private static func checksum(_ header: [UInt8], _ parts: [Part]) -> [UInt8] {
+        var crc = crc32(header)
+        for part in parts { crc = part.withUnsafeBytes { crc32($0, continuing: crc) } }
+        var trailer = BinaryWriter()
+        trailer.writeFixedUInt32LE(crc)
+        return trailer.bytes
     }
 
     /// Removes the journal entries with seq <= `seq` (now in the snapshot).

@@ -487,7 +487,8 @@ public final class Table {
         guard let s = unmapID(id), let r = record(at: s) else { edits &+= 1; return nil }
         // The last record taken back when it came after what the last snapshot holds (a row an import
         // refused, rolled back): the table is still that snapshot's records with new ones after them.
-        if !(s == _slotIDs.count - 1 && savedImage.map({ s >= $0.slotCount }) == true) { edits &+= 1 }
+        let takesBackAnAppended = s == _slotIDs.count - 1 && s >= (savedImage?.slotCount ?? .max)
+        if !takesBackAnAppended { edits &+= 1 }
         for f in valueIndexes.keys { indexRemove(field: f, value: _columns[f][s], slot: s) }
         _count -= 1
         if s == _slotIDs.count - 1 {

@@ -214,20 +214,12 @@ struct Importer {
         }
         // Kept now, the changes are freed on another thread: a million of them took the importing
         // thread a third of a second, after the file was read and before the next statement.
-        if m.changes.count >= 10_000 {
-            let spent = Spent(m.relinquish())
-            DispatchQueue.global(qos: .utility).async { spent.changes = [] }
-        }
+        if m.changes.count >= 10_000 { FreedElsewhere(m.relinquish()).free() }
         return (report.isEmpty ? "" : report + "\n") + phrase("imported \(request.path) into \(es.plural): \(counts)")
     }
 
     struct RowFailure: Error { var column: Int; var message: String }
 
-    /// Changes on their way to be freed elsewhere (whoever empties the box frees them).
-    final class Spent: @unchecked Sendable {
-        var changes: [Change]
-        init(_ changes: [Change]) { self.changes = changes }
-    }
 }
 
 

@@ -115,9 +115,6 @@ enum ModelCodec {
     /// appended since follows them.
     static func encodeSnapshotParts(_ model: Model) -> [DataFolder.Part] { encodeSnapshotPlan(model).parts }
 
-    /// Objects to be let go on another thread (whoever holds the box last, they go where it is emptied).
-    final class Retired: @unchecked Sendable { var objects: [AnyObject] = [] }
-
     /// Where each table's records lie in a payload: for `rememberWritten`, once it is on disk.
     struct WrittenTable {
         var entity: Int; var body: Range<Int>; var count: Int
@@ -239,13 +236,16 @@ enum ModelCodec {
     static func rememberWritten(_ model: Model, payload: ByteSlice, tables: [WrittenTable]) {
         // The bytes they replace are let go on another thread: the last hold on the replaced file
         // frees its pages in the page cache, a tenth of a second for a large store.
-        let replaced = Retired()
-        defer { if !replaced.objects.isEmpty { DispatchQueue.global(qos: .utility).async { replaced.objects.removeAll() } } }
+        var replaced: [AnyObject] = []
+        defer {
+            // The box their only holder before it is emptied, so that they go there.
+            if !replaced.isEmpty { let box = FreedElsewhere(replaced); replaced = []; box.free() }
+        }
         for written in tables {
             let t = model.tables[written.entity], es = t.schema
             let section = Section(entity: written.entity, map: es.fields.indices.map { $0 }, width: es.fields.count, count: written.count,
                                   body: payload.slice(written.body), bodyOffset: written.body.lowerBound, chunked: true)
-            if let old = t.isDeferred ? t.deferredSource : t.savedImage?.bytes { replaced.objects.append(old) }
+            if let old = t.isDeferred ? t.deferredSource : t.savedImage?.bytes { replaced.append(old) }
             if t.isDeferred {
                 t.redefer(source: UnreadTable(section), count: written.count, reusable: true) { [unowned t] in
                     try decodeTable(section, into: t)
