@@ -359,12 +359,7 @@ public final class Interpreter {
     /// well-formed day, amount, case name …); nil for a cell `importValue` must read further (a
     /// reference, a number, anything it would refuse). Pure, for a second thread reading a file ahead.
     public static func plainImportValue(_ text: String, type: ValueType, today: Day) -> Value? {
-        let trimmed = text.trimmingCharacters()
-        if trimmed.isEmpty { return .null }
-        switch type {
-        case .int, .real, .reference: return nil
-        default: return ExprCompiler.converted(.text(trimmed), to: type, today: today)
-        }
+        PlainCell(type: type, today: today).value(text)
     }
 
     /// A field's value from text (an import's cell): the same readings as in statements — enum values

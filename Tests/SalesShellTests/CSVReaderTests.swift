@@ -1,3 +1,5 @@
+import SalesCore
+import SalesLanguage
 import Testing
 @testable import SalesShell
 
@@ -57,6 +59,78 @@ struct CSVReaderTests {
         #expect(rs.count == 501)
         #expect(rs.dropFirst().map(\.raw) == lines)
         #expect(rs.dropFirst().map { $0.fields.map(\.text).joined(separator: ",") } == lines)
+    }
+
+    /// An import's columns: converted cells are read from their bytes on a plain row, from their text
+    /// on any other, and must come out the same as `Interpreter.plainImportValue` gives for the text;
+    /// a column no one reads has no text on a plain row but is still checked to be UTF-8.
+    @Test func cellsConvertAlikeFromBytesAndFromText() throws {
+        var rng = SystemRandomNumberGenerator()
+        let today = Day(year: 2026, month: 11, day: 26)!
+        let types: [ValueType?] = [.money, .percent, .date, .enumeration(Enums.leadSource), .bool, .text, .reference("staff"), .int, nil]
+        let samples: [[String]] = [
+            ["12000.50", "1.2m", "-3", "12,000", "0.005", "1e3", "", "  7 ", "八十萬", "\u{3000}42"],
+            ["30%", "12.5", "100.001%", "%", "-5%", "30 %", ""],
+            ["2026-11-26", "2026/11/3", "2026-13-01", "2026-02-30", "26-11-2026", "2026-1-5", ""],
+            ["online", "ONLINE", "電話營銷", "电话营销", "展會", "other", "nope", "\t其他", ""],
+            ["yes", "No", "是", "maybe", ""],
+            ["專線 擴容", " x ", "\u{3000}全形空白\u{3000}", "tab\t", "", "é"],
+            ["wang.wei", " li.na ", "王偉", ""],
+            ["42", "4.5", ""],
+            ["kept", "", "林"]]
+        func read(_ bytes: [UInt8], chunk: Int) -> (rows: [String], error: String?) {
+            var r = CSVReader(bytes: bytes, chunkSize: chunk)
+            r.cells = types.map { $0.map { PlainCell.forImport(type: $0, today: today) } }
+            r.unread = types.map { $0 == nil }
+            var out: [String] = []
+            do {
+                _ = try r.next()
+                while let row = try r.next() {
+                    var cells: [String] = []
+                    for (i, f) in row.fields.enumerated() {
+                        var cell = "\(f.line):\(f.column)"
+                        if i < types.count, types[i] != nil {
+                            cell += "=\(String(describing: row.values.isEmpty ? nil : row.values[i]))"
+                        }
+                        cells.append(cell)
+                    }
+                    out.append("\(row.line) \(row.raw.debugDescription) \(row.values.count) " + cells.joined(separator: " "))
+                }
+            } catch let e as CSVError { return (out, "\(e.kind) \(e.line):\(e.column) \(e.raw.debugDescription)") } catch { return (out, "\(error)") }
+            return (out, nil)
+        }
+        for _ in 0..<300 {
+            var lines: [[String]] = []
+            var text = types.indices.map { "c\($0)" }.joined(separator: ",") + "\n"
+            for _ in 0..<Int.random(in: 1...6, using: &rng) {
+                var cells = samples.map { $0.randomElement(using: &rng)! }
+                if Int.random(in: 0..<8, using: &rng) == 0 { cells.removeLast() }   // a short row
+                lines.append(cells)
+                text += cells.map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ",") + "\n"
+            }
+            var bytes = Array(text.utf8)
+            if Int.random(in: 0..<10, using: &rng) == 0 { bytes.insert(0xFF, at: bytes.count - 2) }   // not UTF-8, in the last column
+            let whole = read(bytes, chunk: 1 << 20), single = read(bytes, chunk: 1)
+            #expect(whole.rows == single.rows, "\(text)")
+            #expect(whole.error == single.error, "\(text)")
+            // The values read from bytes are those of each cell's whole text (read a byte at a time,
+            // as no plain row is), the way `importValue` starts.
+            var fast = CSVReader(bytes: bytes), slow = CSVReader(bytes: bytes, chunkSize: 1)
+            fast.cells = types.map { $0.map { PlainCell.forImport(type: $0, today: today) } }
+            _ = try? fast.next(); _ = try? slow.next()
+            while let row = try? fast.next(), let whole = try? slow.next(), row.fields.count == types.count {
+                for (i, type) in types.enumerated() {
+                    guard let type else { continue }
+                    let text = whole.fields[i].text
+                    let expected: Value?
+                    if case .reference = type { let id = text.trimmingCharacters(); expected = id.isEmpty ? .null : .text(id) }
+                    else { expected = Interpreter.plainImportValue(text, type: type, today: today) }
+                    // A cell left to the importer keeps its text.
+                    if row.values[i] == nil, row.fields[i].text != text { Issue.record("\(text.debugDescription) as \(type) has no value and no text") }
+                    if row.values[i] != expected { Issue.record("\(text.debugDescription) as \(type): \(String(describing: row.values[i])), not \(String(describing: expected))") }
+                }
+            }
+        }
     }
 
     @Test func separatorIsGuessedFromTheHeader() throws {

@@ -131,7 +131,7 @@ public final class Mutation {
         case .prefix(let px):
             if let g = givenID { throw DomainError("\(schema.name) ids are numbered automatically; remove '\(g)'") }
             if savedNumbers[e] == nil { savedNumbers[e] = table.nextNumber }
-            id = "\(px)\(table.nextNumber)"
+            id = String.numbered(px, table.nextNumber)
         }
         var values = newRecord(entity: e)
         for (f, v) in given {

@@ -131,6 +131,10 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
         return parse(Substring(s))
     }
 
+    /// A cell's bytes when they are a `2026-11-26` day; nil for anything else (another shape, no such
+    /// day), which `parse` reads from text.
+    public static func parseISO(bytes b: UnsafeBufferPointer<UInt8>) -> Day? { isoDay(b) ?? nil }
+
     /// `2026-11-26` read from its bytes, as most files write a day: .some(nil) for that shape with no
     /// such day (month 13), nil for any other shape.
     private static func isoDay(_ b: UnsafeBufferPointer<UInt8>) -> Day?? {

@@ -46,6 +46,12 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// A cell's bytes when they are a plain amount (`-12000.50`); nil for anything else, which `parse`
+    /// reads from text and gives the same for a plain amount.
+    public static func parsePlain(bytes: UnsafeBufferPointer<UInt8>) -> Money? {
+        ExactDecimal.parsePlain(bytes: bytes)?.money
+    }
+
     /// Parses `1.2m`, `500k`, `12,000.50`, `¥3000`, `-20`. Grouping commas must split groups of three.
     public static func parse(_ text: String) -> Money? {
         guard let d = ExactDecimal.parse(text) else { return nil }

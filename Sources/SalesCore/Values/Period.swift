@@ -149,13 +149,17 @@ public struct Percent: Hashable, Comparable, Sendable, CustomStringConvertible {
         let f = frac % 10 == 0 ? String(frac / 10) : (frac < 10 ? "0" : "") + String(frac)
         return "\(basisPoints < 0 && whole == 0 ? "-" : "")\(whole).\(f)%"
     }
+    /// `30%` or `12.5` as an import's cell has it, read on its bytes: nil for anything else, which
+    /// `parse` reads from text.
+    public static func parsePlain(bytes b: UnsafeBufferPointer<UInt8>) -> Percent?? {
+        guard let d = ExactDecimal.parsePlain(bytes: UnsafeBufferPointer(rebasing: b[0 ..< (b.last == UInt8(ascii: "%") ? b.count - 1 : b.count)])) else { return nil }
+        return .some(d.scaled(to: 2).map(Percent.init(basisPoints:)))
+    }
+
     /// Parses `30%`, `12.5%`, `30`.
     public static func parse(_ text: String) -> Percent? {
-        // `30%` or `12.5` as an import's cell has it, read on its bytes; anything else the long way.
         var plain = text
-        if let d = plain.withUTF8({ b in ExactDecimal.parsePlain(bytes: UnsafeBufferPointer(rebasing: b[0 ..< (b.last == UInt8(ascii: "%") ? b.count - 1 : b.count)])) }) {
-            return d.scaled(to: 2).map(Percent.init(basisPoints:))
-        }
+        if let p = plain.withUTF8(parsePlain(bytes:)) { return p }
         var t = Substring(text.trimmingSpaces)
         if t.hasSuffix("%") { t = t.dropLast() }
         guard let d = ExactDecimal.parse(String(t)), let bp = d.scaled(to: 2) else { return nil }

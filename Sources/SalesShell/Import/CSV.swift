@@ -1,5 +1,6 @@
 import Foundation
 import SalesCore
+import SalesLanguage
 import SalesStore
 
 /// A CSV reader for files other systems export: UTF-8 with or without BOM, comma, semicolon or tab
@@ -15,6 +16,9 @@ public struct CSVRow: Sendable {
     /// only when a message quotes it).
     public var rawBytes: ArraySlice<UInt8>
     public var raw: String { String(decoding: rawBytes, as: UTF8.self) }
+    /// Each cell's plain value (`CSVReader.cells`), when the row has as many cells as there are
+    /// readers; empty otherwise. A cell read from its bytes has no text in `fields`.
+    public var values: [Value?] = []
 }
 
 public struct CSVError: Error, CustomStringConvertible {
@@ -25,6 +29,31 @@ public struct CSVError: Error, CustomStringConvertible {
     public var description: String
     /// The text of the row the error is in, as far as it could be read.
     public var raw: String
+}
+
+/// True when every byte is below 0x80, read 8 at a time.
+private func isASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let p = b.baseAddress else { return true }
+    let raw = UnsafeRawPointer(p)
+    var high: UInt64 = 0, i = 0
+    while i + 8 <= b.count { high |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self); i += 8 }
+    while i < b.count { high |= UInt64(p[i]); i += 1 }
+    return high & 0x8080_8080_8080_8080 == 0
+}
+
+/// Characters as a column counts them: bytes that do not continue a UTF-8 sequence (10xxxxxx),
+/// counted 8 at a time.
+private func characterCount(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+    guard let p = b.baseAddress else { return 0 }
+    let raw = UnsafeRawPointer(p)
+    var continuing = 0, i = 0
+    while i + 8 <= b.count {
+        let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+        continuing += (w & ~(w << 1) & 0x8080_8080_8080_8080).nonzeroBitCount
+        i += 8
+    }
+    while i < b.count { if p[i] & 0xC0 == 0x80 { continuing += 1 }; i += 1 }
+    return b.count - continuing
 }
 
 public struct CSVReader {
@@ -40,6 +69,11 @@ public struct CSVReader {
     private var started = false
     /// How many fields the last row had: room for as many is made for the next.
     private var width = 0
+    /// Columns whose text no one reads (by index; true: unread): a plain row's cell there is checked
+    /// to be UTF-8 and handed out empty, rather than made into a string to be freed unread.
+    public var unread: [Bool] = []
+    /// How each column's cells convert plainly (nil: not converted), for `CSVRow.values`.
+    public var cells: [PlainCell?] = []
 
     /// Reads a file in 1 MB chunks; nil when it cannot be opened.
     public init?(path: String) {
@@ -155,7 +189,9 @@ public struct CSVReader {
             }
             try finishField()
             if fields.count == 1 && fields[0].text.isEmpty && !raw.contains(quote) { continue }   // a blank line
-            return CSVRow(fields: fields, line: rowLine, rawBytes: raw[...])
+            var row = CSVRow(fields: fields, line: rowLine, rawBytes: raw[...])
+            if cells.count == fields.count { row.values = zip(cells, fields).map { cell, f in cell?.value(f.text) } }
+            return row
         }
     }
 
@@ -164,48 +200,67 @@ public struct CSVReader {
     /// Most rows have no quote and end in a line feed already read: such a row is cut at its separators
     /// in place, without the byte-by-byte states of `next`. Anything else (a quote, a lone CR, a row
     /// running past the buffer, a field that is not UTF-8) is left to `next`, which reads it, or says
-    /// what is wrong with it, the same way.
+    /// what is wrong with it, the same way. The row's ends and its separators are found with `memchr`;
+    /// a field's column (in characters) is counted from its bytes only when the row is not ASCII.
     private mutating func plainRow() -> PlainRow {
-        let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
-        let sep = separator, rowLine = line
+        let quote = Int32(UInt8(ascii: "\"")), cr = UInt8(ascii: "\r"), lf = Int32(UInt8(ascii: "\n")), space = UInt8(ascii: " ")
+        let sep = Int32(separator), rowLine = line
         var rawRange = 0..<0
-        let row = buffer.withUnsafeBufferPointer { b -> PlainRow in
+        let unread = unread
+        var values: [Value?] = []
+        let row = buffer.withUnsafeBufferPointer { b -> PlainRow in cells.withUnsafeBufferPointer { cells -> PlainRow in
+            guard let base = b.baseAddress else { return .notPlain }
             let start = position
-            var end = start
-            while end < b.count {
-                let c = b[end]
-                if c == lf { break }
-                if c == quote { return .notPlain }
-                if c == cr, end + 1 < b.count, b[end + 1] != lf { return .notPlain }
-                end += 1
-            }
-            guard end < b.count else { return .notPlain }
-            let lineEnd = end > start && b[end - 1] == cr ? end - 1 : end
+            guard start < b.count, let found = memchr(base + start, lf, b.count - start) else { return .notPlain }
+            let end = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
+            if memchr(base + start, quote, end - start) != nil { return .notPlain }
+            let lineEnd = end > start && base[end - 1] == cr ? end - 1 : end
+            if memchr(base + start, Int32(cr), lineEnd - start) != nil { return .notPlain }
+            let ascii = isASCII(UnsafeBufferPointer(start: base + start, count: lineEnd - start))
             var fields: [CSVField] = []
             fields.reserveCapacity(width)
-            var fieldStart = start, col = 1, fieldColumn = 1
-            var i = start
+            values.reserveCapacity(cells.count)
+            var fieldStart = start, charactersBefore = 0, emptyFirst = false
             while true {
-                if i == lineEnd || b[i] == sep {
-                    var lo = fieldStart, hi = i
-                    while lo < hi, b[lo] == space { lo += 1 }
-                    while hi > lo, b[hi - 1] == space { hi -= 1 }
-                    guard let text = decodeUTF8(UnsafeBufferPointer(rebasing: b[lo..<hi])) else { return .notPlain }
-                    fields.append(CSVField(text: text, line: rowLine, column: fieldColumn))
-                    if i == lineEnd { break }
-                    fieldStart = i + 1; fieldColumn = col + 1
+                let fieldEnd = fieldStart < lineEnd ? memchr(base + fieldStart, sep, lineEnd - fieldStart).map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base } ?? lineEnd : lineEnd
+                var lo = fieldStart, hi = fieldEnd
+                while lo < hi, base[lo] == space { lo += 1 }
+                while hi > lo, base[hi - 1] == space { hi -= 1 }
+                let cell = UnsafeBufferPointer(start: base + lo, count: hi - lo)
+                let i = fields.count
+                var text = ""
+                if i < unread.count, unread[i] {
+                    guard ascii || isValidUTF8(cell) else { return .notPlain }
+                    if i < cells.count { values.append(nil) }
+                } else if i < cells.count, let reader = cells[i] {
+                    if let value = reader.value(bytes: cell), ascii || isValidUTF8(cell) {
+                        values.append(value)
+                    } else {
+                        guard let t = decodeUTF8(cell) else { return .notPlain }
+                        text = t
+                        values.append(reader.value(t, bytes: cell))
+                    }
+                } else {
+                    guard let t = decodeUTF8(cell) else { return .notPlain }
+                    text = t
+                    if i < cells.count { values.append(nil) }
                 }
-                if b[i] & 0xC0 != 0x80 { col += 1 }
-                i += 1
+                if fields.isEmpty { emptyFirst = lo == hi }
+                fields.append(CSVField(text: text, line: rowLine, column: charactersBefore + 1))
+                if fieldEnd == lineEnd { break }
+                let span = UnsafeBufferPointer(start: base + fieldStart, count: fieldEnd + 1 - fieldStart)
+                charactersBefore += ascii ? span.count : characterCount(span)
+                fieldStart = fieldEnd + 1
             }
             position = end + 1; bytesRead += end + 1 - start; line += 1
             width = fields.count
-            if fields.count == 1 && fields[0].text.isEmpty { return .blank }
+            if fields.count == 1 && emptyFirst { return .blank }
             rawRange = start..<lineEnd
             return .row(CSVRow(fields: fields, line: rowLine, rawBytes: []))
-        }
+        } }
         guard case .row(var r) = row else { return row }
         r.rawBytes = buffer[rawRange]
+        if r.fields.count == cells.count { r.values = values }
         return .row(r)
     }
 }

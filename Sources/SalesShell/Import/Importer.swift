@@ -76,28 +76,21 @@ struct Importer {
         var broken: CSVError? = nil
         // Lifecycle, rule-kept and computed columns (as export writes them) are not set by a file.
         let settable: [Int?] = columns.map { fi in fi.flatMap { es.fields[$0].access == .user ? $0 : nil } }
-        let types = settable.map { $0.map { es.fields[$0].type } }, today = interp.ctx.today, width = header.fields.count
+        let types = settable.map { $0.map { es.fields[$0].type } }, today = interp.ctx.today
         // A reference's cell comes trimmed from the reading thread; whether the record exists is asked
         // here, of its table as it is by then (a row may name a record an earlier row made).
         let targets = settable.map { $0.flatMap { model.referencedTables[e][$0] } }
-        let feed = RowFeed(reader) { row in
-            guard row.fields.count == width else { return [] }
-            return row.fields.indices.map { i in
-                guard let type = types[i] else { return nil }
-                if case .reference = type {
-                    let id = row.fields[i].text.trimmingCharacters()
-                    return id.isEmpty ? .null : .text(id)
-                }
-                return Interpreter.plainImportValue(row.fields[i].text, type: type, today: today)
-            }
-        }
+        // Cells nothing reads (a field the shell keeps) are checked to be UTF-8, not made into text.
+        reader.unread = columns.indices.map { settable[$0] == nil && $0 != idColumn }
+        reader.cells = types.map { $0.map { PlainCell.forImport(type: $0, today: today) } }
+        let feed = RowFeed(reader)
         defer { feed.cancel() }
         var batch: [RowFeed.Item] = [], next = 0
         var values: [(field: Int, value: Value)] = []
         while true {
             if next == batch.count {
                 guard let b = feed.next(spent: &batch) else { break }
-                if n == 0, case .row(_, _, let bytesRead)? = b.last, bytesRead > 0, fileSize > bytesRead {
+                if n == 0, case .row(_, let bytesRead)? = b.last, bytesRead > 0, fileSize > bytesRead {
                     let rows = min(50_000_000, Int(Double(fileSize) / Double(bytesRead) * Double(b.count)))
                     m.reserveCapacity(rows)
                     lines.reserveCapacity(rows)
@@ -106,7 +99,7 @@ struct Importer {
             }
             // Matched in place: copying the item out first retained and released all it holds.
             next += 1
-            guard case .row(let row, let plain, let bytesRead) = batch[next - 1] else {
+            guard case .row(let row, let bytesRead) = batch[next - 1] else {
                 if case .broken(let c) = batch[next - 1] {
                     if c.kind == .notUTF8 { m.rollback(); throw fatal(c) }
                     broken = c
@@ -128,7 +121,7 @@ struct Importer {
                 // By index: a cell converted on the reading thread is not copied out of the row.
                 for i in row.fields.indices {
                     guard let fi = settable[i] else { continue }
-                    if let v = plain[i] {
+                    if let v = row.values[i] {
                         // A reference that is no record's id may be a name, read below.
                         var unknownReference = false
                         if case .text(let id) = v, let t = targets[i] { unknownReference = !t.contains(id) }

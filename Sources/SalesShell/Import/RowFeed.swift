@@ -1,15 +1,14 @@
 import Foundation
 import SalesCore
 
-/// A file's rows read, and their plain cells converted, on a second thread while the importing thread
+/// A file's rows read, and their plain cells converted (`CSVReader.cells`), on a second thread while the importing thread
 /// checks and applies the rows before them: reading a large file costs about as much as applying it.
 /// Rows come out in file order, in batches; a broken row (an unclosed quote, bytes that are not UTF-8)
 /// ends the feed, as it ends the reading.
 final class RowFeed: @unchecked Sendable {
     enum Item {
-        /// A row, each cell's value where it converted plainly (nil: the importer reads that cell), and
-        /// how far into the file the reading was.
-        case row(CSVRow, [Value?], bytesRead: Int)
+        /// A row, and how far into the file the reading was.
+        case row(CSVRow, bytesRead: Int)
         case broken(CSVError)
     }
 
@@ -26,7 +25,7 @@ final class RowFeed: @unchecked Sendable {
     private let batchSize = 2048
 
     /// Starts reading `reader` (past its header) on a thread of its own.
-    init(_ reader: CSVReader, convert: @escaping @Sendable (CSVRow) -> [Value?]) {
+    init(_ reader: CSVReader) {
         Thread { [self] in
             var reader = reader
             var batch: [Item] = []
@@ -34,7 +33,7 @@ final class RowFeed: @unchecked Sendable {
             reading: while true {
                 do {
                     guard let row = try reader.next() else { break }
-                    batch.append(.row(row, convert(row), bytesRead: reader.bytesRead))
+                    batch.append(.row(row, bytesRead: reader.bytesRead))
                 } catch let e as CSVError {
                     batch.append(.broken(e))
                     break reading

@@ -1,0 +1,94 @@
+import SalesCore
+
+/// How a column's cells convert plainly (`Interpreter.plainImportValue`), worked out once for the
+/// column: the reading thread of an import converts millions of cells without matching the field's
+/// type, and copying what it holds, for each. A cell written the usual way (`2026-11-26`, `12000.50`,
+/// `30%`, a case's name) is read from its bytes, without making it into text first.
+///
+/// A class, so that taking one out of a column's list costs one reference, not a copy of all it holds.
+public final class PlainCell: Sendable {
+    private enum Kind: UInt8 { case readLater, id, text, money, percent, date, bool, enumeration, other }
+    private let kind: Kind
+    private let type: ValueType
+    private let today: Day
+    /// Each case's value, by case index: one shared text per case rather than one per cell.
+    private let cases: [Value]
+    private let enumeration: EnumType?
+    /// Each case's English and Chinese names as bytes, with the case's index, for cells that are one
+    /// of them exactly.
+    private let spellings: [([UInt8], Int)]
+
+    public convenience init(type: ValueType, today: Day) {
+        self.init(type: type, today: today, idsAsGiven: false)
+    }
+
+    /// For an import's reading thread: a reference's cell is its trimmed text, whether or not it names
+    /// a record (the importer asks the model, and reads a name).
+    public static func forImport(type: ValueType, today: Day) -> PlainCell {
+        PlainCell(type: type, today: today, idsAsGiven: true)
+    }
+
+    private init(type: ValueType, today: Day, idsAsGiven: Bool) {
+        self.type = type; self.today = today
+        var cases: [Value] = [], enumeration: EnumType? = nil, spellings: [([UInt8], Int)] = []
+        switch type {
+        case .reference where idsAsGiven: kind = .id
+        // A number is read by `importValue`, which says what is wrong with it; a reference needs the model.
+        case .int, .real, .reference: kind = .readLater
+        case .text: kind = .text
+        case .money: kind = .money
+        case .percent: kind = .percent
+        case .date: kind = .date
+        case .bool: kind = .bool
+        case .enumeration(let e):
+            kind = .enumeration; enumeration = e; cases = e.cases.map { .text($0.name) }
+            for (i, c) in e.cases.enumerated() {
+                for name in [c.name, c.zh, c.zhHans].compactMap({ $0 }) where e.index(of: name) == i { spellings.append((Array(name.utf8), i)) }
+            }
+        default: kind = .other
+        }
+        self.cases = cases; self.enumeration = enumeration; self.spellings = spellings
+    }
+
+    /// The cell's value; nil when `importValue` must read it further.
+    public func value(_ text: String) -> Value? {
+        let trimmed = text.trimmingCharacters()
+        if trimmed.isEmpty { return .null }
+        return value(trimmed: trimmed)
+    }
+
+    private func value(trimmed: String) -> Value? {
+        switch kind {
+        case .readLater: return nil
+        case .id, .text: return .text(trimmed)
+        case .money: return Money.parse(trimmed).map(Value.money)
+        case .percent: return Percent.parse(trimmed).map(Value.percent)
+        case .date: return Day.parse(trimmed).map(Value.date)
+        case .enumeration: return enumeration!.index(of: trimmed).map { cases[$0] }
+        case .bool, .other: return ExprCompiler.converted(.text(trimmed), to: type, today: today)
+        }
+    }
+
+    /// What a cell's bytes (spaces already cut from its ends) make, without their text: nil when the
+    /// text is needed, for `value(_:bytes:)` (and always when the value would be nil: the importer
+    /// then reads the text).
+    public func value(bytes b: UnsafeBufferPointer<UInt8>) -> Value?? {
+        if b.isEmpty { return .some(.null) }
+        switch kind {
+        case .money: return Money.parsePlain(bytes: b).map(Value.money)
+        case .percent: return (Percent.parsePlain(bytes: b) ?? nil).map(Value.percent)
+        case .date: return Day.parseISO(bytes: b).map(Value.date)
+        case .enumeration:
+            for (name, i) in spellings where name.count == b.count && name.withUnsafeBufferPointer({ $0.elementsEqual(b) }) { return cases[i] }
+            return nil
+        case .readLater, .id, .text, .bool, .other: return nil
+        }
+    }
+
+    /// The cell's value from its text and the bytes it was made from: a text whose ends are ASCII and
+    /// not blank needs no trimming.
+    public func value(_ text: String, bytes b: UnsafeBufferPointer<UInt8>) -> Value? {
+        if let f = b.first, let l = b.last, f < 0x80, l < 0x80, f > 0x20, l > 0x20 { return value(trimmed: text) }
+        return value(text)
+    }
+}
