@@ -20,8 +20,10 @@ final class RowFeed: @unchecked Sendable {
     private var spent: [[Item]] = []
     private var finished = false
     private var cancelled = false
-    /// Batches read ahead at most: bounds the memory a fast reader takes from a slow importer.
-    private let ahead = 4
+    /// Batches read ahead at most: bounds the memory a fast reader takes from a slow importer (about
+    /// 3 MB a batch of a wide file), and is room enough that neither thread waits on the other for
+    /// the other's slower moments (a page fault, a column growing).
+    private let ahead = 16
     private let batchSize = 2048
 
     /// Starts reading `reader` (past its header) on a thread of its own.
