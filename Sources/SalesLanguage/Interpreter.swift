@@ -356,8 +356,9 @@ public final class Interpreter {
     }
 
     /// A cell's value when it converts without the model and without fault (an empty cell, a
-    /// well-formed day, amount, case name …); nil for a cell `importValue` must read further (a
-    /// reference, a number, anything it would refuse). Pure, for a second thread reading a file ahead.
+    /// well-formed day, amount, plain number, case name …); nil for a cell `importValue` must read
+    /// further (a reference, `1,200`, anything it would refuse). Pure, for a second thread reading a
+    /// file ahead.
     public static func plainImportValue(_ text: String, type: ValueType, today: Day) -> Value? {
         PlainCell(type: type, today: today).value(text)
     }

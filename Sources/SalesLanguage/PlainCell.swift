@@ -7,7 +7,7 @@ import SalesCore
 ///
 /// A class, so that taking one out of a column's list costs one reference, not a copy of all it holds.
 public final class PlainCell: Sendable {
-    private enum Kind: UInt8 { case readLater, id, text, money, percent, date, bool, enumeration, other }
+    private enum Kind: UInt8 { case readLater, id, text, int, real, money, percent, date, bool, enumeration, other }
     private let kind: Kind
     private let type: ValueType
     private let today: Day
@@ -33,8 +33,12 @@ public final class PlainCell: Sendable {
         var cases: [Value] = [], enumeration: EnumType? = nil, spellings: [([UInt8], Int)] = []
         switch type {
         case .reference where idsAsGiven: kind = .id
-        // A number is read by `importValue`, which says what is wrong with it; a reference needs the model.
-        case .int, .real, .reference: kind = .readLater
+        // A reference needs the model.
+        case .reference: kind = .readLater
+        // A plain number (`42`, `-3.5`); any other writing is read by `importValue`, which says what is
+        // wrong with it or reads `1,200`.
+        case .int: kind = .int
+        case .real: kind = .real
         case .text: kind = .text
         case .money: kind = .money
         case .percent: kind = .percent
@@ -61,6 +65,7 @@ public final class PlainCell: Sendable {
         switch kind {
         case .readLater: return nil
         case .id, .text: return .text(trimmed)
+        case .int, .real: return ExactDecimal.parsePlain(trimmed).flatMap(number)
         case .money: return Money.parse(trimmed).map(Value.money)
         case .percent: return Percent.parse(trimmed).map(Value.percent)
         case .date: return Day.parse(trimmed).map(Value.date)
@@ -74,15 +79,25 @@ public final class PlainCell: Sendable {
     /// then reads the text).
     public func value(bytes b: UnsafeBufferPointer<UInt8>) -> Value?? {
         if b.isEmpty { return .some(.null) }
+        // Spelled out: nil here must mean "read the text", never a value of nil.
+        let value: Value?
         switch kind {
-        case .money: return Money.parsePlain(bytes: b).map(Value.money)
-        case .percent: return (Percent.parsePlain(bytes: b) ?? nil).map(Value.percent)
-        case .date: return Day.parseISO(bytes: b).map(Value.date)
+        case .int, .real: value = ExactDecimal.parsePlain(bytes: b).flatMap { number($0) }
+        case .money: value = Money.parsePlain(bytes: b).map { Value.money($0) }
+        case .percent: value = (Percent.parsePlain(bytes: b) ?? nil).map { Value.percent($0) }
+        case .date: value = Day.parseISO(bytes: b).map { Value.date($0) }
         case .enumeration:
-            for (name, i) in spellings where name.count == b.count && name.withUnsafeBufferPointer({ $0.elementsEqual(b) }) { return cases[i] }
-            return nil
-        case .readLater, .id, .text, .bool, .other: return nil
+            value = spellings.first { name, _ in name.count == b.count && name.withUnsafeBufferPointer { $0.elementsEqual(b) } }.map { cases[$0.1] }
+        case .readLater, .id, .text, .bool, .other: value = nil
         }
+        guard let value else { return nil }
+        return .some(value)
+    }
+
+    /// A plain number as `importValue` reads it: nil for a fraction in a whole-number field.
+    private func number(_ d: ExactDecimal) -> Value? {
+        if kind == .int { return d.integer.map(Value.int) }
+        return .real(d.integer.map(Double.init) ?? d.double)
     }
 
     /// The cell's value from its text and the bytes it was made from: a text whose ends are ASCII and

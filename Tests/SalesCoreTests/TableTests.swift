@@ -26,6 +26,15 @@ import Testing
         #expect(leads.nextNumber == 3)
     }
 
+    /// Room made for an import's rows is kept: the rows are appended into it, not into columns grown
+    /// (and copied) again and again.
+    @Test func reservedRoomIsUsedByTheRows() {
+        leads.reserve(1000)
+        for i in 1...600 { leads.insert(lead("L\(i)", company: "公司 \(i)")) }
+        #expect(leads._slotIDs.capacity >= 1000)
+        #expect(leads._columns[company].texts.capacity >= 1000)
+    }
+
     /// Slots read as a run only when they are the table's own list of every slot (or a part of it);
     /// the same numbers in another array are read as a list.
     @Test func aRunIsOnlyTheTablesOwnEverySlot() {

@@ -67,7 +67,7 @@ struct CSVReaderTests {
     @Test func cellsConvertAlikeFromBytesAndFromText() throws {
         var rng = SystemRandomNumberGenerator()
         let today = Day(year: 2026, month: 11, day: 26)!
-        let types: [ValueType?] = [.money, .percent, .date, .enumeration(Enums.leadSource), .bool, .text, .reference("staff"), .int, nil]
+        let types: [ValueType?] = [.money, .percent, .date, .enumeration(Enums.leadSource), .bool, .text, .reference("staff"), .int, .real, nil]
         let samples: [[String]] = [
             ["12000.50", "1.2m", "-3", "12,000", "0.005", "1e3", "", "  7 ", "八十萬", "\u{3000}42"],
             ["30%", "12.5", "100.001%", "%", "-5%", "30 %", ""],
@@ -76,7 +76,8 @@ struct CSVReaderTests {
             ["yes", "No", "是", "maybe", ""],
             ["專線 擴容", " x ", "\u{3000}全形空白\u{3000}", "tab\t", "", "é"],
             ["wang.wei", " li.na ", "王偉", ""],
-            ["42", "4.5", ""],
+            ["42", "4.5", "", "-7", "1,200", "007"],
+            ["3.5", "-2", "1e3", "1,200.5", "", " 0.25 "],
             ["kept", "", "林"]]
         func read(_ bytes: [UInt8], chunk: Int) -> (rows: [String], error: String?) {
             var r = CSVReader(bytes: bytes, chunkSize: chunk)

@@ -135,12 +135,12 @@ public struct ExactDecimal: Hashable, Sendable {
     /// `1234`, `-12.5`, `.5`: an optional sign, digits and at most one point — the usual cell of an
     /// import, read on its bytes. Anything else (spaces, groups, currency, a multiplier) is nil here and
     /// goes through the full parse, which gives the same result for these.
-    static func parsePlain(_ raw: String) -> ExactDecimal? {
+    public static func parsePlain(_ raw: String) -> ExactDecimal? {
         var raw = raw
         return raw.withUTF8 { parsePlain(bytes: $0) }
     }
 
-    static func parsePlain(bytes b: UnsafeBufferPointer<UInt8>) -> ExactDecimal? {
+    public static func parsePlain(bytes b: UnsafeBufferPointer<UInt8>) -> ExactDecimal? {
         let n = b.count
         guard n > 0, n <= 20 else { return nil }
         var i = 0, negative = false

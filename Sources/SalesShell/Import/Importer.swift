@@ -91,7 +91,11 @@ struct Importer {
             if next == batch.count {
                 guard let b = feed.next(spent: &batch) else { break }
                 if n == 0, case .row(_, let bytesRead)? = b.last, bytesRead > 0, fileSize > bytesRead {
-                    let rows = min(50_000_000, Int(Double(fileSize) / Double(bytesRead) * Double(b.count)))
+                    // An eighth more than the first rows' length suggests: a file whose later rows are a
+                    // little longer (ids with more digits) would otherwise outgrow the room near its end,
+                    // and every column would be copied once more, whole.
+                    let guess = Double(fileSize) / Double(bytesRead) * Double(b.count)
+                    let rows = min(50_000_000, Int(guess * 1.125) + 1024)
                     m.reserveCapacity(rows)
                     lines.reserveCapacity(rows)
                     // The columns are made as long as the file is likely to make them, once, rather than
