@@ -112,9 +112,35 @@ public final class Mutation {
     /// Creates a record from the given field values; fills defaults and the initial state. Returns its id.
     @discardableResult
     public func create(entity e: Int, id givenID: String?, values given: [(field: Int, value: Value)], systemEntity: Bool = false) throws -> String {
+        let schema = model.tables[e].schema
+        let id = try newID(entity: e, given: givenID, systemEntity: systemEntity)
+        var values = newRecord(entity: e)
+        for (f, v) in given {
+            switch schema.fields[f].access {
+            case .derived:
+                throw DomainError("\(schema.fields[f].name) is computed and cannot be set", field: schema.fields[f].name)
+            case .state:
+                let name = schema.fields[f].name
+                throw DomainError("\(name) is set by the lifecycle; new \(schema.plural) start as \(schema.stateMachine!.initial)", field: name)
+            default: values[f] = v
+            }
+        }
+        return try add(entity: e, id: id, values: values)
+    }
+
+    /// Creates a record whose values are `newRecordValues(entity:)` with fields a user may set put in
+    /// place (an import's row, made ready on the thread reading the file). Returns its id.
+    @discardableResult
+    public func create(entity e: Int, id givenID: String?, prepared values: [Value]) throws -> String {
+        precondition(values.count == model.tables[e].schema.fields.count)
+        return try add(entity: e, id: try newID(entity: e, given: givenID, systemEntity: false), values: values)
+    }
+
+    /// The id a new record gets: the given one, checked, for an entity keyed by name; the next number
+    /// for a numbered one.
+    private func newID(entity e: Int, given givenID: String?, systemEntity: Bool) throws -> String {
         let table = model.tables[e], schema = table.schema
         guard !schema.system || systemEntity else { throw DomainError("\(schema.name) is kept by the shell and cannot be added to") }
-        let id: String
         switch schema.idScheme {
         case .key:
             guard let k = givenID, !k.isEmpty else {
@@ -127,28 +153,25 @@ public final class Mutation {
                 throw DomainError("'\(k)' looks like a numbered record id; choose another \(schema.name) id")
             }
             if let (t, _) = model.find(k) { throw DomainError("\(k) already exists (a \(t.schema.name))") }
-            id = k
+            return k
         case .prefix(let px):
             if let g = givenID { throw DomainError("\(schema.name) ids are numbered automatically; remove '\(g)'") }
             if savedNumbers[e] == nil { savedNumbers[e] = table.nextNumber }
-            id = String.numbered(px, table.nextNumber)
+            return String.numbered(px, table.nextNumber)
         }
-        var values = newRecord(entity: e)
-        for (f, v) in given {
-            switch schema.fields[f].access {
-            case .derived:
-                throw DomainError("\(schema.fields[f].name) is computed and cannot be set", field: schema.fields[f].name)
-            case .state:
-                let name = schema.fields[f].name
-                throw DomainError("\(name) is set by the lifecycle; new \(schema.plural) start as \(schema.stateMachine!.initial)", field: name)
-            default: values[f] = v
-            }
-        }
+    }
+
+    private func add(entity e: Int, id: String, values: [Value]) throws -> String {
+        let table = model.tables[e], schema = table.schema
         if case .prefix = schema.idScheme { table.nextNumber += 1 }
         record(.create(entity: e, record: Record(id: id, values: values)))
         try schema.onCreate?(self, id)
         return id
     }
+
+    /// A new record's values before any are given (the defaults, the initial state and what entering
+    /// it sets), for `create(entity:id:prepared:)`.
+    public func newRecordValues(entity e: Int) -> [Value] { newRecord(entity: e) }
 
     /// A new record's values before the given ones: the defaults, the initial state and what entering
     /// it sets. Worked out once per entity, not for each of an import's rows.

@@ -83,6 +83,9 @@ struct Importer {
         // Cells nothing reads (a field the shell keeps) are checked to be UTF-8, not made into text.
         reader.unread = columns.indices.map { settable[$0] == nil && $0 != idColumn }
         reader.cells = types.map { $0.map { PlainCell.forImport(type: $0, today: today) } }
+        // A new record starts from these values; a row's cells are put in place (by column, the field).
+        let template = m.newRecordValues(entity: e)
+        let placed = settable.enumerated().compactMap { i, fi in fi.map { (column: i, field: $0) } }
         let feed = RowFeed(reader)
         defer { feed.cancel() }
         var batch: [RowFeed.Item] = [], next = 0
@@ -124,6 +127,21 @@ struct Importer {
             }
             let mark = m.changes.count
             do {
+                // The usual row: every cell read on the reading thread, every reference in it an id, no
+                // natural key to match and no record of its id already. Its values go straight into the
+                // new record, without a list of them to merge into the defaults.
+                if keyFields.isEmpty, let record = newRecord(template, placed, row.values, targets) {
+                    var existingID = false
+                    if let ic = idColumn { let id = row.fields[ic].text.trimmedCell; existingID = !id.isEmpty && model.tables[e].contains(id) }
+                    if !existingID {
+                        let givenID = idColumn.map { row.fields[$0].text.trimmedCell }.flatMap { $0.isEmpty ? nil : $0 }
+                        _ = try m.create(entity: e, id: es.idScheme == .key ? givenID : nil, prepared: record)
+                        try m.validate(from: mark)
+                        for _ in mark..<m.changes.count { lines.append(Int32(clamping: row.line)) }
+                        created += 1
+                        continue
+                    }
+                }
                 // Emptied from its end: `removeAll(keepingCapacity:)` went through a generic
                 // replacement of the whole range, a twentieth of the importing thread.
                 while !values.isEmpty { values.removeLast() }
@@ -221,6 +239,19 @@ struct Importer {
     }
 
     struct RowFailure: Error { var column: Int; var message: String }
+
+    /// `template` with a row's plain values in place; nil when a cell is left for the importer to read
+    /// (not plain, or a reference that is no record's id and may be a name).
+    private func newRecord(_ template: [Value], _ placed: [(column: Int, field: Int)], _ values: [Value?], _ targets: [Table?]) -> [Value]? {
+        guard values.count > (placed.last?.column ?? -1) else { return nil }
+        var record = template
+        for (i, fi) in placed {
+            guard let v = values[i] else { return nil }
+            if case .text(let id) = v, let t = targets[i], !t.contains(id) { return nil }
+            if !v.isNull { record[fi] = v }
+        }
+        return record
+    }
 
 }
 
