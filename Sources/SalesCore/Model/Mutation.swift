@@ -351,7 +351,10 @@ public final class Mutation {
     // MARK: validation
 
     /// Checks every record the transaction touched: required fields, references, ranges, entity rules.
-    public func validate(from mark: Int = 0) throws {
+    ///
+    /// `checkedReferences` (by field) marks the references of a record just created, alone, that the
+    /// caller has looked up already (an import's row): they are not looked up again.
+    public func validate(from mark: Int = 0, checkedReferences: [Bool]? = nil) throws {
         var seen = Set<RecordKey>()
         for c in changes[mark...] {
             let schema = model.tables[c.entity].schema
@@ -363,12 +366,13 @@ public final class Mutation {
             // One change (a row of an import) needs no note of the records already checked; when it
             // creates the record, the record is as the change made it, and new.
             let only = mark == changes.count - 1
-            let r: Record, isNew: Bool
-            if only, case .create(_, let made) = c { r = made; isNew = true } else {
+            let r: Record, isNew: Bool, checked: [Bool]?
+            if only, case .create(_, let made) = c { r = made; isNew = true; checked = checkedReferences } else {
+                checked = nil
                 guard only || seen.insert(RecordKey(c)).inserted, let now = model.tables[c.entity].record(c.recordID) else { continue }
                 r = now; isNew = created(entity: c.entity, id: r.id)
             }
-            try validate(r, entity: c.entity, isNew: isNew)
+            try validate(r, entity: c.entity, isNew: isNew, checkedReferences: checked)
             // Who may: checked on the record as it was (may they touch it?) and as it is (may they make it
             // so?), unless they may change any record of the entity.
             if !mayChangeAny(c.entity) {
@@ -391,7 +395,7 @@ public final class Mutation {
         return may
     }
 
-    func validate(_ r: Record, entity e: Int, isNew: Bool = false) throws {
+    func validate(_ r: Record, entity e: Int, isNew: Bool = false, checkedReferences: [Bool]? = nil) throws {
         // Each field read in place, not copied out: this runs for every row of an import.
         let schema = model.tables[e].schema, fields = schema.fields, targets = model.referencedTables[e]
         for i in schema.checkedFields {
@@ -405,7 +409,7 @@ public final class Mutation {
                 }
                 continue
             }
-            if case .reference(let target) = fields[i].type, case .text(let refID) = v {
+            if case .reference(let target) = fields[i].type, case .text(let refID) = v, checkedReferences?[i] != true {
                 let t = targets[i] ?? model.table(target)
                 if !t.contains(refID) {
                     var hint: String? = nil

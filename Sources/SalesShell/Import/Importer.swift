@@ -86,6 +86,9 @@ struct Importer {
         // A new record starts from these values; a row's cells are put in place (by column, the field).
         let template = m.newRecordValues(entity: e)
         let placed = settable.enumerated().compactMap { i, fi in fi.map { (column: i, field: $0) } }
+        // The references `newRecord` looks up as it puts them in place: validation need not again.
+        var checked = [Bool](repeating: false, count: es.fields.count)
+        for (i, fi) in placed where targets[i] != nil { checked[fi] = true }
         let feed = RowFeed(reader)
         defer { feed.cancel() }
         var batch: [RowFeed.Item] = [], next = 0
@@ -136,7 +139,7 @@ struct Importer {
                     if !existingID {
                         let givenID = idColumn.map { row.fields[$0].text.trimmedCell }.flatMap { $0.isEmpty ? nil : $0 }
                         _ = try m.create(entity: e, id: es.idScheme == .key ? givenID : nil, prepared: record)
-                        try m.validate(from: mark)
+                        try m.validate(from: mark, checkedReferences: checked)
                         for _ in mark..<m.changes.count { lines.append(Int32(clamping: row.line)) }
                         created += 1
                         continue
