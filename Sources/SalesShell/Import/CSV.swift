@@ -49,7 +49,8 @@ private func characterCount(_ b: UnsafeBufferPointer<UInt8>) -> Int {
     var continuing = 0, i = 0
     while i + 8 <= b.count {
         let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-        continuing += (w & ~(w << 1) & 0x8080_8080_8080_8080).nonzeroBitCount
+        // Most words are ASCII (ids, amounts, days): no bits to count.
+        if w & 0x8080_8080_8080_8080 != 0 { continuing += (w & ~(w << 1) & 0x8080_8080_8080_8080).nonzeroBitCount }
         i += 8
     }
     while i < b.count { if p[i] & 0xC0 == 0x80 { continuing += 1 }; i += 1 }
