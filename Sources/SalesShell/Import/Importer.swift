@@ -244,13 +244,14 @@ struct Importer {
     struct RowFailure: Error { var column: Int; var message: String }
 
     /// `template` with a row's plain values in place; nil when a cell is left for the importer to read
-    /// (not plain, or a reference that is no record's id and may be a name).
+    /// (not plain, or a reference that is no record's id and may be a name). Every reference of a placed
+    /// field is looked up here, a default one included, so validation need not (`checkedReferences`).
     private func newRecord(_ template: [Value], _ placed: [(column: Int, field: Int)], _ values: [Value?], _ targets: [Table?]) -> [Value]? {
         guard values.count > (placed.last?.column ?? -1) else { return nil }
         var record = template
         for (i, fi) in placed {
             guard let v = values[i] else { return nil }
-            if case .text(let id) = v, let t = targets[i], !t.contains(id) { return nil }
+            if case .text(let id) = v.isNull ? template[fi] : v, let t = targets[i], !t.contains(id) { return nil }
             if !v.isNull { record[fi] = v }
         }
         return record
