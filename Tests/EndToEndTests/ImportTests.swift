@@ -36,6 +36,16 @@ struct ImportTests {
         }
     }
 
+    /// In Chinese a cell's refusal names its field as the model's own messages do: 時數：…, not hours: ….
+    @Test func aRefusedCellNamesItsFieldInTheSessionsLanguage() throws {
+        try makeDemoStore(t, scale: 60)
+        t.write("q4.csv", Self.good + "jun.xu,5G-BASICS,2026-11-06,很多,80,yes\n")
+        let zh = try onStore(t, ["-c", "import training from \"\(t.file("q4.csv"))\" --dry-run"], env: ["LANG": "zh_TW.UTF-8", "LC_ALL": "zh_TW.UTF-8"])
+        #expect(zh.stdout.contains("q4.csv:4:29: 時數："), "\(zh.stdout)\(zh.stderr)")
+        let en = try onStore(t, ["-c", "import training from \"\(t.file("q4.csv"))\" --dry-run"])
+        #expect(en.stdout.contains("q4.csv:4:29: hours: "), "\(en.stdout)\(en.stderr)")
+    }
+
     @Test func dryRunSkipBadRejectsAndReimport() throws {
         try makeDemoStore(t, scale: 60)
         t.write("q4.csv", Self.bad)

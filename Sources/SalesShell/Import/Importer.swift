@@ -17,6 +17,12 @@ struct Importer {
     /// A row's message in the session's language, for the report and the rejects file's reason column.
     func tr(_ message: String) -> String { Phrasebook.translate(message, to: session.language) }
 
+    /// The field a cell's message is about, before the message: `amount:`, or `金額：` in Chinese, as
+    /// the model's own messages name it.
+    func label(_ field: FieldSchema) -> String {
+        session.language == .zhHant ? tr(field.name) + "：" : field.name + ": "
+    }
+
     func run() throws -> String {
         let model = session.model
         guard let e = model.schema.index(of: request.entity) else { throw Diagnostic("unknown entity '\(request.entity)'", at: request.location) }
@@ -165,9 +171,9 @@ struct Importer {
                         let v = try interp.importValue(f.text, field: field)
                         if !v.isNull { values.append((fi, v)) }
                     } catch let d as Diagnostic {
-                        throw RowFailure(column: f.column, message: "\(field.name): \(tr(d.message))\(d.hint.map { " — \(tr($0))" } ?? "")")
+                        throw RowFailure(column: f.column, message: "\(label(field))\(tr(d.message))\(d.hint.map { " — \(tr($0))" } ?? "")")
                     } catch let d as DomainError {
-                        throw RowFailure(column: f.column, message: "\(field.name): \(tr(d.message))")
+                        throw RowFailure(column: f.column, message: "\(label(field))\(tr(d.message))")
                     }
                 }
                 // Find the record this row is: by id, or by the natural key.
