@@ -11,28 +11,30 @@ public final class PlainCell: Sendable {
     private let kind: Kind
     private let type: ValueType
     private let today: Day
-    /// Each case's value, by case index: one shared text per case rather than one per cell.
+    /// Each case's value, by case index: one shared text per case rather than one per cell (a
+    /// column's reader for an import only; empty for one cell read alone).
     private let cases: [Value]
     private let enumeration: EnumType?
     /// Each case's English and Chinese names as bytes, with the case's index, for cells that are one
-    /// of them exactly.
+    /// of them exactly (a column's reader for an import only).
     private let spellings: [([UInt8], Int)]
 
+    /// One cell's reading (`Interpreter.plainImportValue`): nothing is worked out for a column.
     public convenience init(type: ValueType, today: Day) {
-        self.init(type: type, today: today, idsAsGiven: false)
+        self.init(type: type, today: today, forImport: false)
     }
 
-    /// For an import's reading thread: a reference's cell is its trimmed text, whether or not it names
-    /// a record (the importer asks the model, and reads a name).
+    /// A column's reader for an import's reading thread: a reference's cell is its trimmed text, whether
+    /// or not it names a record (the importer asks the model, and reads a name).
     public static func forImport(type: ValueType, today: Day) -> PlainCell {
-        PlainCell(type: type, today: today, idsAsGiven: true)
+        PlainCell(type: type, today: today, forImport: true)
     }
 
-    private init(type: ValueType, today: Day, idsAsGiven: Bool) {
+    private init(type: ValueType, today: Day, forImport: Bool) {
         self.type = type; self.today = today
         var cases: [Value] = [], enumeration: EnumType? = nil, spellings: [([UInt8], Int)] = []
         switch type {
-        case .reference where idsAsGiven: kind = .id
+        case .reference where forImport: kind = .id
         // A reference needs the model.
         case .reference: kind = .readLater
         // A plain number (`42`, `-3.5`); any other writing is read by `importValue`, which says what is
@@ -45,7 +47,9 @@ public final class PlainCell: Sendable {
         case .date: kind = .date
         case .bool: kind = .bool
         case .enumeration(let e):
-            kind = .enumeration; enumeration = e; cases = e.cases.map { .text($0.name) }
+            kind = .enumeration; enumeration = e
+            guard forImport else { break }
+            cases = e.cases.map { .text($0.name) }
             for (i, c) in e.cases.enumerated() {
                 for name in [c.name, c.zh, c.zhHans].compactMap({ $0 }) where e.index(of: name) == i { spellings.append((Array(name.utf8), i)) }
             }
@@ -69,7 +73,9 @@ public final class PlainCell: Sendable {
         case .money: return Money.parse(trimmed).map(Value.money)
         case .percent: return Percent.parse(trimmed).map(Value.percent)
         case .date: return Day.parse(trimmed).map(Value.date)
-        case .enumeration: return enumeration!.index(of: trimmed).map { cases[$0] }
+        case .enumeration:
+            guard let e = enumeration, let i = e.index(of: trimmed) else { return nil }
+            return cases.isEmpty ? .text(e.cases[i].name) : cases[i]
         case .bool, .other: return ExprCompiler.converted(.text(trimmed), to: type, today: today)
         }
     }

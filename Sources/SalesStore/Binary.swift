@@ -352,33 +352,25 @@ public func isValidUTF8(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
     return true
 }
 
+/// True when every byte is below 0x80, read 8 at a time.
+public func isASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let p = b.baseAddress else { return true }
+    let raw = UnsafeRawPointer(p)
+    var high: UInt64 = 0, i = 0
+    while i + 8 <= b.count { high |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self); i += 8 }
+    while i < b.count { high |= UInt64(p[i]); i += 1 }
+    return high & 0x8080_8080_8080_8080 == 0
+}
+
 /// Strict UTF-8 decoding: nil when the bytes are not valid UTF-8 (never repaired). Also the CSV
 /// reader's check of each field.
 public func decodeUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-    // ASCII fast path, 8 bytes at a time.
-    var i = 0
-    let n = bytes.count
-    if let base = bytes.baseAddress {
-        let raw = UnsafeRawPointer(base)
-        var high: UInt64 = 0
-        while i + 8 <= n {
-            high |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            i += 8
-        }
-        while i < n {
-            high |= UInt64(base[i])
-            i += 1
-        }
-        if high & 0x8080_8080_8080_8080 == 0 {
-            return String(decoding: bytes, as: UTF8.self)
-        }
-    } else {
-        return ""
-    }
+    guard bytes.baseAddress != nil else { return "" }
+    if isASCII(bytes) { return String(decoding: bytes, as: UTF8.self) }
     // Decoding repairs invalid sequences with U+FFFD; a repaired string differs from its input.
     var s = String(decoding: bytes, as: UTF8.self)
     let same = s.withUTF8 { utf8 in
-        utf8.count == n && memcmp(utf8.baseAddress!, bytes.baseAddress!, n) == 0
+        utf8.count == bytes.count && memcmp(utf8.baseAddress!, bytes.baseAddress!, bytes.count) == 0
     }
     return same ? s : nil
 }

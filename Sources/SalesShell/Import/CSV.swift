@@ -31,16 +31,6 @@ public struct CSVError: Error, CustomStringConvertible {
     public var raw: String
 }
 
-/// True when every byte is below 0x80, read 8 at a time.
-private func isASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-    guard let p = b.baseAddress else { return true }
-    let raw = UnsafeRawPointer(p)
-    var high: UInt64 = 0, i = 0
-    while i + 8 <= b.count { high |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self); i += 8 }
-    while i < b.count { high |= UInt64(p[i]); i += 1 }
-    return high & 0x8080_8080_8080_8080 == 0
-}
-
 /// Characters as a column counts them: bytes that do not continue a UTF-8 sequence (10xxxxxx),
 /// counted 8 at a time.
 private func characterCount(_ b: UnsafeBufferPointer<UInt8>) -> Int {
