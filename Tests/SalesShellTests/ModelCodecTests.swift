@@ -258,16 +258,23 @@ struct ModelCodecTests {
         #expect(same)
     }
 
+    /// The demo's snapshot, read into a model as a session reads it (tables decoded when first used)
+    /// and into a shadow decoded whole, which takes the same changes and is never saved.
+    static func modelAndShadow() throws -> (snapshot: [UInt8], model: Model, shadow: Model) {
+        let snapshot = ModelCodec.encodeSnapshot(demo())
+        let model = Model(), shadow = Model()
+        try ModelCodec.decodeSnapshot(snapshot, into: model, deferring: true)
+        try ModelCodec.decodeSnapshot(snapshot, into: shadow)
+        return (snapshot, model, shadow)
+    }
+
     /// Saves in turn with changes between them: a table unchanged since it was decoded or written is
     /// written as the bytes it came from, one only added to as those bytes and a chunk of the new
     /// records, and anything else encoded again. Every payload decodes to the model as it is (kept
     /// alongside: the same changes made to a model never saved), whichever way each table went.
     @Test(arguments: [1, 2])
     func savesWriteWhatIsUnchangedAsTheSnapshotHeldIt(seed: UInt64) throws {
-        let start = ModelCodec.encodeSnapshot(ModelCodecTests.demo())
-        let model = Model(), shadow = Model()
-        try ModelCodec.decodeSnapshot(start, into: model, deferring: true)
-        try ModelCodec.decodeSnapshot(start, into: shadow)
+        let (_, model, shadow) = try Self.modelAndShadow()
         var rng = FuzzTests.RNG(s: 0x9E37_79B9_7F4A_7C15 &* seed)
         var ways = (copied: 0, appended: 0, encoded: 0)
         for round in 0..<12 {
@@ -310,7 +317,7 @@ struct ModelCodecTests {
             #expect(same, "round \(round): \(zip(got, want).first { $0 != $1 }.map { "\($0.0) against \($0.1)" } ?? "\(got.count) lines against \(want.count)")")
             for w in plan.tables where w.count > 0 {
                 let t = model.tables[w.entity]
-                if !w.fromBytes { ways.encoded += 1 } else if t.isDeferred ? t.appendedWhileDeferred.count > 0 : t.savedImage.map { $0.slotCount < t.slotCount } ?? false { ways.appended += 1 } else { ways.copied += 1 }
+                if !w.fromBytes { ways.encoded += 1 } else if t.isDeferred ? t.appendedWhileDeferred.count > 0 : (t.savedImage.map { $0.slotCount < t.slotCount } ?? false) { ways.appended += 1 } else { ways.copied += 1 }
             }
             ModelCodec.rememberWritten(model, payload: ByteSlice(copying: bytes), tables: plan.tables)
             // Rows appended to a deferred table are in the file now, and out of memory.
@@ -328,11 +335,9 @@ struct ModelCodecTests {
     /// read from them (each table's base and additions copied as one run of chunks) does too.
     @Test(arguments: [3, 4])
     func additionsHoldWhatWasAddedSinceTheLastSave(seed: UInt64) throws {
-        var base = ModelCodec.encodeSnapshot(ModelCodecTests.demo())
+        let (start, model, shadow) = try Self.modelAndShadow()
+        var base = start
         var additions: [[UInt8]] = []
-        let model = Model(), shadow = Model()
-        try ModelCodec.decodeSnapshot(base, into: model, deferring: true)
-        try ModelCodec.decodeSnapshot(base, into: shadow)
         var rng = FuzzTests.RNG(s: 0x2545_F491_4F6C_DD1D &* seed)
         var saves = (added: 0, whole: 0, emptyTableAdded: 0)
         for round in 0..<16 {

@@ -18,16 +18,23 @@ import Testing
         f.close()
     }
 
+    /// The prepared folder opened through `FaultyIO` that fails `op` at its `n`th call (a write cut
+    /// short where it fails), armed.
+    private func armedFolder(failing op: FaultyIO.Op, at n: Int, die: Bool) throws -> (TempDir, FaultyIO, DataFolder) {
+        let tmp = TempDir()
+        try prepare(tmp)
+        let io = FaultyIO(failing: op, at: n, die: die, partialWrite: true)
+        let f = try openStore(tmp.store, io: io)
+        io.armed = true
+        return (tmp, io, f)
+    }
+
     @Test(arguments: [false, true])
     func writeSnapshotSurvivesAnyFailure(die: Bool) throws {
         var cases = 0
         for op in Self.ops {
             for n in 1... {
-                let tmp = TempDir()
-                try prepare(tmp)
-                let io = FaultyIO(failing: op, at: n, die: die, partialWrite: true)
-                let f = try openStore(tmp.store, io: io)
-                io.armed = true
+                let (tmp, io, f) = try armedFolder(failing: op, at: n, die: die)
                 let thrown = storeError { try f.writeSnapshot(encodeState(["a", "b", "c", "d"]), lastSeq: 4) }
                 guard io.triggered else {
                     #expect(thrown == nil, "\(op) #\(n): \(String(describing: thrown))")
@@ -65,12 +72,8 @@ import Testing
         for (added, seq) in [(["c", "d"], UInt64(4)), (["c", "d", "e"], 5)] {
             for op in Self.ops {
                 for n in 1... {
-                    let tmp = TempDir()
-                    try prepare(tmp)
-                    let io = FaultyIO(failing: op, at: n, die: die, partialWrite: true)
-                    let f = try openStore(tmp.store, io: io)
+                    let (tmp, io, f) = try armedFolder(failing: op, at: n, die: die)
                     #expect(f.canAppendToSnapshot)
-                    io.armed = true
                     // The snapshot holds a, b: the addition holds what follows.
                     let thrown = storeError { try f.appendToSnapshot(parts: [.bytes(encodeState(added))], lastSeq: seq) }
                     f.close()
@@ -100,11 +103,7 @@ import Testing
     func partialSnapshotRewriteSurvivesAnyFailure(die: Bool) throws {
         for op in Self.ops {
             for n in 1... {
-                let tmp = TempDir()
-                try prepare(tmp)
-                let io = FaultyIO(failing: op, at: n, die: die, partialWrite: true)
-                let f = try openStore(tmp.store, io: io)
-                io.armed = true
+                let (tmp, io, f) = try armedFolder(failing: op, at: n, die: die)
                 let thrown = storeError { try f.writeSnapshot(encodeState(["a", "b", "c"]), lastSeq: 3) }
                 f.close()
                 let (items, snapSeq, g) = try loadState(tmp.store)
