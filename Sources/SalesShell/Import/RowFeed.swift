@@ -10,6 +10,9 @@ final class RowFeed: @unchecked Sendable {
         /// A row, and how far into the file the reading was.
         case row(CSVRow, bytesRead: Int)
         case broken(CSVError)
+        /// Where a row was while the importer held it (`Importer` moves a row out and back, rather than
+        /// copy it: a copy retained what the reading thread made, a cache miss each).
+        case lent
     }
 
     private let condition = NSCondition()
