@@ -191,6 +191,31 @@ public struct CSVReader {
 
     private enum PlainRow { case row(CSVRow), blank, notPlain }
 
+    /// Rows handed back once read: their lists of fields and values are emptied and filled again by
+    /// later rows, rather than freed and allocated for each row.
+    private var spare: [CSVRow] = []
+
+    /// Takes back the rows of batches the importer is done with (`RowFeed`); they are freed here, on
+    /// the thread that made them, but for a batch's worth kept for reuse.
+    mutating func reuse(_ batches: [[RowFeed.Item]]) {
+        for var batch in batches {
+            while let item = batch.popLast() {
+                guard spare.count < 4096, case .row(var row, _) = consume item else { continue }
+                row.rawBytes = []
+                spare.append(row)
+            }
+        }
+    }
+
+    /// An empty list of fields and one of values, with room, from a spare row when there is one.
+    private mutating func emptyLists() -> ([CSVField], [Value?]) {
+        guard var row = spare.popLast() else { return ([], []) }
+        var fields: [CSVField] = [], values: [Value?] = []
+        swap(&fields, &row.fields); swap(&values, &row.values)
+        fields.removeAll(keepingCapacity: true); values.removeAll(keepingCapacity: true)
+        return (fields, values)
+    }
+
     /// Most rows have no quote and end in a line feed already read: such a row is cut at its separators
     /// in place, without the byte-by-byte states of `next`. Anything else (a quote, a lone CR, a row
     /// running past the buffer, a field that is not UTF-8) is left to `next`, which reads it, or says
@@ -201,7 +226,7 @@ public struct CSVReader {
         let sep = Int32(separator), rowLine = line
         var rawRange = 0..<0
         let unread = unread
-        var values: [Value?] = []
+        var (fields, values) = emptyLists()
         let row = buffer.withUnsafeBufferPointer { b -> PlainRow in cellReaders.withUnsafeBufferPointer { cells -> PlainRow in
             guard let base = b.baseAddress else { return .notPlain }
             let start = position
@@ -211,7 +236,6 @@ public struct CSVReader {
             let lineEnd = end > start && base[end - 1] == cr ? end - 1 : end
             if memchr(base + start, Int32(cr), lineEnd - start) != nil { return .notPlain }
             let ascii = isASCII(UnsafeBufferPointer(start: base + start, count: lineEnd - start))
-            var fields: [CSVField] = []
             fields.reserveCapacity(width)
             values.reserveCapacity(cells.count)
             var fieldStart = start, charactersBefore = 0, emptyFirst = false

@@ -92,6 +92,8 @@ struct Importer {
         // A new record starts from these values; a row's cells are put in place (by column, the field).
         let template = m.newRecordValues(entity: e)
         let placed = settable.enumerated().compactMap { i, fi in fi.map { (column: i, field: $0) } }
+        var columnOfField = [Int](repeating: -1, count: template.count)
+        for (i, fi) in placed { columnOfField[fi] = i }
         // The references `newRecord` looks up as it puts them in place: validation need not again.
         var checked = [Bool](repeating: false, count: es.fields.count)
         for (i, fi) in placed where targets[i] != nil { checked[fi] = true }
@@ -141,7 +143,7 @@ struct Importer {
                 // The usual row: every cell read on the reading thread, every reference in it an id, no
                 // natural key to match and no record of its id already. Its values go straight into the
                 // new record, without a list of them to merge into the defaults.
-                if keyFields.isEmpty, let record = newRecord(template, placed, row.values, targets) {
+                if keyFields.isEmpty, let record = newRecord(template, columnOfField, row.values, targets) {
                     var existingID = false
                     if let ic = idColumn { let id = row.fields[ic].text.trimmedCell; existingID = !id.isEmpty && model.tables[e].contains(id) }
                     if !existingID {
@@ -254,13 +256,18 @@ struct Importer {
     /// `template` with a row's plain values in place; nil when a cell is left for the importer to read
     /// (not plain, or a reference that is no record's id and may be a name). Every reference of a placed
     /// field is looked up here, a default one included, so validation need not (`checkedReferences`).
-    private func newRecord(_ template: [Value], _ placed: [(column: Int, field: Int)], _ values: [Value?], _ targets: [Table?]) -> [Value]? {
-        guard values.count > (placed.last?.column ?? -1) else { return nil }
-        var record = template
-        for (i, fi) in placed {
-            guard let v = values[i] else { return nil }
-            if case .text(let id) = v.isNull ? template[fi] : v, let t = targets[i], !t.contains(id) { return nil }
-            if !v.isNull { record[fi] = v }
+    /// Made field by field, each value copied once: a copy of `template` to write cells into went
+    /// through the generic copy of an array's elements.
+    private func newRecord(_ template: [Value], _ columnOfField: [Int], _ values: [Value?], _ targets: [Table?]) -> [Value]? {
+        var record: [Value] = []
+        record.reserveCapacity(template.count)
+        for fi in template.indices {
+            let c = columnOfField[fi]
+            guard c >= 0 else { record.append(template[fi]); continue }
+            guard c < values.count, let v = values[c] else { return nil }
+            let value = v.isNull ? template[fi] : v
+            if case .text(let id) = value, let t = targets[c], !t.contains(id) { return nil }
+            record.append(value)
         }
         return record
     }

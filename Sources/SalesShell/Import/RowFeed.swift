@@ -31,6 +31,7 @@ final class RowFeed: @unchecked Sendable {
 
     /// Starts reading `reader` (past its header) on a thread of its own.
     init(_ reader: CSVReader) {
+        let batchSize = batchSize
         Thread { [self] in
             var reader = reader
             var batch: [Item] = []
@@ -46,8 +47,9 @@ final class RowFeed: @unchecked Sendable {
                     break reading
                 }
                 if batch.count == batchSize {
-                    guard put(batch) else { return }
+                    guard let done = put(batch) else { return }
                     batch.removeAll(keepingCapacity: true)
+                    reader.reuse(done)
                 }
             }
             _ = put(batch)
@@ -58,18 +60,18 @@ final class RowFeed: @unchecked Sendable {
         }.start()
     }
 
-    /// Waits for room, then hands over a batch; false when the importer stopped listening.
-    private func put(_ batch: [Item]) -> Bool {
+    /// Waits for room, then hands over a batch, and takes back the batches the importer is done with;
+    /// nil when the importer stopped listening.
+    private func put(_ batch: [Item]) -> [[Item]]? {
         var done: [[Item]] = []
         condition.lock()
         while ready.count >= ahead && !cancelled { condition.wait() }
-        if cancelled { condition.unlock(); return false }
+        if cancelled { condition.unlock(); return nil }
         if !batch.isEmpty { ready.append(batch) }
         swap(&done, &spent)
         condition.broadcast()
         condition.unlock()
-        done.removeAll()
-        return true
+        return done
     }
 
     /// The next batch, waiting for it; nil once every row has been handed out. `spent`, the batch
