@@ -37,9 +37,11 @@ extension ModelCodec {
         return chunkParts(ids: { ContiguousArray(ids[from...]) }, columns: t.columns.map { column in { suffix(column.storage, from: from) } })
     }
 
-    /// The values from slot `from` on, each array's tail copied whole.
+    /// The values from slot `from` on, each array's tail copied whole (none for the whole column: a
+    /// table's first import is lent to the write as it is).
     static func suffix(_ s: FieldColumn.Storage, from: Int) -> FieldColumn.Storage {
-        switch s {
+        if from == 0 { return s }
+        return switch s {
         case .int(let a): .int(ContiguousArray(a[from...]))
         case .money(let a): .money(ContiguousArray(a[from...]))
         case .percent(let a): .percent(ContiguousArray(a[from...]))
@@ -156,14 +158,20 @@ extension ModelCodec {
             var lengths = ContiguousArray<UInt32>()
             lengths.reserveCapacity(a.count)
             var total = 0
-            for s in a {
-                let n = s?.utf8.count ?? -1
-                lengths.append(n < 0 ? UInt32.max : UInt32(n))
-                total += max(n, 0)
+            // Each text read in place: a copy retained and released it, twice for each of millions.
+            a.withUnsafeBufferPointer { texts in
+                for i in texts.indices {
+                    let n = texts[i]?.utf8.count ?? -1
+                    lengths.append(n < 0 ? UInt32.max : UInt32(n))
+                    total += max(n, 0)
+                }
+                w.reserveCapacity(w.count + lengths.count * 4 + total)
+                raw(lengths)
+                for i in texts.indices where texts[i] != nil {
+                    let done: Void? = texts[i]!.utf8.withContiguousStorageIfAvailable { w.writeRaw(UnsafeRawBufferPointer($0)) }
+                    if done == nil { var s = texts[i]!; s.withUTF8 { w.writeRaw(UnsafeRawBufferPointer($0)) } }
+                }
             }
-            w.reserveCapacity(w.count + lengths.count * 4 + total)
-            raw(lengths)
-            for case var s? in a { s.withUTF8 { w.writeRaw(UnsafeRawBufferPointer($0)) } }
         case .heap(let spans, let bytes):
             // The same bytes as texts, taken from the heap as they are; a heap with no gaps (nothing set
             // since it was read) is written in one piece.
