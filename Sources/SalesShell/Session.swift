@@ -229,9 +229,10 @@ public final class Session {
     private func keepInSnapshot(_ tx: Transaction) throws {
         let count = model.history.count, next = model.history.nextNumberWithoutLoading
         let seq = folder.lastSeq + 1
+        let begun = canAppend(lastSeq: seq) ? ModelCodec.BegunAddition(model, except: model.historyIndex) : nil
         // An import's history names the file and line of each record it made: no summaries to make.
         model.recordHistory(tx, summaries: tx.source == nil ? Self.summaries(of: tx, model.schema) : nil)
-        do { try writeSnapshot(lastSeq: seq) } catch {
+        do { try writeSnapshot(lastSeq: seq, begun: begun) } catch {
             // Put in place, the snapshot holds the change whatever failed after (syncing the folder,
             // emptying the journal): the change is kept. Not put in place, it is not made.
             guard folder.snapshotLastSeq == seq else {
@@ -269,8 +270,8 @@ public final class Session {
     /// Writes the model as the snapshot, then takes each table's records as the new file holds them.
     /// When nothing changed since the last save but records were added (an import), only those are
     /// written, appended to the snapshot as an addition.
-    private func writeSnapshot(lastSeq: UInt64) throws {
-        if folder.canAppendToSnapshot, lastSeq > folder.snapshotLastSeq, !addedSinceUnknown, let plan = ModelCodec.encodeAdditionPlan(model) {
+    private func writeSnapshot(lastSeq: UInt64, begun: ModelCodec.BegunAddition? = nil) throws {
+        if canAppend(lastSeq: lastSeq), let plan = ModelCodec.encodeAdditionPlan(model, begun: begun) {
             // An addition written but not taken back as the file holds it would be written again by the
             // next addition: until a whole snapshot is written, none is appended.
             addedSinceUnknown = true
@@ -294,6 +295,8 @@ public final class Session {
     }
     /// Set while the model's record of what the snapshot holds may be behind it (see writeSnapshot).
     private var addedSinceUnknown = false
+    /// Whether a save up to `lastSeq` may append to the snapshot, tables permitting.
+    private func canAppend(lastSeq: UInt64) -> Bool { folder.canAppendToSnapshot && lastSeq > folder.snapshotLastSeq && !addedSinceUnknown }
 
     /// True when the journal holds changes the snapshot does not.
     public var hasUnsnapshottedChanges: Bool { !folder.readOnly && model.lastSeq > folder.snapshotLastSeq }

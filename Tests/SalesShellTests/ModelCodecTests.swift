@@ -339,9 +339,12 @@ struct ModelCodecTests {
         var base = start
         var additions: [[UInt8]] = []
         var rng = FuzzTests.RNG(s: 0x2545_F491_4F6C_DD1D &* seed)
-        var saves = (added: 0, whole: 0, emptyTableAdded: 0)
+        var saves = (added: 0, whole: 0, emptyTableAdded: 0, begun: 0, changedSinceBegun: 0)
         for round in 0..<16 {
             var onlyAdded = true
+            // As a session keeps a large change: the addition's tables but the history begun before the
+            // history is written (every other round), and now and then a table changed after that.
+            var begun: ModelCodec.BegunAddition? = nil
             for target in [model, shadow] {
                 let s = target.schema, e = s.index(of: "lead")!, lead = s.entities[e]
                 let c = s.index(of: "research")!, research = s.entities[c]
@@ -369,15 +372,23 @@ struct ModelCodecTests {
                     }
                     m.rollback(to: m.changes.count - 1 - r.int(2))
                 }
+                if target === model, round % 2 == 0 { begun = ModelCodec.BegunAddition(model, except: model.historyIndex) }
                 if !m.changes.isEmpty { target.recordHistory(m.transaction(at: Timestamp(millis: 5_000 + Int64(round)))) }
+                if round % 4 == 0, onlyAdded {
+                    let late = Mutation(model: target, user: "admin", today: shellToday)
+                    _ = try late.create(entity: e, id: nil, values: [(lead.fieldIndex("company")!, .text("輪 \(round) 開始之後"))])
+                    target.recordHistory(late.transaction(at: Timestamp(millis: 6_000 + Int64(round))))
+                    if target === model, begun != nil { saves.changedSinceBegun += 1 }
+                }
                 if target === shadow { rng = r }
             }
+            if begun != nil { saves.begun += 1 }
             func join(_ parts: [DataFolder.Part]) -> [UInt8] {
                 var bytes: [UInt8] = []
                 for part in parts { part.withUnsafeBytes { bytes.append(contentsOf: $0) } }
                 return bytes
             }
-            let addition = ModelCodec.encodeAdditionPlan(model)
+            let addition = ModelCodec.encodeAdditionPlan(model, begun: begun)
             #expect((addition != nil) == onlyAdded, "round \(round)")
             if let plan = addition {
                 let bytes = join(plan.parts)
@@ -405,7 +416,7 @@ struct ModelCodecTests {
                 #expect(same, "round \(round), \(name), \(additions.count) additions")
             }
         }
-        #expect(saves.added > 3 && saves.whole > 0 && saves.emptyTableAdded > 0, "\(saves)")
+        #expect(saves.added > 3 && saves.whole > 0 && saves.emptyTableAdded > 0 && saves.begun > 2 && saves.changedSinceBegun > 0, "\(saves)")
         try model.loadAll()
         let same = fingerprint(model) == fingerprint(shadow)
         #expect(same)

@@ -261,30 +261,29 @@ enum ModelCodec {
     /// layout (name, field names, next number, record count, byte length, chunks). Nil when a table
     /// changed otherwise (a record changed or removed), or was never written: the save writes the
     /// snapshot whole. A million-row import then writes its million rows, not the store again.
-    static func encodeAdditionPlan(_ model: Model) -> (parts: [DataFolder.Part], tables: [WrittenTable])? {
+    static func encodeAdditionPlan(_ model: Model, begun: BegunAddition? = nil) -> (parts: [DataFolder.Part], tables: [WrittenTable])? {
         var jobs: [() -> [DataFolder.Part]] = []
         var added: [(table: Table, jobs: Range<Int>, count: Int)] = []
+        // Tables whose encoding was begun and that have not changed since: their parts are taken as made.
+        var early: [Int: [[DataFolder.Part]]] = [:]
+        if let begun { early = begun.finished().filter { e, _ in begun.versions[e] == model.tables[e].version } }
+        // Each job's part goes to its slot, among the parts begun early.
+        var encoded: [[DataFolder.Part]] = [], slots: [Int] = []
         for t in model.tables {
-            let parts: [() -> [DataFolder.Part]], count: Int
-            if t.isDeferred {
-                guard t.deferredSource is UnreadTable else { return nil }
-                count = t.appendedWhileDeferred.count
-                parts = count > 0 ? columnParts(of: t.appendedWhileDeferred) : []
-            } else {
-                guard t.savedImage?.bytes is UnreadTable else { return nil }
-                switch t.savedState {
-                case .unchanged: count = 0; parts = []
-                case .appended(let from): count = t.slotCount - from; parts = columnParts(of: t, from: from)
-                case .changed: return nil
-                }
-            }
+            guard let (parts, count) = additionJobs(t) else { return nil }
             guard count > 0 else { continue }
-            added.append((t, jobs.count ..< jobs.count + parts.count, count))
+            if let made = early[t.entityIndex] {
+                added.append((t, encoded.count ..< encoded.count + made.count, count))
+                encoded += made
+                continue
+            }
+            added.append((t, encoded.count ..< encoded.count + parts.count, count))
+            slots += encoded.count ..< encoded.count + parts.count
+            encoded += [[DataFolder.Part]](repeating: [], count: parts.count)
             jobs += parts
         }
-        var encoded = [[DataFolder.Part]](repeating: [], count: jobs.count)
         encoded.withUnsafeMutableBufferPointer { out in
-            DispatchQueue.concurrentPerform(iterations: jobs.count) { i in out[i] = jobs[i]() }
+            DispatchQueue.concurrentPerform(iterations: jobs.count) { i in out[slots[i]] = jobs[i]() }
         }
         var parts: [DataFolder.Part] = [], tables: [WrittenTable] = []
         var offset = 0
@@ -313,6 +312,66 @@ enum ModelCodec {
         }
         flush()
         return (parts, tables)
+    }
+
+    /// A table's rows added since it was written, as jobs that each encode one part of its column
+    /// chunk, and their count; nil when the table cannot be added to (see `encodeAdditionPlan`).
+    private static func additionJobs(_ t: Table) -> (jobs: [() -> [DataFolder.Part]], count: Int)? {
+        if t.isDeferred {
+            guard t.deferredSource is UnreadTable else { return nil }
+            let count = t.appendedWhileDeferred.count
+            return (count > 0 ? columnParts(of: t.appendedWhileDeferred) : [], count)
+        }
+        guard t.savedImage?.bytes is UnreadTable else { return nil }
+        switch t.savedState {
+        case .unchanged: return ([], 0)
+        case .appended(let from): return (columnParts(of: t, from: from), t.slotCount - from)
+        case .changed: return nil
+        }
+    }
+
+    /// The encoding of an addition's tables begun on other cores, while the importing thread still
+    /// writes the history of what it made (which is encoded after it): the history of a million rows
+    /// keeps one core busy for a while, and the other would wait.
+    final class BegunAddition: @unchecked Sendable {
+        /// Each table's version when its encoding began: a table changed since is encoded again.
+        let versions: [Int: Int]
+        private let entities: [Int], ranges: [Range<Int>]
+        private var parts: [[DataFolder.Part]]
+        private let group = DispatchGroup()
+
+        /// Nil when an addition could not be written (a table changed otherwise), or there is nothing
+        /// to begin.
+        init?(_ model: Model, except skipped: Int) {
+            var jobs: [() -> [DataFolder.Part]] = [], entities: [Int] = [], ranges: [Range<Int>] = [], versions: [Int: Int] = [:]
+            for t in model.tables {
+                guard let (parts, count) = ModelCodec.additionJobs(t) else { return nil }
+                guard count > 0, t.entityIndex != skipped else { continue }
+                entities.append(t.entityIndex); versions[t.entityIndex] = t.version
+                ranges.append(jobs.count ..< jobs.count + parts.count)
+                jobs += parts
+            }
+            guard !jobs.isEmpty else { return nil }
+            self.versions = versions; self.entities = entities; self.ranges = ranges; self.jobs = jobs
+            parts = [[DataFolder.Part]](repeating: [], count: jobs.count)
+            DispatchQueue.global().async(group: group) { [self] in encode() }
+        }
+
+        private var jobs: [() -> [DataFolder.Part]]
+        private func encode() {
+            parts.withUnsafeMutableBufferPointer { out in
+                DispatchQueue.concurrentPerform(iterations: jobs.count) { i in out[i] = jobs[i]() }
+            }
+            jobs = []
+        }
+
+        /// Waits for the encoding; each table's parts, by entity.
+        func finished() -> [Int: [[DataFolder.Part]]] {
+            group.wait()
+            var out: [Int: [[DataFolder.Part]]] = [:]
+            for (e, r) in zip(entities, ranges) { out[e] = Array(parts[r]) }
+            return out
+        }
     }
 
     /// After an addition from `encodeAdditionPlan` is written (`payload`, as the file holds it): the
