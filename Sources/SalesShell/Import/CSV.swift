@@ -197,8 +197,11 @@ public struct CSVReader {
 
     /// Takes back the rows of batches the importer is done with (`RowFeed`); they are freed here, on
     /// the thread that made them, but for a batch's worth kept for reuse.
-    mutating func reuse(_ batches: [[RowFeed.Item]]) {
-        for var batch in batches {
+    mutating func reuse(_ batches: consuming [[RowFeed.Item]]) {
+        // Each batch moved out of the list, not copied: a batch still held by the list would be copied
+        // whole, every row's contents retained, by the first item taken from it.
+        var batches = batches
+        while var batch = batches.popLast() {
             while let item = batch.popLast() {
                 guard spare.count < 4096, case .row(var row, _) = consume item else { continue }
                 row.rawBytes = []
