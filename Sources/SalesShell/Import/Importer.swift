@@ -30,8 +30,10 @@ struct Importer {
         guard !es.system else { throw Diagnostic("\(es.plural) cannot be imported", at: request.location) }
         let file = try session.resolve(request.path, at: request.location)
         guard var reader = CSVReader(path: file) else {
-            let exists = FileManager.default.fileExists(atPath: file)
-            throw Diagnostic("cannot read \(request.path): \(exists ? phrase("permission denied") : phrase("no such file"))", at: request.location)
+            var folder: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: file, isDirectory: &folder)
+            let reason = !exists ? phrase("no such file") : folder.boolValue ? phrase("it is a folder, not a file") : phrase("permission denied")
+            throw Diagnostic("cannot read \(request.path): \(reason)", at: request.location)
         }
         let fileSize = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.intValue ?? 0
         func fatal(_ c: CSVError) -> Diagnostic {
