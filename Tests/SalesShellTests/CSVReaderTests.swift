@@ -1,3 +1,4 @@
+import Foundation
 import SalesCore
 import SalesLanguage
 import Testing
@@ -132,6 +133,28 @@ struct CSVReaderTests {
                 }
             }
         }
+    }
+
+    /// A file that cannot be read past some point (a disk error, a network share gone) is not taken
+    /// for a shorter file: the rows before it are handed out, then the reading throws where it
+    /// stopped; a row cut by it is not handed out.
+    @Test func aReadFailureIsAnErrorNotTheEndOfTheFile() throws {
+        let text = Array("a,b\n1,2\n3,4\n5,".utf8)
+        var given = 0
+        var reader = CSVReader(chunkSize: 6) { into in
+            guard given < text.count else { errno = EIO; return -1 }
+            let n = min(into.count, text.count - given)
+            text.withUnsafeBytes { into.baseAddress!.copyMemory(from: $0.baseAddress! + given, byteCount: n) }
+            given += n
+            return n
+        }
+        var rows: [[String]] = []
+        let failure = #expect(throws: CSVError.self) {
+            while let row = try reader.next() { rows.append(row.fields.map(\.text)) }
+        }
+        #expect(rows == [["a", "b"], ["1", "2"], ["3", "4"]])
+        #expect(failure?.kind == .unreadable && failure?.line == 4, "\(String(describing: failure))")
+        #expect(failure?.description.contains("Input/output error") == true, "\(String(describing: failure))")
     }
 
     @Test func separatorIsGuessedFromTheHeader() throws {

@@ -22,7 +22,7 @@ public struct CSVRow: Sendable {
 }
 
 public struct CSVError: Error, CustomStringConvertible {
-    public enum Kind: Sendable { case unclosedQuote, notUTF8 }
+    public enum Kind: Sendable { case unclosedQuote, notUTF8, unreadable }
     public var kind: Kind
     public var line: Int
     public var column: Int
@@ -48,7 +48,8 @@ private func characterCount(_ b: UnsafeBufferPointer<UInt8>) -> Int {
 }
 
 public struct CSVReader {
-    /// Reads the next bytes into the buffer given: how many, 0 at the end.
+    /// Reads the next bytes into the buffer given: how many, 0 at the end, -1 when the file cannot be
+    /// read (with `errno` set).
     private let readChunk: (UnsafeMutableRawBufferPointer) -> Int
     private let chunkSize: Int
     private var buffer: [UInt8] = []
@@ -92,7 +93,7 @@ public struct CSVReader {
             while true {
                 let n = read(file.fd, into.baseAddress, into.count)
                 if n < 0, errno == EINTR { continue }
-                if n <= 0 { file.close(); return 0 }
+                if n <= 0 { let e = errno; file.close(); errno = e; return n < 0 ? -1 : 0 }
                 return n
             }
         }
@@ -103,8 +104,7 @@ public struct CSVReader {
     /// Reads bytes in memory, `chunkSize` at a time (small sizes test rows split across chunks).
     public init(bytes: [UInt8], chunkSize: Int = 1 << 20) {
         var offset = 0
-        self.chunkSize = chunkSize
-        readChunk = { into in
+        self.init(chunkSize: chunkSize) { into in
             let n = min(into.count, bytes.count - offset)
             guard n > 0 else { return 0 }
             bytes.withUnsafeBytes { into.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
@@ -113,9 +113,15 @@ public struct CSVReader {
         }
     }
 
+    /// Reads what `readChunk` gives (`chunkSize` at a time): see `readChunk`.
+    init(chunkSize: Int, readChunk: @escaping (UnsafeMutableRawBufferPointer) -> Int) {
+        self.chunkSize = chunkSize
+        self.readChunk = readChunk
+    }
+
     /// The bytes not yet read and the next chunk, read straight into a new buffer: rows handed out
     /// still hold slices of the one before. (Through Foundation, each chunk was copied three times.)
-    private mutating func fill() -> Bool {
+    private mutating func fill() throws -> Bool {
         if atEnd { return false }
         let rest = buffer.count - position, start = position
         var got = 0
@@ -124,21 +130,27 @@ public struct CSVReader {
             got = readChunk(UnsafeMutableRawBufferPointer(start: b.baseAddress! + rest, count: chunkSize))
             count = rest + got
         }
+        if got < 0 {
+            // Not the end of the file: what was read so far must not pass for all of it.
+            atEnd = true
+            let reason = String(cString: strerror(errno))
+            throw CSVError(kind: .unreadable, line: line, column: column, description: phrase("the file could not be read past this point: \(reason)"), raw: "")
+        }
         guard got > 0 else { atEnd = true; return false }
         buffer = next
         position = 0
         return true
     }
 
-    private mutating func peekByte() -> UInt8? {
-        if position == buffer.count, !fill() { return nil }
+    private mutating func peekByte() throws -> UInt8? {
+        if position == buffer.count, try !fill() { return nil }
         return position < buffer.count ? buffer[position] : nil
     }
 
     /// The header line decides the separator: whichever of , ; and tab it has most of.
-    private mutating func start() {
+    private mutating func start() throws {
         started = true
-        while !buffer[position...].contains(UInt8(ascii: "\n")) && fill() {}
+        while try !buffer[position...].contains(UInt8(ascii: "\n")) && fill() {}
         if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { position = 3; bytesRead = 3 }
         let firstLine = buffer[position...].prefix { $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") }
         let counts = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t")].map { s in (s, firstLine.count { $0 == s }) }
@@ -148,10 +160,10 @@ public struct CSVReader {
     /// The next row that is not blank, nil at the end of the file. A quote left open swallows the rest of
     /// the file: that row is thrown as `.unclosedQuote`, and the reader is at its end.
     public mutating func next() throws -> CSVRow? {
-        if !started { start() }
+        if !started { try start() }
         let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
         while true {
-            guard peekByte() != nil else { return nil }
+            guard try peekByte() != nil else { return nil }
             switch plainRow() {
             case .row(let r): return r
             case .blank: continue
@@ -179,13 +191,13 @@ public struct CSVReader {
                 fields.append(CSVField(text: text, line: fieldLine, column: fieldColumn))
                 cur.removeAll(keepingCapacity: true); wasQuoted = false; onlySpaces = true
             }
-            rowLoop: while let b = peekByte() {
+            rowLoop: while let b = try peekByte() {
                 position += 1; bytesRead += 1
                 let counts = b & 0xC0 != 0x80   // a continuation byte is part of the character before it
                 if inQuotes {
                     raw.append(b)
                     if b == quote {
-                        if peekByte() == quote { position += 1; bytesRead += 1; raw.append(quote); cur.append(quote); column += 2; continue }
+                        if try peekByte() == quote { position += 1; bytesRead += 1; raw.append(quote); cur.append(quote); column += 2; continue }
                         inQuotes = false
                     } else {
                         cur.append(b)
@@ -198,7 +210,7 @@ public struct CSVReader {
                     raw.append(b)
                     try finishField(); fieldLine = line; fieldColumn = column + 1
                 } else if b == lf || b == cr {
-                    if b == cr, peekByte() == lf { position += 1; bytesRead += 1 }
+                    if b == cr, try peekByte() == lf { position += 1; bytesRead += 1 }
                     line += 1; column = 1
                     break rowLoop
                 } else {

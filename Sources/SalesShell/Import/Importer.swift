@@ -126,7 +126,7 @@ struct Importer {
             var item = RowFeed.Item.lent
             swap(&item, &batch[next - 1])
             if case .broken(let c) = item {
-                if c.kind == .notUTF8 { m.rollback(); throw fatal(c) }
+                if c.kind != .unclosedQuote { m.rollback(); throw fatal(c) }
                 broken = c
             }
             guard case .row(let row, let bytesRead) = consume item else { break }

@@ -31,7 +31,6 @@ final class RowFeed: @unchecked Sendable {
 
     /// Starts reading `reader` (past its header) on a thread of its own.
     init(_ reader: CSVReader) {
-        let batchSize = batchSize
         Thread { [self] in
             var reader = reader
             var batch: [Item] = []

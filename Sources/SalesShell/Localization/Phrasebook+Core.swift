@@ -213,6 +213,7 @@ extension Phrasebook {
         ("permission denied", "沒有權限"),
         ("no such file", "檔案不存在"),
         ("it is a folder, not a file", "這是資料夾，不是檔案"),
+        ("the file could not be read past this point: %@", "檔案從這裡起無法讀取：%1"),
         ("move %@ to qualified", "先執行 move %1 to qualified"),
         ("%@ cannot move from %@ to %@: %@ is final", "%1 不能從%2移到%3：%4是最終狀態"),
         ("%@ cannot move from %@ to %@; from %@ it can move to %@", "%1 不能從%2移到%3；從%4只能移到 %5"),
