@@ -1,6 +1,7 @@
 import Foundation
 import SalesCore
 import SalesLanguage
+import SalesStore
 import Testing
 @testable import SalesShell
 
@@ -142,7 +143,7 @@ struct CSVReaderTests {
         let text = Array("a,b\n1,2\n3,4\n5,".utf8)
         var given = 0
         var reader = CSVReader(chunkSize: 6) { into in
-            guard given < text.count else { errno = EIO; return -1 }
+            guard given < text.count else { throw SystemError(operation: "read", code: EIO) }
             let n = min(into.count, text.count - given)
             text.withUnsafeBytes { into.baseAddress!.copyMemory(from: $0.baseAddress! + given, byteCount: n) }
             given += n

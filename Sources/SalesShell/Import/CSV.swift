@@ -48,9 +48,9 @@ private func characterCount(_ b: UnsafeBufferPointer<UInt8>) -> Int {
 }
 
 public struct CSVReader {
-    /// Reads the next bytes into the buffer given: how many, 0 at the end, -1 when the file cannot be
-    /// read (with `errno` set).
-    private let readChunk: (UnsafeMutableRawBufferPointer) -> Int
+    /// Reads the next bytes into the buffer given: how many, 0 at the end; throws when the file cannot
+    /// be read further.
+    private let readChunk: (UnsafeMutableRawBufferPointer) throws -> Int
     private let chunkSize: Int
     private var buffer: [UInt8] = []
     private var position = 0
@@ -73,29 +73,20 @@ public struct CSVReader {
     private var cellReaders: [Unmanaged<PlainCell>?] = []
 
     /// Reads a file in 1 MB chunks; nil when it cannot be opened, or is a folder.
-    public init?(path: String) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else { _ = Glibc.close(fd); return nil }
-        // The descriptor lives as long as the reading: closed at the end of the file, or when the last
-        // copy of the reader goes.
-        final class File: @unchecked Sendable {
-            var fd: Int32
-            init(_ fd: Int32) { self.fd = fd }
-            func close() { if fd >= 0 { _ = Glibc.close(fd); fd = -1 } }
-            deinit { close() }
+    public init?(path: String, io: any FileIO = POSIXFileIO()) {
+        guard (try? io.kind(of: path)) != .directory, let fd = try? io.open(path, flags: O_RDONLY | O_CLOEXEC, mode: 0) else { return nil }
+        /// Closed when the last copy of the reader goes.
+        final class OpenFile: @unchecked Sendable {
+            let io: any FileIO, fd: Int32
+            var offset = 0
+            init(_ io: any FileIO, _ fd: Int32) { self.io = io; self.fd = fd }
+            deinit { io.close(fd) }
         }
-        let file = File(fd)
-        chunkSize = 1 << 20
-        readChunk = { into in
-            guard file.fd >= 0 else { return 0 }
-            while true {
-                let n = read(file.fd, into.baseAddress, into.count)
-                if n < 0, errno == EINTR { continue }
-                if n <= 0 { let e = errno; file.close(); errno = e; return n < 0 ? -1 : 0 }
-                return n
-            }
+        let file = OpenFile(io, fd)
+        self.init(chunkSize: 1 << 20) { into in
+            let n = try file.io.read(file.fd, into: into, at: file.offset)
+            file.offset += n
+            return n
         }
     }
 
@@ -114,7 +105,7 @@ public struct CSVReader {
     }
 
     /// Reads what `readChunk` gives (`chunkSize` at a time): see `readChunk`.
-    init(chunkSize: Int, readChunk: @escaping (UnsafeMutableRawBufferPointer) -> Int) {
+    init(chunkSize: Int, readChunk: @escaping (UnsafeMutableRawBufferPointer) throws -> Int) {
         self.chunkSize = chunkSize
         self.readChunk = readChunk
     }
@@ -125,15 +116,18 @@ public struct CSVReader {
         if atEnd { return false }
         let rest = buffer.count - position, start = position
         var got = 0
-        let next = [UInt8](unsafeUninitializedCapacity: rest + chunkSize) { b, count in
-            if rest > 0 { buffer.withUnsafeBufferPointer { b.baseAddress!.initialize(from: $0.baseAddress! + start, count: rest) } }
-            got = readChunk(UnsafeMutableRawBufferPointer(start: b.baseAddress! + rest, count: chunkSize))
-            count = rest + got
-        }
-        if got < 0 {
+        let next: [UInt8]
+        do {
+            next = try [UInt8](unsafeUninitializedCapacity: rest + chunkSize) { b, count in
+                if rest > 0 { buffer.withUnsafeBufferPointer { b.baseAddress!.initialize(from: $0.baseAddress! + start, count: rest) } }
+                count = rest
+                got = try readChunk(UnsafeMutableRawBufferPointer(start: b.baseAddress! + rest, count: chunkSize))
+                count = rest + got
+            }
+        } catch {
             // Not the end of the file: what was read so far must not pass for all of it.
             atEnd = true
-            let reason = String(cString: strerror(errno))
+            let reason = (error as? SystemError)?.message ?? "\(error)"
             throw CSVError(kind: .unreadable, line: line, column: column, description: phrase("the file could not be read past this point: \(reason)"), raw: "")
         }
         guard got > 0 else { atEnd = true; return false }

@@ -1,6 +1,7 @@
 import Foundation
 import SalesCore
 import SalesLanguage
+import SalesStore
 
 /// `import ENTITY from "file.csv"`: every row checked, then all loaded in one transaction (one journal
 /// entry), or nothing. Columns match fields by English or Chinese name, any case, spaces ignored.
@@ -30,9 +31,11 @@ struct Importer {
         guard !es.system else { throw Diagnostic("\(es.plural) cannot be imported", at: request.location) }
         let file = try session.resolve(request.path, at: request.location)
         guard var reader = CSVReader(path: file) else {
-            var folder: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: file, isDirectory: &folder)
-            let reason = !exists ? phrase("no such file") : folder.boolValue ? phrase("it is a folder, not a file") : phrase("permission denied")
+            let reason = switch try? POSIXFileIO().kind(of: file) {
+            case .missing?: phrase("no such file")
+            case .directory?: phrase("it is a folder, not a file")
+            default: phrase("permission denied")
+            }
             throw Diagnostic("cannot read \(request.path): \(reason)", at: request.location)
         }
         let fileSize = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.intValue ?? 0
@@ -146,10 +149,8 @@ struct Importer {
                 // natural key to match and no record of its id already. Its values go straight into the
                 // new record, without a list of them to merge into the defaults.
                 if keyFields.isEmpty, let record = newRecord(template, columnOfField, row.values, targets) {
-                    var existingID = false
-                    if let ic = idColumn { let id = row.fields[ic].text.trimmedCell; existingID = !id.isEmpty && model.tables[e].contains(id) }
-                    if !existingID {
-                        let givenID = idColumn.map { row.fields[$0].text.trimmedCell }.flatMap { $0.isEmpty ? nil : $0 }
+                    let givenID = idColumn.map { row.fields[$0].text.trimmedCell }.flatMap { $0.isEmpty ? nil : $0 }
+                    if !(givenID.map(model.tables[e].contains) ?? false) {
                         _ = try m.create(entity: e, id: es.idScheme == .key ? givenID : nil, prepared: record)
                         try m.validate(from: mark, checkedReferences: checked)
                         for _ in mark..<m.changes.count { lines.append(Int32(clamping: row.line)) }

@@ -272,13 +272,11 @@ enum ModelCodec {
         for t in model.tables {
             guard let (parts, count) = additionJobs(t) else { return nil }
             guard count > 0 else { continue }
-            if let made = early[t.entityIndex] {
-                added.append((t, encoded.count ..< encoded.count + made.count, count))
-                encoded += made
-                continue
-            }
-            added.append((t, encoded.count ..< encoded.count + parts.count, count))
-            slots += encoded.count ..< encoded.count + parts.count
+            let made = early[t.entityIndex]
+            let range = encoded.count ..< encoded.count + (made?.count ?? parts.count)
+            added.append((t, range, count))
+            if let made { encoded += made; continue }
+            slots += range
             encoded += [[DataFolder.Part]](repeating: [], count: parts.count)
             jobs += parts
         }
