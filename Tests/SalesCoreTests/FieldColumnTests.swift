@@ -130,6 +130,27 @@ import Testing
         #expect((0..<3).map { columns[3][$0] } == [.null, .real(0.5), .null])
     }
 
+    /// Values made on several threads at once land in their own slots after what the column held, in
+    /// every form: one that does not fit widens the column, and a dictionary column takes them in turn.
+    @Test(arguments: [
+        (ValueType.text, { (i: Int) -> Value in i % 7 == 0 ? .null : .text("商機.csv:\(i)") }),
+        (.real, { i in i % 5 == 0 ? .null : .real(Double(i) / 4) }),
+        (.money, { i in i == 12_345 ? .text("not money") : .money(Money(minor: Int64(i))) }),
+        (.reference("staff"), { i in .text("S\(i % 40)") }),
+    ] as [(ValueType, @Sendable (Int) -> Value)])
+    func valuesMadeInPiecesLandInTheirSlots(_ type: ValueType, _ make: @Sendable (Int) -> Value) {
+        for pieces in [1, 3, 8] {
+            var column = FieldColumn(for: type, dictionary: type == .reference("staff"))
+            let before: [Value] = [make(1), .null, make(2)]
+            for v in before { column.append(v) }
+            column.append(count: 20_000, pieces: pieces, make)
+            #expect(column.count == 20_003)
+            let want = before + (0..<20_000).map(make)
+            let wrong = (0..<column.count).first { column[$0] != want[$0] }
+            #expect(wrong == nil, "\(type), \(pieces) pieces: slot \(wrong ?? 0) holds \(column[wrong ?? 0]), not \(want[wrong ?? 0])")
+        }
+    }
+
     /// References to staff are codes into the column's own dictionary: each id is kept once, codes
     /// change with `set`, and a value that is not an id widens the column.
     @Test func aDictionaryColumnKeepsEachIdOnce() {

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The values of one field of a table, slot by slot, kept in the narrowest form its type allows:
 /// money, integers, percentages and timestamps as 8-byte numbers, dates as 4-byte day numbers, an
 /// enumeration or a boolean as a 1-byte code, a reference to an entity with chosen ids (staff, teams,
@@ -343,6 +345,31 @@ public struct FieldColumn {
         case .heap, .any: break
         }
         for _ in 0..<n { append(v) }
+    }
+
+    /// Appends `make(0)` … `make(n - 1)`, made on `pieces` threads at once, each writing slots of its
+    /// own: the history of a million-row import makes a string for each row. `make` is called from
+    /// several threads. A value that does not fit the column's form is set after, one at a time (which
+    /// widens the column); a dictionary or heap column, which a sink cannot share, is appended to in turn.
+    public mutating func append(count n: Int, pieces: Int, _ make: (Int) -> Value) {
+        guard pieces > 1, n >= pieces, form != .dictionary, form != .heap else {
+            reserveCapacity(count + n)
+            for i in 0..<n { append(make(i)) }
+            return
+        }
+        let start = count
+        if form == .any { values.append(contentsOf: repeatElement(.null, count: n)) } else { append(.null, count: n) }
+        var misfits = [[Int]](repeating: [], count: pieces)
+        let noDictionaries = UnsafeMutableBufferPointer<PieceDictionary>.allocate(capacity: 0)
+        defer { noDictionaries.deallocate() }
+        withSink(noDictionaries) { sink in
+            misfits.withUnsafeMutableBufferPointer { misfits in
+                DispatchQueue.concurrentPerform(iterations: pieces) { p in
+                    for i in n * p / pieces ..< n * (p + 1) / pieces where !sink.put(make(i), at: start + i, piece: p) { misfits[p].append(i) }
+                }
+            }
+        }
+        for i in misfits.joined() { set(start + i, make(i)) }
     }
 
     public mutating func set(_ slot: Int, _ v: Value) {

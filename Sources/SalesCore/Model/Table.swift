@@ -122,7 +122,11 @@ public final class Table {
     public func redefer(source: AnyObject, count: Int, reusable: Bool, _ load: @escaping () throws -> Void) {
         guard pendingLoad != nil else { return }
         precondition(count == deferredCount)
-        appendedWhileDeferred = AppendedRows(columns: emptyColumns)
+        // A large import's history (a million rows of strings) freed on another thread: it took the
+        // thread that goes on to the next statement a tenth of a second.
+        var dropped = AppendedRows(columns: emptyColumns)
+        swap(&dropped, &appendedWhileDeferred)
+        if dropped.count >= 10_000 { FreedElsewhere(dropped).free() }
         deferLoading(source: source, count: count, reusable: reusable, load)
     }
 

@@ -2,13 +2,14 @@ import Dispatch
 
 /// Something large to be let go of on another thread rather than on the one that goes on to the next
 /// statement: the bytes of a replaced snapshot (their last hold frees the file's pages in the page
-/// cache), a million-row import's changes. Whoever empties the box frees what it holds.
-final class FreedElsewhere<Value>: @unchecked Sendable {
+/// cache), a million-row import's changes, the rows a table kept aside until a snapshot held them.
+/// Whoever empties the box frees what it holds.
+public final class FreedElsewhere<Value>: @unchecked Sendable {
     private var value: Value?
-    init(_ value: Value) { self.value = value }
+    public init(_ value: Value) { self.value = value }
 
     /// Empties the box on a utility thread.
-    func free() {
+    public func free() {
         DispatchQueue.global(qos: .utility).async { self.value = nil }
     }
 }
