@@ -19,6 +19,10 @@ public struct CSVRow: Sendable {
     /// Each cell's plain value (`CSVReader.cells`), when the row has as many cells as there are
     /// readers; empty otherwise. A cell read from its bytes has no text in `fields`.
     public var values: [Value?] = []
+
+    public init(fields: [CSVField], line: Int, rawBytes: ArraySlice<UInt8>) { self.fields = fields; self.line = line; self.rawBytes = rawBytes }
+    /// A row of nothing: what a row moved out of its place leaves there.
+    public init() { self.init(fields: [], line: 0, rawBytes: []) }
 }
 
 public struct CSVError: Error, CustomStringConvertible {
@@ -236,14 +240,10 @@ public struct CSVReader {
     /// the thread that made them, but for a batch's worth kept for reuse.
     mutating func reuse(_ batches: consuming [[RowFeed.Item]]) {
         // Each batch moved out of the list, not copied: a batch still held by the list would be copied
-        // whole, every row's contents retained, by the first item taken from it.
+        // whole, every row's contents retained, by the first row taken from it.
         var batches = batches
         while var batch = batches.popLast() {
-            while let item = batch.popLast() {
-                guard spare.count < 4096, case .row(var row, _) = consume item else { continue }
-                row.rawBytes = []
-                spare.append(row)
-            }
+            batch.moveRows(into: &spare, upTo: 4096)
         }
     }
 

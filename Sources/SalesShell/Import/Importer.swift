@@ -109,7 +109,7 @@ struct Importer {
         while true {
             if next == batch.count {
                 guard let b = feed.next(spent: &batch) else { break }
-                if n == 0, case .row(_, let bytesRead)? = b.last, bytesRead > 0, fileSize > bytesRead {
+                if n == 0, let bytesRead = b.last?.bytesRead, bytesRead > 0, fileSize > bytesRead {
                     // An eighth more than the first rows' length suggests: a file whose later rows are a
                     // little longer (ids with more digits) would otherwise outgrow the room near its end,
                     // and every column would be copied once more, whole.
@@ -123,17 +123,17 @@ struct Importer {
                 }
                 batch = b; next = 0
             }
-            // Moved out, and back when the row is done: a copy retained and released the row's
-            // fields, values and bytes, each made on the reading thread's core.
             next += 1
-            var item = RowFeed.Item.lent
-            swap(&item, &batch[next - 1])
-            if case .broken(let c) = item {
+            if let c = batch[next - 1].broken {
                 if c.kind != .unclosedQuote { m.rollback(); throw fatal(c) }
                 broken = c
+                break
             }
-            guard case .row(let row, let bytesRead) = consume item else { break }
-            defer { batch[next - 1] = .row(row, bytesRead: bytesRead) }
+            // Moved out, and back when the row is done: a copy retained and released the row's
+            // fields, values and bytes, each made on the reading thread's core.
+            let bytesRead = batch[next - 1].bytesRead
+            let row = batch.takeRow(next - 1)
+            defer { batch.putBack(row, at: next - 1) }
             n += 1
             if showProgress, n % 1000 == 0 {
                 let width = 30, done = min(width, bytesRead * width / max(1, fileSize))

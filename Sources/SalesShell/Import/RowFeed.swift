@@ -6,13 +6,14 @@ import SalesCore
 /// Rows come out in file order, in batches; a broken row (an unclosed quote, bytes that are not UTF-8)
 /// ends the feed, as it ends the reading.
 final class RowFeed: @unchecked Sendable {
-    enum Item {
-        /// A row, and how far into the file the reading was.
-        case row(CSVRow, bytesRead: Int)
-        case broken(CSVError)
-        /// Where a row was while the importer held it (`Importer` moves a row out and back, rather than
-        /// copy it: a copy retained what the reading thread made, a cache miss each).
-        case lent
+    /// A row, and how far into the file the reading was; or, ending the feed, what broke the reading.
+    /// A struct, not an enum: the importer and the reader move a row out of its place and back with
+    /// `swap`, where taking an enum's row out retained and released everything in it (lines the other
+    /// core had written).
+    struct Item {
+        var row: CSVRow
+        var bytesRead: Int
+        var broken: CSVError? = nil
     }
 
     private let condition = NSCondition()
@@ -38,9 +39,9 @@ final class RowFeed: @unchecked Sendable {
             reading: while true {
                 do {
                     guard let row = try reader.next() else { break }
-                    batch.append(.row(row, bytesRead: reader.bytesRead))
+                    batch.append(Item(row: row, bytesRead: reader.bytesRead))
                 } catch let e as CSVError {
-                    batch.append(.broken(e))
+                    batch.append(Item(row: CSVRow(), bytesRead: reader.bytesRead, broken: e))
                     break reading
                 } catch {
                     break reading
@@ -93,5 +94,40 @@ final class RowFeed: @unchecked Sendable {
         ready.removeAll()
         condition.broadcast()
         condition.unlock()
+    }
+}
+
+extension Array where Element == RowFeed.Item {
+    /// The row at `k`, moved out, an empty row left in its place: nothing in it is retained or released
+    /// (`swap` through the array's subscript was not always a move).
+    mutating func takeRow(_ k: Int) -> CSVRow {
+        withUnsafeMutableBufferPointer { items in
+            let row = (items.baseAddress! + k).pointer(to: \.row)!
+            defer { row.initialize(to: CSVRow()) }
+            return row.move()
+        }
+    }
+
+    /// Moves rows, their bytes let go, to the end of `spare` until it holds `limit`, empty rows left in
+    /// their places.
+    mutating func moveRows(into spare: inout [CSVRow], upTo limit: Int) {
+        withUnsafeMutableBufferPointer { items in
+            for k in items.indices where spare.count < limit {
+                let row = (items.baseAddress! + k).pointer(to: \.row)!
+                row.pointee.rawBytes = []
+                spare.append(row.move())
+                row.initialize(to: CSVRow())
+            }
+        }
+    }
+
+    /// Puts `row` back at `k`, in place of the empty row `takeRow` left.
+    mutating func putBack(_ row: consuming CSVRow, at k: Int) {
+        var row: CSVRow? = consume row
+        withUnsafeMutableBufferPointer { items in
+            let place = (items.baseAddress! + k).pointer(to: \.row)!
+            place.deinitialize(count: 1)
+            place.initialize(to: row.take()!)
+        }
     }
 }
