@@ -71,6 +71,29 @@ struct ImportTests {
         #expect(try ok(t, "history | where entity = training and field = score | select user, old, new", format: "csv").contains("admin,88,95"))
     }
 
+    /// Rows that name an existing record by id update it, plain cells and all, beside rows that make
+    /// new records: a row is asked its id before its cells are taken for a new record.
+    @Test func rowsByIdUpdateBesideNewRows() throws {
+        try makeDemoStore(t, scale: 60)
+        _ = try ok(t, "opportunities | sort id | take 3 | select id, title, customer, owner, amount, expected_close | to csv \"\(t.file("opps.csv"))\"")
+        var lines = try String(contentsOfFile: t.file("opps.csv"), encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.count == 4, "\(lines)")
+        var second = lines[2].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let id = second[0]
+        second[4] = "4321.50"
+        lines[2] = second.joined(separator: ",")
+        var fresh = lines[3].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        fresh[0] = ""
+        fresh[1] = "再來一筆"
+        t.write("again.csv", (lines + [fresh.joined(separator: ",")]).joined(separator: "\n") + "\n")
+        let before = try count(t, "opportunities | count")
+        let r = try ok(t, "import opportunity from \"\(t.file("again.csv"))\"", user: "admin")
+        #expect(r.contains("1 new, 1 updated, 2 unchanged, 0 rejected"), "\(r)")
+        #expect(try count(t, "opportunities | count") == before + 1)
+        #expect(try ok(t, "opportunities | where id = \(id) | select amount", format: "csv").contains("4321.50"))
+        #expect(try count(t, "opportunities | where title = \"再來一筆\" | count") == 1)
+    }
+
     @Test func filesThatCannotBeRead() throws {
         try makeDemoStore(t, scale: 60)
         t.write("empty.csv", "")

@@ -193,38 +193,54 @@ extension String {
     /// settles it without asking Unicode (this runs for every field of every record an import checks).
     public var hasNonBlank: Bool {
         var s = self
-        let ascii = s.withUTF8 { b -> Bool? in
-            for c in b {
-                if c >= 0x80 { return nil }
+        let known = s.withUTF8 { b -> Bool? in
+            for (i, c) in b.enumerated() {
+                if c >= 0x80 {
+                    // A first character that is not ASCII, nor white space, settles it without breaking
+                    // the text into characters (Chinese text starts so).
+                    if i == 0, !Character.isBlank(String.scalar(b, at: 0)) { return true }
+                    return nil
+                }
                 if !String.asciiBlank(c) { return true }
             }
             return false
         }
-        // A first character that is not ASCII, nor white space, settles it without breaking the text
-        // into characters (Chinese text starts so).
-        if ascii == nil, let first = unicodeScalars.first, first.value >= 0x80, !Character.isBlank(first) { return true }
-        return ascii ?? !allSatisfy(\.isBlank)
+        return known ?? !allSatisfy(\.isBlank)
     }
 
-    /// True when the text starts or ends with white space; by bytes when the ends are ASCII.
+    /// True when the text starts or ends with white space; by bytes, the ends' scalars decoded from
+    /// them, and by characters only when the last scalar may join the one before it.
     public var hasOuterBlank: Bool {
         var s = self
-        let ascii = s.withUTF8 { b -> Bool? in
+        let known = s.withUTF8 { b -> Bool? in
             guard let f = b.first, let l = b.last else { return false }
             if String.asciiBlank(f) || String.asciiBlank(l) { return true }
-            return f < 0x80 && l < 0x80 ? false : nil
+            // Not ASCII at the start (Chinese text): the first character is blank when its first
+            // scalar is.
+            if f >= 0x80, Character.isBlank(String.scalar(b, at: 0)) { return true }
+            if l < 0x80 { return false }
+            // The last is not blank when the last scalar is one that starts a character and never
+            // joins the one before it (an ideograph, a Hangul syllable, a full-width form).
+            var i = b.count - 1
+            while b[i] & 0xC0 == 0x80 { i -= 1 }
+            switch String.scalar(b, at: i).value {
+            case 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFF01...0xFF5E: return false
+            default: return nil
+            }
         }
-        if let ascii { return ascii }
-        // Not ASCII at an end (Chinese text): the first character is blank when its first scalar is.
-        // The last is not blank when the last scalar is one that starts a character and never joins the
-        // one before it (an ideograph, a Hangul syllable, a full-width form, ASCII): without breaking
-        // the text into characters from its end.
-        guard let f = unicodeScalars.first, let l = unicodeScalars.last else { return false }
-        if Character.isBlank(f) { return true }
-        switch l.value {
-        case 0x21...0x7E, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFF01...0xFF5E: return false
-        default: return last?.isBlank == true
-        }
+        return known ?? (last?.isBlank == true)
+    }
+
+    /// The scalar a string's UTF-8 (valid, as a string's always is) holds from byte `i`, a scalar's
+    /// first byte.
+    @inline(__always) static func scalar(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Unicode.Scalar {
+        let c = UInt32(b[i])
+        let v: UInt32
+        if c < 0x80 { v = c }
+        else if c < 0xE0 { v = (c & 0x1F) << 6 | UInt32(b[i + 1] & 0x3F) }
+        else if c < 0xF0 { v = (c & 0x0F) << 12 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F) }
+        else { v = (c & 0x07) << 18 | UInt32(b[i + 1] & 0x3F) << 12 | UInt32(b[i + 2] & 0x3F) << 6 | UInt32(b[i + 3] & 0x3F) }
+        return Unicode.Scalar(v).unsafelyUnwrapped
     }
 }
 

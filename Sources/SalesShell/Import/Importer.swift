@@ -132,8 +132,8 @@ struct Importer {
             // Moved out, and back when the row is done: a copy retained and released the row's
             // fields, values and bytes, each made on the reading thread's core.
             let bytesRead = batch[next - 1].bytesRead
-            let row = batch.takeRow(next - 1)
-            defer { batch.putBack(row, at: next - 1) }
+            var row = batch.takeRow(next - 1)
+            defer { batch.putBack(&row, at: next - 1) }
             n += 1
             if showProgress, n % 1000 == 0 {
                 let width = 30, done = min(width, bytesRead * width / max(1, fileSize))
@@ -146,17 +146,16 @@ struct Importer {
             let mark = m.changes.count
             do {
                 // The usual row: every cell read on the reading thread, every reference in it an id, no
-                // natural key to match and no record of its id already. Its values go straight into the
-                // new record, without a list of them to merge into the defaults.
-                if keyFields.isEmpty, let record = newRecord(template, columnOfField, row.values, targets) {
-                    let givenID = idColumn.map { row.fields[$0].text.trimmedCell }.flatMap { $0.isEmpty ? nil : $0 }
-                    if !(givenID.map(model.tables[e].contains) ?? false) {
-                        _ = try m.create(entity: e, id: es.idScheme == .key ? givenID : nil, prepared: record)
-                        try m.validate(from: mark, checkedReferences: checked)
-                        for _ in mark..<m.changes.count { lines.append(Int32(clamping: row.line)) }
-                        created += 1
-                        continue
-                    }
+                // natural key to match and no record of its id already. Its values are moved into the
+                // new record, so the id is asked first: once moved, they are not there for the long way.
+                let givenID = keyFields.isEmpty ? idColumn.map { row.fields[$0].text.trimmedCell }.flatMap { $0.isEmpty ? nil : $0 } : nil
+                if keyFields.isEmpty, !(givenID.map(model.tables[e].contains) ?? false),
+                   let record = newRecord(template, columnOfField, &row.values, targets) {
+                    _ = try m.create(entity: e, id: es.idScheme == .key ? givenID : nil, prepared: record)
+                    try m.validate(from: mark, checkedReferences: checked)
+                    for _ in mark..<m.changes.count { lines.append(Int32(clamping: row.line)) }
+                    created += 1
+                    continue
                 }
                 // Emptied from its end: `removeAll(keepingCapacity:)` went through a generic
                 // replacement of the whole range, a twentieth of the importing thread.
@@ -259,22 +258,31 @@ struct Importer {
     /// `template` with a row's plain values in place; nil when a cell is left for the importer to read
     /// (not plain, or a reference that is no record's id and may be a name). Every reference of a placed
     /// field is looked up here, a default one included, so validation need not (`checkedReferences`).
-    /// Made field by field, each value copied once: a copy of `template` to write cells into went
-    /// through the generic copy of an array's elements.
-    private func newRecord(_ template: [Value], _ columnOfField: [Int], _ values: [Value?], _ targets: [Table?]) -> [Value]? {
-        var record: [Value] = []
-        record.reserveCapacity(template.count)
-        for fi in template.indices {
-            let c = columnOfField[fi]
-            guard c >= 0 else { record.append(template[fi]); continue }
-            guard c < values.count, let v = values[c] else { return nil }
-            let value = v.isNull ? template[fi] : v
-            if case .text(let id) = value, let t = targets[c], !t.contains(id) { return nil }
-            record.append(value)
+    /// The values are moved out of the row (nil left in their places), not copied: a copy retained each
+    /// text the reading thread made, and the row's release took it back to that thread's core.
+    private func newRecord(_ template: [Value], _ columnOfField: [Int], _ values: inout [Value?], _ targets: [Table?]) -> [Value]? {
+        values.withUnsafeMutableBufferPointer { values in
+            // Checked first, nothing taken: a row left for the long way keeps its values.
+            for fi in template.indices {
+                let c = columnOfField[fi]
+                guard c >= 0 else { continue }
+                guard c < values.count, values[c] != nil else { return nil }
+                guard let t = targets[c] else { continue }
+                if case .text(let id)? = values[c] { if !t.contains(id) { return nil } }
+                else if values[c]!.isNull, case .text(let id) = template[fi], !t.contains(id) { return nil }
+            }
+            var record: [Value] = []
+            record.reserveCapacity(template.count)
+            for fi in template.indices {
+                let c = columnOfField[fi]
+                guard c >= 0 else { record.append(template[fi]); continue }
+                let v = (values.baseAddress! + c).move().unsafelyUnwrapped
+                (values.baseAddress! + c).initialize(to: nil)
+                record.append(v.isNull ? template[fi] : v)
+            }
+            return record
         }
-        return record
     }
-
 }
 
 

@@ -121,13 +121,16 @@ extension Array where Element == RowFeed.Item {
         }
     }
 
-    /// Puts `row` back at `k`, in place of the empty row `takeRow` left.
-    mutating func putBack(_ row: consuming CSVRow, at k: Int) {
-        var row: CSVRow? = consume row
+    /// Puts `row` back at `k`, in place of the empty row `takeRow` left, and leaves an empty row in
+    /// `row`: moved, not copied (a copy retained the lists the reading thread made).
+    mutating func putBack(_ row: inout CSVRow, at k: Int) {
         withUnsafeMutableBufferPointer { items in
             let place = (items.baseAddress! + k).pointer(to: \.row)!
-            place.deinitialize(count: 1)
-            place.initialize(to: row.take()!)
+            withUnsafeMutablePointer(to: &row) { row in
+                place.deinitialize(count: 1)
+                place.moveInitialize(from: row, count: 1)
+                row.initialize(to: CSVRow())
+            }
         }
     }
 }
