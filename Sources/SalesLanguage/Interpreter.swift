@@ -431,7 +431,7 @@ public final class Interpreter {
                 extra += "; \(other) \(old.display) → \(new.display)"
             }
             for c in m.changes {
-                guard case .create(let e, let rec) = c else { continue }
+                guard case .create(let e, let rec) = c.materialized(in: model) else { continue }
                 extra += "; " + self.added(rec, self.schema.entities[e])
             }
             return moved + extra

@@ -204,11 +204,12 @@ public final class Session {
         tx.osUser = osUser
         var snapshotFailed = false
         let room = options.snapshotThreshold - folder.journalBytes
-        if ModelCodec.encodedSizeBound(tx, schema: model.schema, limit: room) > room, !folder.readOnly {
+        if ModelCodec.encodedSizeBound(tx, schema: model.schema, limit: room, model: model) > room, !folder.readOnly {
             // A snapshot the disk cannot take leaves the journal, which may still have room.
             do { try keepInSnapshot(tx); return } catch { warnSnapshot(error); snapshotFailed = true }
         }
-        let payload = ModelCodec.encode(tx, schema: model.schema)
+        // Records made in place are written with their values, read from the tables.
+        let payload = ModelCodec.encode(tx.materialized(in: model), schema: model.schema)
         let seq: UInt64
         do { seq = try folder.append(payload) } catch {
             throw Diagnostic("the change could not be written to the store, so it was not made: \(error)")
@@ -231,7 +232,7 @@ public final class Session {
         let seq = folder.lastSeq + 1
         let begun = canAppend(lastSeq: seq) ? ModelCodec.BegunAddition(model, except: model.historyIndex) : nil
         // An import's history names the file and line of each record it made: no summaries to make.
-        model.recordHistory(tx, summaries: tx.source == nil ? Self.summaries(of: tx, model.schema) : nil)
+        model.recordHistory(tx, summaries: tx.source == nil ? Self.summaries(of: tx.materialized(in: model), model.schema) : nil)
         do { try writeSnapshot(lastSeq: seq, begun: begun) } catch {
             // Put in place, the snapshot holds the change whatever failed after (syncing the folder,
             // emptying the journal): the change is kept. Not put in place, it is not made.
@@ -244,7 +245,8 @@ public final class Session {
         model.lastSeq = seq
     }
 
-    /// The history's summary of each record a large change creates or deletes, made on every core.
+    /// The history's summary of each record a large change creates or deletes, made on every core
+    /// (records made in place, `Change.created`, given their values first: `Transaction.materialized`).
     static func summaries(of tx: Transaction, _ schema: Schema) -> [String] {
         let changes = tx.changes, pieces = 64
         var out = [String](repeating: "", count: changes.count)
@@ -253,7 +255,7 @@ public final class Session {
                 for i in ModelCodec.piece(p, of: pieces, in: changes.count) {
                     switch changes[i] {
                     case .create(let e, let r), .delete(let e, let r): out[i] = Model.summary(of: r, entity: schema.entities[e])
-                    case .update: break
+                    case .update, .created: break
                     }
                 }
             }

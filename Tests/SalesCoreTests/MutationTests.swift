@@ -576,3 +576,56 @@ struct DeleteRollbackHistoryTests {
         #expect(again == c2 && m.created(entity: e, id: again))
     }
 }
+
+/// A record made in place (an import's row): its values go into the table as they are, the change
+/// keeps its id alone, and everything that reads a new record's values reads them from the table.
+@Suite("records made in place")
+struct CreatedInPlaceTests {
+    /// An opportunity's values as an import's row makes them: the defaults, then the given fields.
+    static func prepared(_ w: World, _ m: Mutation, title: String, owner: String = "li.na") -> [Value] {
+        let e = w.e("opportunity")
+        var values = m.newRecordValues(entity: e)
+        values[w.f("opportunity", "title")] = .text(title)
+        values[w.f("opportunity", "customer")] = .text("C1")
+        values[w.f("opportunity", "owner")] = .text(owner)
+        values[w.f("opportunity", "amount")] = .money(Money(minor: 12_345_00))
+        return values
+    }
+
+    @Test func madeInPlaceKeepsOnlyTheIdAndReadsAsACreate() throws {
+        let w = try World.organisation()
+        let e = w.e("opportunity")
+        let m = Mutation(model: w.model, user: "admin", today: w.today)
+        let values = Self.prepared(w, m, title: "5G 專網")
+        let id = try m.create(entity: e, id: nil, prepared: values)
+        try m.validate(from: 0, created: values)
+        guard case .created(e, id)? = m.changes.first else { Issue.record("not made in place: \(m.changes)"); return }
+        #expect(m.changes.count == 1 && m.changes[0].isCreate && m.changes[0].recordID == id)
+        #expect(w.value(id, "title") == .text("5G 專網") && w.value(id, "stage") == .text("qualified"))
+        #expect(m.created(entity: e, id: id))
+        #expect(m.changedFields(entity: e, id: id) == Set(values.indices.filter { !values[$0].isNull }))
+        // Given its values, as a journal entry and a history summary want it.
+        let tx = m.transaction(at: Timestamp(millis: 1)).materialized(in: w.model)
+        guard case .create(e, let r)? = tx.changes.first else { Issue.record("not materialized: \(tx.changes)"); return }
+        #expect(r.id == id && r.values == values)
+    }
+
+    @Test func aRefusedRecordMadeInPlaceIsTakenBackWithItsNumber() throws {
+        let w = try World.organisation()
+        let e = w.e("opportunity"), before = w.table("opportunity").count, next = w.table("opportunity").nextNumber
+        let m = Mutation(model: w.model, user: "admin", today: w.today)
+        let good = Self.prepared(w, m, title: "留下")
+        let kept = try m.create(entity: e, id: nil, prepared: good)
+        try m.validate(from: 0, created: good)
+        // A presales engineer cannot own an opportunity (`ownerHasRole`): checked on the values given.
+        let mark = m.changes.count
+        let bad = Self.prepared(w, m, title: "退回", owner: "chen.jie")
+        let refused = try m.create(entity: e, id: nil, prepared: bad)
+        #expect(throws: DomainError.self) { try m.validate(from: mark, created: bad) }
+        m.rollback(to: mark)
+        #expect(w.model.find(refused) == nil && w.model.find(kept) != nil)
+        #expect(w.table("opportunity").nextNumber == next + 1, "the refused record's number is given again")
+        m.rollback()
+        #expect(w.table("opportunity").count == before && w.table("opportunity").nextNumber == next)
+    }
+}

@@ -624,6 +624,7 @@ struct ModelCodecTests {
     func describe(_ c: Change) -> String {
         switch c {
         case .create(let e, let r): return "create \(e) \(r.id) \(r.values)"
+        case .created(let e, let id): return "created \(e) \(id)"
         case .update(let e, let id, let f, let o, let n): return "update \(e) \(id) \(f) \(o) \(n)"
         case .delete(let e, let r): return "delete \(e) \(r.id) \(r.values)"
         }

@@ -10,18 +10,31 @@ public struct Record: Sendable {
 /// A change to one record, kept whole so it can be journalled, replayed and undone.
 public enum Change: Sendable {
     case create(entity: Int, record: Record)
+    /// A record made in place (an import's row, `Mutation.create(entity:id:prepared:)`): its values went
+    /// straight into the table, and are read from there when wanted (`Transaction.materialized(in:)`)
+    /// rather than kept a second time, a million arrays of them, until the statement ends.
+    case created(entity: Int, id: String)
     case update(entity: Int, id: String, field: Int, old: Value, new: Value)
     case delete(entity: Int, record: Record)
 
     public var entity: Int {
-        switch self { case .create(let e, _), .update(let e, _, _, _, _), .delete(let e, _): e }
+        switch self { case .create(let e, _), .created(let e, _), .update(let e, _, _, _, _), .delete(let e, _): e }
     }
-    public var isCreate: Bool { if case .create = self { return true }; return false }
+    public var isCreate: Bool {
+        switch self { case .create, .created: true; default: false }
+    }
     public var recordID: String {
         switch self {
         case .create(_, let r), .delete(_, let r): r.id
-        case .update(_, let id, _, _, _): id
+        case .created(_, let id), .update(_, let id, _, _, _): id
         }
+    }
+
+    /// The change with a record made in place given its values, as `model` holds them now: what a
+    /// journal entry, a summary or a rule that reads a new record's values wants.
+    public func materialized(in model: Model) -> Change {
+        guard case .created(let e, let id) = self else { return self }
+        return .create(entity: e, record: model.tables[e].record(id) ?? Record(id: id, values: []))
     }
 }
 
@@ -37,6 +50,16 @@ public struct Transaction: Sendable {
     public var source: ImportSource?
     public init(user: String, time: Timestamp, changes: [Change], osUser: String? = nil, source: ImportSource? = nil) {
         self.user = user; self.time = time; self.changes = changes; self.osUser = osUser; self.source = source
+    }
+
+    /// The transaction with each record made in place given its values as `model` holds them (see
+    /// `Change.created`). A record a later change of the same transaction updated has its values as
+    /// they are after it: replayed, the update then sets what it already holds.
+    public func materialized(in model: Model) -> Transaction {
+        guard changes.contains(where: { if case .created = $0 { true } else { false } }) else { return self }
+        var tx = self
+        tx.changes = changes.map { $0.materialized(in: model) }
+        return tx
     }
 }
 
@@ -152,15 +175,24 @@ public final class Model {
         version &+= 1
         switch c {
         case .create(let e, let r): tables[e].insert(r)
+        // Put in the table as it was made (`insertCreated`); a journal never holds one.
+        case .created: break
         case .update(let e, let id, let f, _, let new): tables[e].set(slot: tables[e].slot(of: id)!, field: f, new)
         case .delete(let e, let r): tables[e].remove(r.id)
         }
+    }
+
+    /// Puts a record made in place (`Change.created`) in its table.
+    func insertCreated(entity e: Int, id: String, values: [Value]) {
+        version &+= 1
+        tables[e].insert(id: id, values: values)
     }
 
     func undo(_ c: Change, slot: Int? = nil) {
         version &+= 1
         switch c {
         case .create(let e, let r): tables[e].remove(r.id)
+        case .created(let e, let id): tables[e].remove(id)
         case .update(let e, let id, let f, let old, _): tables[e].set(slot: tables[e].slot(of: id)!, field: f, old)
         case .delete(let e, let r):
             if let slot { tables[e].restore(r, at: slot) } else { tables[e].insert(r) }
@@ -174,6 +206,9 @@ public final class Model {
             case .create(let e, let r) where tables[e].contains(r.id),
                  .delete(let e, let r) where !tables[e].contains(r.id):
                 throw DomainError("journal entry \(seq) does not fit the snapshot: \(r.id)")
+            // A journal holds each record with its values, never one made in place.
+            case .created(_, let id):
+                throw DomainError("journal entry \(seq) does not fit the snapshot: \(id)")
             case .update(let e, let id, _, _, _) where !tables[e].contains(id):
                 throw DomainError("journal entry \(seq) changes \(id), which does not exist")
             default: apply(c)
@@ -197,9 +232,10 @@ public final class Model {
             let entity = schema.entities[c.entity]
             var action = "create", field = Value.null, old = Value.null, new = Value.null
             switch c {
-            case .create(_, let r):
+            case .create, .created:
                 if let source = tx.source { new = .text(source.origin(ofChange: i)) }
-                else { new = .text(summaries?[i] ?? Model.summary(of: r, entity: entity)) }
+                else if let s = summaries?[i] { new = .text(s) }
+                else if case .create(_, let r) = c.materialized(in: self) { new = .text(Model.summary(of: r, entity: entity)) }
             case .update(_, _, let f, let o, let n):
                 action = entity.stateIndex == f ? "move" : "set"
                 field = .text(entity.fields[f].name); old = o; new = n

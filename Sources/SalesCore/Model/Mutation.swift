@@ -42,8 +42,9 @@ public final class Mutation {
                 indexed = i
             }
             // A number given to a record that is undone is given again.
-            if case .create(let e, let r) = changes[i], let p = model.tables[e].schema.prefix, let n = Int64(r.id.dropFirst(p.count)) {
-                model.tables[e].nextNumber = min(model.tables[e].nextNumber, n)
+            let c = changes[i]
+            if c.isCreate, let p = model.tables[c.entity].schema.prefix, let n = Int64(c.recordID.dropFirst(p.count)) {
+                model.tables[c.entity].nextNumber = min(model.tables[c.entity].nextNumber, n)
             }
             changes.removeLast()
         }
@@ -95,7 +96,7 @@ public final class Mutation {
         indexPending()
         var at = lastOfRecord[RecordKey(e, id)]
         while let i = at {
-            if case .create = changes[i] { return true }
+            if changes[i].isCreate { return true }
             at = earlierOfRecord[i]
         }
         return false
@@ -131,9 +132,17 @@ public final class Mutation {
     /// Creates a record whose values are `newRecordValues(entity:)` with fields a user may set put in
     /// place (an import's row, made ready on the thread reading the file). Returns its id.
     @discardableResult
+    /// Made in place: the values go into the table as they are, and the change keeps only the record's
+    /// id (`Change.created`); check it with `validate(from:created:checkedReferences:)`.
     public func create(entity e: Int, id givenID: String?, prepared values: [Value]) throws -> String {
         precondition(values.count == model.tables[e].schema.fields.count)
-        return try add(entity: e, id: try newID(entity: e, given: givenID, systemEntity: false), values: values)
+        let id = try newID(entity: e, given: givenID, systemEntity: false)
+        let table = model.tables[e], schema = table.schema
+        if case .prefix = schema.idScheme { table.nextNumber += 1 }
+        model.insertCreated(entity: e, id: id, values: values)
+        changes.append(.created(entity: e, id: id))
+        try schema.onCreate?(self, id)
+        return id
     }
 
     /// The id a new record gets: the given one, checked, for an entity keyed by name; the next number
@@ -330,6 +339,8 @@ public final class Mutation {
         for c in changes(of: e, id) {
             switch c {
             case .create(let x, let r) where x == e && r.id == id: out.formUnion(r.values.indices.filter { !r.values[$0].isNull })
+            case .created(let x, let rid) where x == e && rid == id:
+                if let r = model.tables[e].record(id) { out.formUnion(r.values.indices.filter { !r.values[$0].isNull }) }
             case .update(let x, let rid, let f, _, _) where x == e && rid == id: out.insert(f)
             default: break
             }
@@ -372,16 +383,30 @@ public final class Mutation {
                 guard only || seen.insert(RecordKey(c)).inserted, let now = model.tables[c.entity].record(c.recordID) else { continue }
                 r = now; isNew = created(entity: c.entity, id: r.id)
             }
-            try validate(r, entity: c.entity, isNew: isNew, checkedReferences: checked)
-            // Who may: checked on the record as it was (may they touch it?) and as it is (may they make it
-            // so?), unless they may change any record of the entity.
-            if !mayChangeAny(c.entity) {
-                if !isNew, let before = original(entity: c.entity, id: r.id),
-                   let e = Permissions.check(before, .update, entity: schema, user: user, model: model, settingUp: settingUp) { throw e }
-                if let e = Permissions.check(r, isNew ? .create : .update, entity: schema, user: user, model: model, settingUp: settingUp) { throw e }
-            }
-            for rule in schema.changeRules { if let e = rule(r, isNew ? .create : .update, schema, self) { throw e } }
+            try check(r, entity: c.entity, isNew: isNew, checkedReferences: checked)
         }
+    }
+
+    /// `validate(from:)` when the change at `mark` made a record in place from `values` (an import's
+    /// row): checked as those values, with no record read back from the table, when it is the only one.
+    public func validate(from mark: Int, created values: [Value], checkedReferences: [Bool]? = nil) throws {
+        guard mark == changes.count - 1, case .created(let e, let id) = changes[mark] else { return try validate(from: mark) }
+        try check(Record(id: id, values: values), entity: e, isNew: true, checkedReferences: checkedReferences)
+    }
+
+    /// The checks of a record a change made or changed: its fields and rules, who may, and the rules
+    /// about changes.
+    private func check(_ r: Record, entity e: Int, isNew: Bool, checkedReferences: [Bool]?) throws {
+        let schema = model.tables[e].schema
+        try validate(r, entity: e, isNew: isNew, checkedReferences: checkedReferences)
+        // Who may: checked on the record as it was (may they touch it?) and as it is (may they make it
+        // so?), unless they may change any record of the entity.
+        if !mayChangeAny(e) {
+            if !isNew, let before = original(entity: e, id: r.id),
+               let err = Permissions.check(before, .update, entity: schema, user: user, model: model, settingUp: settingUp) { throw err }
+            if let err = Permissions.check(r, isNew ? .create : .update, entity: schema, user: user, model: model, settingUp: settingUp) { throw err }
+        }
+        for rule in schema.changeRules { if let err = rule(r, isNew ? .create : .update, schema, self) { throw err } }
     }
 
     /// `Permissions.mayChangeAny` for the user, by entity, kept while the staff stay as they are.

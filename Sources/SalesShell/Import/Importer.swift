@@ -105,6 +105,9 @@ struct Importer {
         let feed = RowFeed(reader)
         defer { feed.cancel() }
         var batch: [RowFeed.Item] = [], next = 0
+        // A new record's values, filled again for each row: the table keeps its own copy of them, and
+        // the change only the id (`Change.created`).
+        var record = template.map { $0 }
         var values: [(field: Int, value: Value)] = []
         while true {
             if next == batch.count {
@@ -150,9 +153,9 @@ struct Importer {
                 // new record, so the id is asked first: once moved, they are not there for the long way.
                 let givenID = keyFields.isEmpty ? idColumn.map { row.fields[$0].text.trimmedCell }.flatMap { $0.isEmpty ? nil : $0 } : nil
                 if keyFields.isEmpty, !(givenID.map(model.tables[e].contains) ?? false),
-                   let record = newRecord(template, columnOfField, &row.values, targets) {
+                   fill(&record, template, columnOfField, &row.values, targets) {
                     _ = try m.create(entity: e, id: es.idScheme == .key ? givenID : nil, prepared: record)
-                    try m.validate(from: mark, checkedReferences: checked)
+                    try m.validate(from: mark, created: record, checkedReferences: checked)
                     for _ in mark..<m.changes.count { lines.append(Int32(clamping: row.line)) }
                     created += 1
                     continue
@@ -255,32 +258,33 @@ struct Importer {
 
     struct RowFailure: Error { var column: Int; var message: String }
 
-    /// `template` with a row's plain values in place; nil when a cell is left for the importer to read
-    /// (not plain, or a reference that is no record's id and may be a name). Every reference of a placed
-    /// field is looked up here, a default one included, so validation need not (`checkedReferences`).
-    /// The values are moved out of the row (nil left in their places), not copied: a copy retained each
-    /// text the reading thread made, and the row's release took it back to that thread's core.
-    private func newRecord(_ template: [Value], _ columnOfField: [Int], _ values: inout [Value?], _ targets: [Table?]) -> [Value]? {
+    /// Puts a row's plain values in `record` (which holds `template`'s values where no cell goes);
+    /// false, nothing moved, when a cell is left for the importer to read (not plain, or a reference
+    /// that is no record's id and may be a name). Every reference of a placed field is looked up here,
+    /// a default one included, so validation need not (`checkedReferences`). The values are moved out
+    /// of the row (nil left in their places), not copied: a copy retained each text the reading thread
+    /// made, and the row's release took it back to that thread's core.
+    private func fill(_ record: inout [Value], _ template: [Value], _ columnOfField: [Int], _ values: inout [Value?], _ targets: [Table?]) -> Bool {
         values.withUnsafeMutableBufferPointer { values in
             // Checked first, nothing taken: a row left for the long way keeps its values.
             for fi in template.indices {
                 let c = columnOfField[fi]
                 guard c >= 0 else { continue }
-                guard c < values.count, values[c] != nil else { return nil }
+                guard c < values.count, values[c] != nil else { return false }
                 guard let t = targets[c] else { continue }
-                if case .text(let id)? = values[c] { if !t.contains(id) { return nil } }
-                else if values[c]!.isNull, case .text(let id) = template[fi], !t.contains(id) { return nil }
+                if case .text(let id)? = values[c] { if !t.contains(id) { return false } }
+                else if values[c]!.isNull, case .text(let id) = template[fi], !t.contains(id) { return false }
             }
-            var record: [Value] = []
-            record.reserveCapacity(template.count)
-            for fi in template.indices {
-                let c = columnOfField[fi]
-                guard c >= 0 else { record.append(template[fi]); continue }
-                let v = (values.baseAddress! + c).move().unsafelyUnwrapped
-                (values.baseAddress! + c).initialize(to: nil)
-                record.append(v.isNull ? template[fi] : v)
+            record.withUnsafeMutableBufferPointer { record in
+                for fi in template.indices {
+                    let c = columnOfField[fi]
+                    guard c >= 0 else { continue }
+                    let v = (values.baseAddress! + c).move().unsafelyUnwrapped
+                    (values.baseAddress! + c).initialize(to: nil)
+                    record[fi] = v.isNull ? template[fi] : v
+                }
             }
-            return record
+            return true
         }
     }
 }

@@ -728,7 +728,8 @@ enum ModelCodec {
     /// At least as many bytes as `encode(tx)` writes, counted without writing them: whether a change
     /// fits the journal is known before encoding one that goes to the snapshot instead. The count stops
     /// once it passes `limit` (a million-row import is over the journal's threshold long before its end).
-    static func encodedSizeBound(_ tx: Transaction, schema: Schema, limit: Int = .max) -> Int {
+    /// `model` gives the values of records made in place (`Change.created`).
+    static func encodedSizeBound(_ tx: Transaction, schema: Schema, limit: Int = .max, model: Model? = nil) -> Int {
         func string(_ s: String) -> Int { s.utf8.count + 10 }
         func value(_ v: Value) -> Int {
             switch v {
@@ -742,10 +743,12 @@ enum ModelCodec {
         for c in tx.changes {
             let es = schema.entities[c.entity]
             n += 1 + string(es.name) + string(c.recordID)
-            switch c {
+            switch model.map(c.materialized) ?? c {
             case .create(_, let rec), .delete(_, let rec):
                 n += 10
                 for i in rec.values.indices where !rec.values[i].isNull { n += string(es.fieldNames[i]) + value(rec.values[i]) }
+            case .created:
+                preconditionFailure("the size of a record made in place is reckoned with the model that holds it")
             case .update(_, _, let f, let old, let new):
                 n += string(es.fieldNames[f]) + value(old) + value(new)
             }
@@ -769,6 +772,8 @@ enum ModelCodec {
                 let present = rec.values.indices.filter { !rec.values[$0].isNull }
                 w.write(UInt64(present.count))
                 for i in present { w.writeString(es.fields[i].name); write(rec.values[i], &w) }
+            case .created:
+                preconditionFailure("a record made in place is encoded with its values (Transaction.materialized)")
             case .update(_, let id, let f, let old, let new):
                 w.write(UInt8(2))
                 w.writeString(es.name)
