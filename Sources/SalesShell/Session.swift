@@ -209,7 +209,7 @@ public final class Session {
             do { try keepInSnapshot(tx); return } catch { warnSnapshot(error); snapshotFailed = true }
         }
         // Records made in place are written with their values, read from the tables.
-        let payload = ModelCodec.encode(tx.materialized(in: model), schema: model.schema)
+        let payload = ModelCodec.encode(tx, schema: model.schema, model: model)
         let seq: UInt64
         do { seq = try folder.append(payload) } catch {
             throw Diagnostic("the change could not be written to the store, so it was not made: \(error)")

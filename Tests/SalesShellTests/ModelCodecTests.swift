@@ -570,6 +570,31 @@ struct ModelCodecTests {
         }
     }
 
+    /// A record made in place (an import's row) is written, and counted, as the record its table holds:
+    /// the same bytes as the change that carries the record, and a bound no smaller.
+    @Test func aRecordMadeInPlaceIsWrittenAsItsTableHoldsIt() throws {
+        let model = try makeModel()
+        let s = model.schema, opp = s.index(of: "opportunity")!, es = s.entities[opp]
+        let m = Mutation(model: model, user: "li.na", today: shellToday)
+        var values = m.newRecordValues(entity: opp)
+        values[es.fieldIndex("title")!] = .text("就地 5G 專網")
+        values[es.fieldIndex("customer")!] = .text("C1")
+        values[es.fieldIndex("owner")!] = .text("li.na")
+        values[es.fieldIndex("amount")!] = .money(Money(minor: 98_765_00))
+        let id = try m.create(entity: opp, id: nil, prepared: values)
+        try m.update(entity: s.index(of: "customer")!, id: "C1", values: [(s.entities[s.index(of: "customer")!].fieldIndex("tier")!, .text("key"))])
+        var tx = m.transaction(at: Timestamp(millis: 1_795_000_000_000))
+        tx.source = ImportSource(file: "商機.csv", lines: [2, 2])
+        guard case .created(opp, id) = tx.changes[0] else { Issue.record("not made in place: \(tx.changes)"); return }
+        let inPlace = ModelCodec.encode(tx, schema: s, model: model), carried = ModelCodec.encode(tx.materialized(in: model), schema: s)
+        #expect(inPlace == carried)
+        #expect(ModelCodec.encodedSizeBound(tx, schema: s, model: model) >= inPlace.count)
+        #expect(ModelCodec.encodedSizeBound(tx, schema: s, model: model) == ModelCodec.encodedSizeBound(tx.materialized(in: model), schema: s))
+        let back = try ModelCodec.decodeTransaction(inPlace, schema: s)
+        guard case .create(opp, let r) = back.changes[0] else { Issue.record("not a create: \(back.changes)"); return }
+        #expect(r.id == id && r.values == values)
+    }
+
     @Test func transactionsRoundTrip() throws {
         let model = try makeModel()
         let s = model.schema

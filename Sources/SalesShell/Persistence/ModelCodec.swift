@@ -743,12 +743,16 @@ enum ModelCodec {
         for c in tx.changes {
             let es = schema.entities[c.entity]
             n += 1 + string(es.name) + string(c.recordID)
-            switch model.map(c.materialized) ?? c {
+            switch c {
             case .create(_, let rec), .delete(_, let rec):
                 n += 10
                 for i in rec.values.indices where !rec.values[i].isNull { n += string(es.fieldNames[i]) + value(rec.values[i]) }
-            case .created:
-                preconditionFailure("the size of a record made in place is reckoned with the model that holds it")
+            case .created(let e, let id):
+                // Read in place, field by field: no record is made to be counted (a large import is
+                // counted up to the journal's threshold, half a million records perhaps).
+                n += 10
+                let (t, slot) = madeInPlace(e, id, model)
+                for i in es.fields.indices { let v = t.value(slot, i); if !v.isNull { n += string(es.fieldNames[i]) + value(v) } }
             case .update(_, _, let f, let old, let new):
                 n += string(es.fieldNames[f]) + value(old) + value(new)
             }
@@ -757,7 +761,17 @@ enum ModelCodec {
         return n
     }
 
-    static func encode(_ tx: Transaction, schema: Schema) -> [UInt8] {
+    /// The table and slot of a record made in place (`Change.created`), whose values `model` holds.
+    private static func madeInPlace(_ e: Int, _ id: String, _ model: Model?) -> (Table, Int) {
+        guard let t = model?.tables[e], let slot = t.slot(of: id) else {
+            preconditionFailure("a record made in place is read from the model that holds it")
+        }
+        return (t, slot)
+    }
+
+    /// `model` gives the values of records made in place (`Change.created`), written as any created
+    /// record's.
+    static func encode(_ tx: Transaction, schema: Schema, model: Model? = nil) -> [UInt8] {
         var w = BinaryWriter()
         w.writeString(tx.user)
         w.write(tx.time.millis)
@@ -772,8 +786,14 @@ enum ModelCodec {
                 let present = rec.values.indices.filter { !rec.values[$0].isNull }
                 w.write(UInt64(present.count))
                 for i in present { w.writeString(es.fields[i].name); write(rec.values[i], &w) }
-            case .created:
-                preconditionFailure("a record made in place is encoded with its values (Transaction.materialized)")
+            case .created(let e, let id):
+                let (t, slot) = madeInPlace(e, id, model)
+                w.write(UInt8(1))
+                w.writeString(es.name)
+                w.writeString(id)
+                let present = es.fields.indices.filter { !t.value(slot, $0).isNull }
+                w.write(UInt64(present.count))
+                for i in present { w.writeString(es.fields[i].name); write(t.value(slot, i), &w) }
             case .update(_, let id, let f, let old, let new):
                 w.write(UInt8(2))
                 w.writeString(es.name)
