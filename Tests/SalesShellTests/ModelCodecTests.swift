@@ -593,6 +593,18 @@ struct ModelCodecTests {
         let back = try ModelCodec.decodeTransaction(inPlace, schema: s)
         guard case .create(opp, let r) = back.changes[0] else { Issue.record("not a create: \(back.changes)"); return }
         #expect(r.id == id && r.values == values)
+        // Many of them: what they write at least may settle a limit before any is read; the answer at
+        // a limit is the same as the whole count's.
+        for k in 0..<12_000 {
+            values[es.fieldIndex("title")!] = .text("就地 \(k)")
+            _ = try m.create(entity: opp, id: nil, prepared: values)
+        }
+        let many = m.transaction(at: Timestamp(millis: 1_795_000_000_000))
+        let whole = ModelCodec.encodedSizeBound(many, schema: s, model: model), size = ModelCodec.encode(many, schema: s, model: model).count
+        #expect(whole >= size && whole == ModelCodec.encodedSizeBound(many.materialized(in: model), schema: s))
+        for limit in [0, size / 10, size / 2, whole - 1, whole, whole + 1] {
+            #expect((ModelCodec.encodedSizeBound(many, schema: s, limit: limit, model: model) > limit) == (whole > limit), "limit \(limit)")
+        }
     }
 
     @Test func transactionsRoundTrip() throws {

@@ -740,6 +740,19 @@ enum ModelCodec {
             }
         }
         var n = string(tx.user) + 20 + (tx.osUser.map(string) ?? 0) + 1 + (tx.source.map { string($0.file) + 10 + 5 * $0.lines.count } ?? 0)
+        // Records made in place are read from their tables field by field to be counted; what they
+        // write at least (their entity, their id, each required field's name and value) often settles
+        // it without reading one (a million-row import is over the threshold several times).
+        if tx.changes.count >= 10_000, model != nil {
+            var required = [Int?](repeating: nil, count: schema.entities.count), least = n
+            for c in tx.changes {
+                guard case .created(let e, let id) = c else { continue }
+                let es = schema.entities[e]
+                if required[e] == nil { required[e] = es.fields.filter(\.required).reduce(0) { $0 + string($1.name) + 11 } }
+                least += 1 + string(es.name) + string(id) + 10 + required[e]!
+                if least > limit { return least }
+            }
+        }
         for c in tx.changes {
             let es = schema.entities[c.entity]
             n += 1 + string(es.name) + string(c.recordID)
