@@ -132,20 +132,26 @@ import Testing
 
     /// Values made on several threads at once land in their own slots after what the column held, in
     /// every form: one that does not fit widens the column, and a dictionary column takes them in turn.
-    @Test(arguments: [
-        (ValueType.text, { (i: Int) -> Value in i % 7 == 0 ? .null : .text("商機.csv:\(i)") }),
-        (.real, { i in i % 5 == 0 ? .null : .real(Double(i) / 4) }),
-        (.money, { i in i == 12_345 ? .text("not money") : .money(Money(minor: Int64(i))) }),
-        (.reference("staff"), { i in .text("S\(i % 40)") }),
-    ] as [(ValueType, @Sendable (Int) -> Value)])
-    func valuesMadeInPiecesLandInTheirSlots(_ type: ValueType, _ make: @Sendable (Int) -> Value) {
+    static let madeInPieces: [ValueType] = [.text, .real, .money, .reference("staff")]
+
+    static func made(_ type: ValueType, _ i: Int) -> Value {
+        switch type {
+        case .text: i % 7 == 0 ? .null : .text("商機.csv:\(i)")
+        case .real: i % 5 == 0 ? .null : .real(Double(i) / 4)
+        case .money: i == 12_345 ? .text("not money") : .money(Money(minor: Int64(i)))
+        default: .text("S\(i % 40)")
+        }
+    }
+
+    @Test(arguments: madeInPieces)
+    func valuesMadeInPiecesLandInTheirSlots(_ type: ValueType) {
         for pieces in [1, 3, 8] {
             var column = FieldColumn(for: type, dictionary: type == .reference("staff"))
-            let before: [Value] = [make(1), .null, make(2)]
+            let before: [Value] = [Self.made(type, 1), .null, Self.made(type, 2)]
             for v in before { column.append(v) }
-            column.append(count: 20_000, pieces: pieces, make)
+            column.append(count: 20_000, pieces: pieces) { Self.made(type, $0) }
             #expect(column.count == 20_003)
-            let want = before + (0..<20_000).map(make)
+            let want = before + (0..<20_000).map { Self.made(type, $0) }
             let wrong = (0..<column.count).first { column[$0] != want[$0] }
             #expect(wrong == nil, "\(type), \(pieces) pieces: slot \(wrong ?? 0) holds \(column[wrong ?? 0]), not \(want[wrong ?? 0])")
         }
