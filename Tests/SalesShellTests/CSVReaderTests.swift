@@ -136,6 +136,23 @@ struct CSVReaderTests {
         }
     }
 
+    /// A plain row's cell that has a value keeps no text but where the reader is told to (a reference,
+    /// which the importer may read again as a name); a cell with no value keeps its text.
+    @Test func aCellWithAValueKeepsItsTextOnlyWhereAsked() throws {
+        let today = Day(year: 2026, month: 11, day: 26)!
+        var r = CSVReader(text: "title,owner,amount,note\n專線 擴容,li.na,八十萬,備註\n")
+        r.cells = [ValueType.text, .reference("staff"), .money].map { PlainCell.forImport(type: $0, today: today) } + [nil]
+        r.keepText = [false, true, false, false]
+        _ = try r.next()
+        let row = try #require(try r.next())
+        #expect(row.values.count == 4)
+        #expect(row.values[0] == .text("專線 擴容") && row.fields[0].text == "")
+        #expect(row.values[1] == .text("li.na") && row.fields[1].text == "li.na")
+        #expect(row.values[2] == nil && row.fields[2].text == "八十萬")
+        #expect(row.values[3] == nil && row.fields[3].text == "備註")
+        #expect(row.fields.map(\.column) == [1, 7, 13, 17])
+    }
+
     /// A file that cannot be read past some point (a disk error, a network share gone) is not taken
     /// for a shorter file: the rows before it are handed out, then the reading throws where it
     /// stopped; a row cut by it is not handed out.

@@ -70,6 +70,11 @@ public struct CSVReader {
     /// Columns whose text no one reads (by index; true: unread): a plain row's cell there is checked
     /// to be UTF-8 and handed out empty, rather than made into a string to be freed unread.
     public var unread: [Bool] = []
+    /// Columns whose text is kept beside the cell's plain value (by index; true: kept): a reference,
+    /// which may turn out to be a name. Elsewhere a plain row's cell that has a value has no text: the
+    /// importer reads the value, and the text, kept, was let go of by this thread after the other had
+    /// taken it.
+    public var keepText: [Bool] = []
     /// How each column's cells convert plainly (nil: not converted), for `CSVRow.values`.
     public var cells: [PlainCell?] = [] { didSet { cellReaders = cells.map { $0.map(Unmanaged.passUnretained) } } }
     /// `cells`, which keeps them alive, as a plain row reads them: a reference taken out of an array is
@@ -295,8 +300,10 @@ public struct CSVReader {
                         values.append(value)
                     } else {
                         guard let t = decodeUTF8(cell) else { return .notPlain }
-                        text = t
-                        values.append(reader._withUnsafeGuaranteedRef { $0.value(t, bytes: cell) })
+                        let value = reader._withUnsafeGuaranteedRef { $0.value(t, bytes: cell) }
+                        // The text kept beside its value only where the importer may read it still.
+                        if value == nil || (i < keepText.count && keepText[i]) { text = t }
+                        values.append(value)
                     }
                 } else {
                     guard let t = decodeUTF8(cell) else { return .notPlain }

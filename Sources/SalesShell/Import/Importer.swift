@@ -94,6 +94,7 @@ struct Importer {
         // Cells nothing reads (a field the shell keeps) are checked to be UTF-8, not made into text.
         reader.unread = columns.indices.map { settable[$0] == nil && $0 != idColumn }
         reader.cells = types.map { $0.map { PlainCell.forImport(type: $0, today: today) } }
+        reader.keepText = types.map { $0?.referencedEntity != nil }
         // A new record starts from these values; a row's cells are put in place (by column, the field).
         let template = m.newRecordValues(entity: e)
         let placed = settable.enumerated().compactMap { i, fi in fi.map { (column: i, field: $0) } }
