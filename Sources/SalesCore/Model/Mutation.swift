@@ -130,19 +130,13 @@ public final class Mutation {
     }
 
     /// Creates a record whose values are `newRecordValues(entity:)` with fields a user may set put in
-    /// place (an import's row, made ready on the thread reading the file). Returns its id.
+    /// place (an import's row, made ready on the thread reading the file). Returns its id. Made in
+    /// place: the values go into the table as they are, and the change keeps only the record's id
+    /// (`Change.created`); check it with `validate(from:created:checkedReferences:)`.
     @discardableResult
-    /// Made in place: the values go into the table as they are, and the change keeps only the record's
-    /// id (`Change.created`); check it with `validate(from:created:checkedReferences:)`.
     public func create(entity e: Int, id givenID: String?, prepared values: [Value]) throws -> String {
         precondition(values.count == model.tables[e].schema.fields.count)
-        let id = try newID(entity: e, given: givenID, systemEntity: false)
-        let table = model.tables[e], schema = table.schema
-        if case .prefix = schema.idScheme { table.nextNumber += 1 }
-        model.insertCreated(entity: e, id: id, values: values)
-        changes.append(.created(entity: e, id: id))
-        try schema.onCreate?(self, id)
-        return id
+        return try add(entity: e, id: try newID(entity: e, given: givenID, systemEntity: false), values: values, inPlace: true)
     }
 
     /// The id a new record gets: the given one, checked, for an entity keyed by name; the next number
@@ -170,10 +164,15 @@ public final class Mutation {
         }
     }
 
-    private func add(entity e: Int, id: String, values: [Value]) throws -> String {
+    private func add(entity e: Int, id: String, values: [Value], inPlace: Bool = false) throws -> String {
         let table = model.tables[e], schema = table.schema
         if case .prefix = schema.idScheme { table.nextNumber += 1 }
-        record(.create(entity: e, record: Record(id: id, values: values)))
+        if inPlace {
+            model.insertCreated(entity: e, id: id, values: values)
+            changes.append(.created(entity: e, id: id))
+        } else {
+            record(.create(entity: e, record: Record(id: id, values: values)))
+        }
         try schema.onCreate?(self, id)
         return id
     }

@@ -100,7 +100,7 @@ struct Importer {
         let placed = settable.enumerated().compactMap { i, fi in fi.map { (column: i, field: $0) } }
         var columnOfField = [Int](repeating: -1, count: template.count)
         for (i, fi) in placed { columnOfField[fi] = i }
-        // The references `newRecord` looks up as it puts them in place: validation need not again.
+        // The references `fill` looks up as it puts them in place: validation need not again.
         var checked = [Bool](repeating: false, count: es.fields.count)
         for (i, fi) in placed where targets[i] != nil { checked[fi] = true }
         let feed = RowFeed(reader)

@@ -7,9 +7,9 @@ import SalesCore
 /// ends the feed, as it ends the reading.
 final class RowFeed: @unchecked Sendable {
     /// A row, and how far into the file the reading was; or, ending the feed, what broke the reading.
-    /// A struct, not an enum: the importer and the reader move a row out of its place and back with
-    /// `swap`, where taking an enum's row out retained and released everything in it (lines the other
-    /// core had written).
+    /// A struct, not an enum: the importer and the reader move a row out of its place and back by
+    /// pointer (`takeRow`, `putBack`, `moveRows`), where taking an enum's row out retained and released
+    /// everything in it (lines the other core had written).
     struct Item {
         var row: CSVRow
         var bytesRead: Int

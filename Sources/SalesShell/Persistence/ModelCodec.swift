@@ -756,16 +756,18 @@ enum ModelCodec {
         for c in tx.changes {
             let es = schema.entities[c.entity]
             n += 1 + string(es.name) + string(c.recordID)
-            switch c {
-            case .create(_, let rec), .delete(_, let rec):
+            // A created or deleted record: its fields that are not null, by name.
+            func record(_ field: (Int) -> Value) {
                 n += 10
-                for i in rec.values.indices where !rec.values[i].isNull { n += string(es.fieldNames[i]) + value(rec.values[i]) }
+                for i in es.fields.indices { let v = field(i); if !v.isNull { n += string(es.fieldNames[i]) + value(v) } }
+            }
+            switch c {
+            case .create(_, let rec), .delete(_, let rec): record { $0 < rec.values.count ? rec.values[$0] : .null }
             case .created(let e, let id):
                 // Read in place, field by field: no record is made to be counted (a large import is
                 // counted up to the journal's threshold, half a million records perhaps).
-                n += 10
                 let (t, slot) = madeInPlace(e, id, model)
-                for i in es.fields.indices { let v = t.value(slot, i); if !v.isNull { n += string(es.fieldNames[i]) + value(v) } }
+                record { t.value(slot, $0) }
             case .update(_, _, let f, let old, let new):
                 n += string(es.fieldNames[f]) + value(old) + value(new)
             }
@@ -791,22 +793,21 @@ enum ModelCodec {
         w.write(UInt64(tx.changes.count))
         for c in tx.changes {
             let es = schema.entities[c.entity]
-            switch c {
-            case .create(_, let rec), .delete(_, let rec):
-                if case .create = c { w.write(UInt8(1)) } else { w.write(UInt8(3)) }
-                w.writeString(es.name)
-                w.writeString(rec.id)
-                let present = rec.values.indices.filter { !rec.values[$0].isNull }
-                w.write(UInt64(present.count))
-                for i in present { w.writeString(es.fields[i].name); write(rec.values[i], &w) }
-            case .created(let e, let id):
-                let (t, slot) = madeInPlace(e, id, model)
-                w.write(UInt8(1))
+            // A created or deleted record: its id and its fields that are not null, by name.
+            func record(_ kind: UInt8, _ id: String, _ value: (Int) -> Value) {
+                w.write(kind)
                 w.writeString(es.name)
                 w.writeString(id)
-                let present = es.fields.indices.filter { !t.value(slot, $0).isNull }
+                let present = es.fields.indices.filter { !value($0).isNull }
                 w.write(UInt64(present.count))
-                for i in present { w.writeString(es.fields[i].name); write(t.value(slot, i), &w) }
+                for i in present { w.writeString(es.fields[i].name); write(value(i), &w) }
+            }
+            switch c {
+            case .create(_, let rec): record(1, rec.id) { $0 < rec.values.count ? rec.values[$0] : .null }
+            case .delete(_, let rec): record(3, rec.id) { $0 < rec.values.count ? rec.values[$0] : .null }
+            case .created(let e, let id):
+                let (t, slot) = madeInPlace(e, id, model)
+                record(1, id) { t.value(slot, $0) }
             case .update(_, let id, let f, let old, let new):
                 w.write(UInt8(2))
                 w.writeString(es.name)
