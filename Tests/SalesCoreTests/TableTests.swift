@@ -89,6 +89,51 @@ import Testing
         #expect(leads.slots(where: company, is: .text("y")) == [2])
     }
 
+    /// A table the snapshot holds as it is lets go of its records and decodes them again on first use;
+    /// one changed since, or with an empty slot, keeps them.
+    @Test func aTableLetGoOfIsDecodedAgainWhenRead() throws {
+        let saved = (1...5).map { lead("L\($0)", company: "公司 \($0)") }
+        for r in saved { leads.insert(r) }
+        let unsaved = leads.unload { Issue.record("never saved: nothing to decode from") }
+        #expect(!unsaved, "not written yet")
+        let image = NSObjectBox()
+        leads.rememberSaved(image)
+        _ = leads.slots(where: company, is: .text("公司 2"))   // an index, let go of with the rest
+        var decoded = 0
+        let table = leads
+        let unloaded = table.unload { decoded += 1; for r in saved { table.appendLoaded(id: r.id, values: ContiguousArray(r.values)) } }
+        #expect(unloaded)
+        #expect(leads.isDeferred && leads.deferredSource === image && decoded == 0)
+        #expect(leads.count == 5 && leads.nextNumberWithoutLoading == 6, "known without decoding")
+        #expect(leads.record("L3")?.values == saved[2].values && decoded == 1)
+        #expect(leads.slots(where: company, is: .text("公司 2")) == [1])
+        #expect(leads.savedState == .unchanged, "as the snapshot holds it, for the next save to copy")
+        leads.insert(lead("L6", company: "新"))
+        let changed = leads.unload { Issue.record("changed since the save") }
+        #expect(!changed)
+        leads.rememberSaved(image)
+        _ = leads.remove("L2")
+        leads.rememberSaved(image)
+        let withAnEmptySlot = leads.unload { Issue.record("an empty slot") }
+        #expect(!withAnEmptySlot)
+        #expect(leads.count == 5 && !leads.isDeferred && decoded == 1)
+    }
+    final class NSObjectBox {}
+
+    /// A few rows appended in place to a long column do not reserve exact room (which would copy the
+    /// whole column for each batch): the column grows as an array does.
+    @Test func smallBatchesGrowAColumnAsAnArrayDoes() {
+        var column = FieldColumn(for: .text, dictionary: false)
+        column.append(count: 1000, pieces: 1) { .text("H\($0)") }
+        var copies = 0, capacity = column.texts.capacity
+        for batch in 0..<100 {
+            column.append(count: 3, pieces: 1) { .text("b\(batch).\($0)") }
+            if column.texts.capacity != capacity { copies += 1; capacity = column.texts.capacity }
+        }
+        #expect(column.count == 1300 && column[1299] == .text("b99.2"))
+        #expect(copies <= 2, "\(copies) copies of the column for 100 batches")
+    }
+
     @Test func theLoadersAppendMatchesAnInsert() {
         let r = lead("L7", company: "載入")
         leads.appendLoaded(id: r.id, values: ContiguousArray(r.values))

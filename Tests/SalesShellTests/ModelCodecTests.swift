@@ -319,7 +319,8 @@ struct ModelCodecTests {
                 let t = model.tables[w.entity]
                 if !w.fromBytes { ways.encoded += 1 } else if t.isDeferred ? t.appendedWhileDeferred.count > 0 : (t.savedImage.map { $0.slotCount < t.slotCount } ?? false) { ways.appended += 1 } else { ways.copied += 1 }
             }
-            ModelCodec.rememberWritten(model, payload: ByteSlice(copying: bytes), tables: plan.tables)
+            // The history let go of from memory at each save for one seed, as a large one is.
+            ModelCodec.rememberWritten(model, payload: ByteSlice(copying: bytes), tables: plan.tables, logsKeptUnder: seed == 2 ? 1 : ModelCodec.largeLog)
             // Rows appended to a deferred table are in the file now, and out of memory.
             #expect(model.tables.allSatisfy { !$0.isDeferred || $0.appendedWhileDeferred.count == 0 })
         }
@@ -339,7 +340,9 @@ struct ModelCodecTests {
         var base = start
         var additions: [[UInt8]] = []
         var rng = FuzzTests.RNG(s: 0x2545_F491_4F6C_DD1D &* seed)
-        var saves = (added: 0, whole: 0, emptyTableAdded: 0, begun: 0, changedSinceBegun: 0)
+        var saves = (added: 0, whole: 0, emptyTableAdded: 0, begun: 0, changedSinceBegun: 0, historyUnloaded: 0)
+        // The history let go of from memory after each save (as a large one is), decoded again later.
+        let logsKeptUnder = 1
         for round in 0..<16 {
             var onlyAdded = true
             // As a session keeps a large change: the addition's tables but the history begun before the
@@ -388,6 +391,7 @@ struct ModelCodecTests {
                 for part in parts { part.withUnsafeBytes { bytes.append(contentsOf: $0) } }
                 return bytes
             }
+            let historyWasDecoded = !model.history.isDeferred
             let addition = ModelCodec.encodeAdditionPlan(model, begun: begun)
             #expect((addition != nil) == onlyAdded, "round \(round)")
             if let plan = addition {
@@ -395,15 +399,18 @@ struct ModelCodecTests {
                 additions.append(bytes)
                 saves.added += 1
                 if plan.tables.contains(where: { model.tables[$0.entity].schema.name == "research" }) { saves.emptyTableAdded += 1 }
-                ModelCodec.rememberAdded(model, payload: ByteSlice(copying: bytes), tables: plan.tables)
+                ModelCodec.rememberAdded(model, payload: ByteSlice(copying: bytes), tables: plan.tables, logsKeptUnder: logsKeptUnder)
             } else {
                 let plan = ModelCodec.encodeSnapshotPlan(model)
                 base = join(plan.parts)
                 additions = []
                 saves.whole += 1
-                ModelCodec.rememberWritten(model, payload: ByteSlice(copying: base), tables: plan.tables)
+                ModelCodec.rememberWritten(model, payload: ByteSlice(copying: base), tables: plan.tables, logsKeptUnder: logsKeptUnder)
             }
             #expect(model.tables.allSatisfy { !$0.isDeferred || $0.appendedWhileDeferred.count == 0 })
+            if historyWasDecoded && model.history.isDeferred { saves.historyUnloaded += 1 }
+            // The history read again (as a `history` query would), to be let go of at the next save.
+            if seed == 3 || round % 3 == 0 { try model.history.load() }
             let want = fingerprint(shadow)
             let eager = Model(), lazy = Model()
             try ModelCodec.decodeSnapshot(ByteSlice(copying: base), additions: additions.map { ByteSlice(copying: $0) }, into: eager)
@@ -416,7 +423,7 @@ struct ModelCodecTests {
                 #expect(same, "round \(round), \(name), \(additions.count) additions")
             }
         }
-        #expect(saves.added > 3 && saves.whole > 0 && saves.emptyTableAdded > 0 && saves.begun > 2 && saves.changedSinceBegun > 0, "\(saves)")
+        #expect(saves.added > 3 && saves.whole > 0 && saves.emptyTableAdded > 0 && saves.begun > 2 && saves.changedSinceBegun > 0 && saves.historyUnloaded > 3, "\(saves)")
         try model.loadAll()
         let same = fingerprint(model) == fingerprint(shadow)
         #expect(same)

@@ -353,7 +353,8 @@ public struct FieldColumn {
     /// widens the column); a dictionary or heap column, which a sink cannot share, is appended to in turn.
     public mutating func append(count n: Int, pieces: Int, _ make: (Int) -> Value) {
         guard pieces > 1, n >= pieces, form != .dictionary, form != .heap else {
-            reserveCapacity(count + n)
+            // A reservation is exact: one for each small batch would copy the whole column each time.
+            if n >= count { reserveCapacity(count + n) }
             for i in 0..<n { append(make(i)) }
             return
         }

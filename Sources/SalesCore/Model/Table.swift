@@ -109,7 +109,7 @@ public final class Table {
 
     /// How much of the saved image still holds: all of it (nothing changed since), the first records
     /// with new ones after them (`from` is the first new slot), or nothing.
-    public enum SavedState { case unchanged, appended(from: Int), changed }
+    public enum SavedState: Equatable { case unchanged, appended(from: Int), changed }
     public var savedState: SavedState {
         guard let image = savedImage, pendingLoad == nil else { return .changed }
         if image.version == version { return .unchanged }
@@ -128,6 +128,27 @@ public final class Table {
         swap(&dropped, &appendedWhileDeferred)
         if dropped.count >= 10_000 { FreedElsewhere(dropped).free() }
         deferLoading(source: source, count: count, reusable: reusable, load)
+    }
+
+    /// Lets go of a decoded table's records once the snapshot holds them as they are (the saved image
+    /// unchanged, no slot empty): the table is deferred again, `load` decoding them from there on first
+    /// use, as at the open. False, and nothing done, otherwise. For a large log the shell only appends
+    /// to (the history): a few rows added to two million kept in memory copied every column each time
+    /// one outgrew its room. The records are freed on another thread.
+    @discardableResult
+    public func unload(_ load: @escaping () throws -> Void) -> Bool {
+        guard pendingLoad == nil, let image = savedImage, case .unchanged = savedState, _count == _slotIDs.count else { return false }
+        let n = _count
+        // Taken out first, so that the box is their only holder when the other thread empties it.
+        var dropped = (columns: emptyColumns, ids: ContiguousArray<String?>(), index: TextIndex(),
+                       numbers: ContiguousArray<Int32>(), every: [Int](), indexes: [Int: ValueIndex]())
+        swap(&dropped.columns, &_columns); swap(&dropped.ids, &_slotIDs); swap(&dropped.index, &index)
+        swap(&dropped.numbers, &slotByNumber); swap(&dropped.every, &everySlot); swap(&dropped.indexes, &valueIndexes)
+        FreedElsewhere(dropped).free()
+        _count = 0
+        savedImage = nil
+        deferLoading(source: image.bytes, count: n, reusable: true, load)
+        return true
     }
 
     /// Appends a record given as its id and values (one per field), which stay the caller's to fill

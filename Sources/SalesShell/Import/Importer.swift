@@ -122,8 +122,10 @@ struct Importer {
                     m.reserveCapacity(rows)
                     lines.reserveCapacity(rows)
                     // The columns are made as long as the file is likely to make them, once, rather than
-                    // grown, and copied, again and again by the rows.
-                    model.tables[e].reserve(model.tables[e].slotCount + rows)
+                    // grown, and copied, again and again by the rows. Not for a file small beside its
+                    // table: a reservation is exact, and would copy every column for a few rows.
+                    let slots = model.tables[e].slotCount
+                    if rows >= slots { model.tables[e].reserve(slots + rows) }
                 }
                 batch = b; next = 0
             }

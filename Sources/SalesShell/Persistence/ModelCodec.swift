@@ -233,7 +233,8 @@ enum ModelCodec {
     /// payload holds them (`payload`, the written file's bytes), so the next save writes an unchanged
     /// table as those bytes, and a table still deferred is decoded from them when it is used (the rows
     /// appended to it since the open, now in the file, leave memory).
-    static func rememberWritten(_ model: Model, payload: ByteSlice, tables: [WrittenTable]) {
+    /// A log (the history) of at least `logsKeptUnder` records is let go of from memory (`unloadIfLog`).
+    static func rememberWritten(_ model: Model, payload: ByteSlice, tables: [WrittenTable], logsKeptUnder: Int = largeLog) {
         // The bytes they replace are let go on another thread: the last hold on the replaced file
         // frees its pages in the page cache, a tenth of a second for a large store.
         var replaced: [AnyObject] = []
@@ -252,9 +253,18 @@ enum ModelCodec {
                 }
             } else {
                 t.rememberSaved(UnreadTable(section))
+                unloadIfLog(t, from: logsKeptUnder) { [unowned t] in try decodeTable(section, into: t) }
             }
         }
     }
+
+    /// A large table the shell itself writes (the history), once the snapshot holds it: let go of, to be
+    /// decoded from the snapshot when it is read (see `Table.unload`).
+    static func unloadIfLog(_ t: Table, from threshold: Int, _ load: @escaping () throws -> Void) {
+        guard t.schema.system, t.count >= threshold else { return }
+        t.unload(load)
+    }
+    static let largeLog = 100_000
 
     /// The payload of a snapshot addition: only the records added to each table since the snapshot was
     /// written (or last added to), as a column chunk per table that has any, in the base's table
@@ -376,7 +386,7 @@ enum ModelCodec {
     /// records it holds are remembered after those the snapshot held, so the next save may add to it
     /// again or write each table as those bytes; a deferred table's rows appended since, now in the
     /// file, leave memory.
-    static func rememberAdded(_ model: Model, payload: ByteSlice, tables: [WrittenTable]) {
+    static func rememberAdded(_ model: Model, payload: ByteSlice, tables: [WrittenTable], logsKeptUnder: Int = largeLog) {
         for written in tables {
             let t = model.tables[written.entity], es = t.schema
             let section = Section(entity: written.entity, map: es.fields.indices.map { $0 }, width: es.fields.count, count: written.count,
@@ -387,7 +397,9 @@ enum ModelCodec {
                     for s in source.sections { try decodeTable(s, into: t) }
                 }
             } else if let old = t.savedImage?.bytes as? UnreadTable {
-                t.rememberSaved(UnreadTable(old.sections + [section]))
+                let source = UnreadTable(old.sections + [section])
+                t.rememberSaved(source)
+                unloadIfLog(t, from: logsKeptUnder) { [unowned t] in for s in source.sections { try decodeTable(s, into: t) } }
             }
         }
     }
