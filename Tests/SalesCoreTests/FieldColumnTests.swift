@@ -209,6 +209,38 @@ import Testing
         #expect((0..<c.count).map { c[$0] } == [.text("won"), .null, .text("lost"), .text("qualified")])
     }
 
+    /// Texts written straight into an empty column of any values keep the heap form, read back as
+    /// written, join other columns whichever form each holds, and a value of another type widens it.
+    @Test func textsWrittenIntoAHeapReadBackAndWiden() {
+        let prefix = Array("匯入.csv:".utf8)
+        func origins() -> FieldColumn {
+            var c = FieldColumn(for: .any)
+            c.appendTexts(count: 3, atMost: prefix.count + 2) { i, b in
+                prefix.withUnsafeBufferPointer { String.writeNumbered(utf8: $0, Int64(i * 10 + 2), into: b) }
+            }
+            return c
+        }
+        var c = origins()
+        #expect(c.form == .heap)
+        c.append(.null)
+        let texts: [Value] = [.text("匯入.csv:2"), .text("匯入.csv:12"), .text("匯入.csv:22"), .null]
+        #expect((0..<c.count).map { c[$0] } == texts)
+        var decoded = FieldColumn(like: FieldColumn(for: .any), c.storage)   // as a snapshot reads it back
+        #expect(decoded.form == .heap && (0..<decoded.count).map { decoded[$0] } == texts)
+        var empty = FieldColumn(for: .any), strings = FieldColumn(for: .text)
+        empty.append(contentsOf: c)
+        strings.append(.text("前"))
+        strings.append(contentsOf: c)
+        #expect(empty.form == .heap && (0..<empty.count).map { empty[$0] } == texts)
+        #expect(strings.form == .text && (0..<strings.count).map { strings[$0] } == [.text("前")] + texts)
+        decoded.append(.money(Money(minor: 5)))
+        #expect(decoded.form == .any && (0..<decoded.count).map { decoded[$0] } == texts + [.money(Money(minor: 5))])
+        var text = FieldColumn(for: .text)
+        text.append(.text("已有"))
+        text.appendTexts(count: 2, atMost: prefix.count + 1) { i, b in prefix.withUnsafeBufferPointer { String.writeNumbered(utf8: $0, Int64(i), into: b) } }
+        #expect(text.form == .text && (0..<text.count).map { text[$0] } == [.text("已有"), .text("匯入.csv:0"), .text("匯入.csv:1")])
+    }
+
     @Test func appendingAColumnOfAnotherFormWidens() {
         var a = FieldColumn(for: .money), b = FieldColumn(for: .money)
         a.append(.money(Money(minor: 1)))

@@ -342,9 +342,34 @@ public struct FieldColumn {
         case .code: if let c = code(v) { codes.append(contentsOf: repeatElement(c, count: n)); return }
         case .dictionary: if let k = key(v) { keys.append(contentsOf: repeatElement(k, count: n)); return }
         case .text: if let t = text(v) { texts.append(contentsOf: repeatElement(t, count: n)); return }
-        case .heap, .any: break
+        case .any: values.append(contentsOf: repeatElement(v, count: n)); return
+        case .heap: break
         }
         for _ in 0..<n { append(v) }
+    }
+
+    /// Appends `n` texts whose UTF-8 `write(i, into)` puts straight into the column (at most `most`
+    /// bytes each, room for all of them made at once; it returns how many): an empty column of texts
+    /// or of any values takes the heap form for them, and no string is made. A large import's history gives each row's record and origin this way: a million
+    /// strings of their own took a fifth of a second to make, and as long again to write into a
+    /// snapshot, where a heap is written as it is. Any other column is given each text as a string.
+    public mutating func appendTexts(count n: Int, atMost most: Int, _ write: (Int, UnsafeMutablePointer<UInt8>) -> Int) {
+        if form == .text || form == .any, count == 0 { form = .heap; heap = [] }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(most, 1)) { scratch in
+            let p = scratch.baseAddress!
+            guard form == .heap, most < (1 << FieldColumn.spanLengthBits) - 1,
+                  heap.count + n * most < (1 << (64 - FieldColumn.spanLengthBits)) - 1 else {
+                for i in 0..<n { append(.text(String(decoding: UnsafeBufferPointer(start: p, count: write(i, p)), as: UTF8.self))) }
+                return
+            }
+            spans.reserveCapacity(spans.count + n)
+            heap.reserveCapacity(heap.count + n * most)
+            for i in 0..<n {
+                let length = write(i, p), start = UInt64(heap.count)
+                heap.append(contentsOf: UnsafeBufferPointer(start: p, count: length))
+                spans.append(start << FieldColumn.spanLengthBits | UInt64(length))
+            }
+        }
     }
 
     /// Appends `make(0)` … `make(n - 1)`, made on `pieces` threads at once, each writing slots of its
@@ -388,6 +413,15 @@ public struct FieldColumn {
     }
 
     public mutating func append(contentsOf other: FieldColumn) {
+        if count == 0, form == .text || form == .any, other.form == .heap {
+            form = .heap; spans = other.spans; heap = other.heap   // texts in a heap, taken as they are
+            return
+        }
+        if form == .text, other.form == .heap {
+            texts.reserveCapacity(texts.count + other.count)
+            for i in 0..<other.count { texts.append(other[i].textValue) }
+            return
+        }
         if form == .heap, other.form == .text {
             // Rows decoded after a column chunk (records appended to a table never decoded): their
             // texts join the heap.
@@ -675,8 +709,12 @@ extension FieldColumn {
             if ok { entries = es; entryCodes = byText; keys = a; return }
         case (.text, .texts(let a)):
             texts = a; return
-        case (.text, .heap(let sp, let bytes)), (.heap, .heap(let sp, let bytes)):
+        case (.text, .heap(let sp, let bytes)), (.heap, .heap(let sp, let bytes)), (.any, .heap(let sp, let bytes)):
+            // A field of any values that holds only texts (the history's origins) keeps them as texts,
+            // until a value of another type widens the column.
             form = .heap; spans = sp; heap = bytes; return
+        case (.any, .texts(let a)):
+            form = .text; texts = a; return
         case (.any, .values(let a)):
             values = a; return
         default:

@@ -84,17 +84,25 @@ extension String {
     /// share no count of a string between them, a cache line passed from core to core at every call.
     static func numbered(utf8 p: UnsafeBufferPointer<UInt8>, _ n: Int64) -> String {
         guard n >= 0 else { return String(decoding: p, as: UTF8.self) + String(n) }
+        return String(unsafeUninitializedCapacity: p.count + digitCount(n)) { b in writeNumbered(utf8: p, n, into: b.baseAddress!) }
+    }
+
+    /// Writes the prefix's bytes and the digits of `n` (not negative) at `b`; returns how many.
+    static func writeNumbered(utf8 p: UnsafeBufferPointer<UInt8>, _ n: Int64, into b: UnsafeMutablePointer<UInt8>) -> Int {
+        for k in 0..<p.count { b[k] = p[k] }
+        let end = p.count + digitCount(n)
+        var v = n
+        for k in stride(from: end - 1, through: p.count, by: -1) {
+            b[k] = UInt8(ascii: "0") + UInt8(v % 10)
+            v /= 10
+        }
+        return end
+    }
+
+    static func digitCount(_ n: Int64) -> Int {
         var digits = 1, rest = n / 10
         while rest > 0 { digits += 1; rest /= 10 }
-        return String(unsafeUninitializedCapacity: p.count + digits) { b in
-            for k in 0..<p.count { b[k] = p[k] }
-            var v = n
-            for k in stride(from: p.count + digits - 1, through: p.count, by: -1) {
-                b[k] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-            }
-            return p.count + digits
-        }
+        return digits
     }
 }
 
@@ -281,8 +289,20 @@ public final class Model {
                 // Each record's id and each row's origin made on every core: an origin is a string of
                 // its own, and a million of them took a fifth of a second on one.
                 let pieces = n < 20_000 ? 1 : 8
-                columns[4].append(count: n, pieces: pieces) { .text(changes[$0].recordID) }
-                columns[7].append(count: n, pieces: pieces) { i in .text(i < lines.count ? .numbered(utf8: origin, Int64(lines[i])) : source.file) }
+                if pieces > 1, columns[4].count == 0, columns[7].count == 0, lines.count == n, lines.allSatisfy({ $0 >= 0 }) {
+                    // Rows kept aside while the history is deferred (the usual case): written into heaps.
+                    var longest = 0
+                    for i in 0..<n { longest = max(longest, changes[i].recordID.utf8.count) }
+                    columns[4].appendTexts(count: n, atMost: longest) { i, b in
+                        var id = changes[i].recordID
+                        return id.withUTF8 { u in b.update(from: u.baseAddress!, count: u.count); return u.count }
+                    }
+                    let most = origin.count + String.digitCount(Int64(lines.max() ?? 0))
+                    columns[7].appendTexts(count: n, atMost: most) { i, b in String.writeNumbered(utf8: origin, Int64(lines[i]), into: b) }
+                } else {
+                    columns[4].append(count: n, pieces: pieces) { .text(changes[$0].recordID) }
+                    columns[7].append(count: n, pieces: pieces) { i in .text(i < lines.count ? .numbered(utf8: origin, Int64(lines[i])) : source.file) }
+                }
             } } }
         }
     }

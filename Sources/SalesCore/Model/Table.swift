@@ -173,7 +173,7 @@ public final class Table {
             fill(&appendedWhileDeferred.columns)
             precondition(appendedWhileDeferred.columns.allSatisfy { $0.count == appendedWhileDeferred.count + ids.count })
             version &+= 1
-            appendedWhileDeferred.ids.append(contentsOf: ids)
+            if appendedWhileDeferred.ids.isEmpty { appendedWhileDeferred.ids = ids } else { appendedWhileDeferred.ids.append(contentsOf: ids) }
             deferredCount += ids.count
             if let last = ids.last, let n = number(of: last), n >= _nextNumber { _nextNumber = Int64(n) + 1 }
             return
