@@ -165,12 +165,26 @@ extension ModelCodec {
                     lengths.append(n < 0 ? UInt32.max : UInt32(n))
                     total += max(n, 0)
                 }
-                w.reserveCapacity(w.count + lengths.count * 4 + total)
-                raw(lengths)
-                for i in texts.indices where texts[i] != nil {
-                    let done: Void? = texts[i]!.utf8.withContiguousStorageIfAvailable { w.writeRaw(UnsafeRawBufferPointer($0)) }
-                    if done == nil { var s = texts[i]!; s.withUTF8 { w.writeRaw(UnsafeRawBufferPointer($0)) } }
+                // The lengths lent, and the texts copied into an array of their exact size: appended
+                // one by one to the part, each paid for the array's checks, and its growth for faults.
+                let bytes = [UInt8](unsafeUninitializedCapacity: total) { out, count in
+                    var at = out.baseAddress!
+                    for i in texts.indices where texts[i] != nil {
+                        let copied: Int? = texts[i]!.utf8.withContiguousStorageIfAvailable { u in
+                            at.update(from: u.baseAddress!, count: u.count); return u.count
+                        }
+                        if let copied { at += copied; continue }
+                        var t = texts[i]!
+                        at += t.withUTF8 { u in at.update(from: u.baseAddress!, count: u.count); return u.count }
+                    }
+                    count = total
                 }
+                #if _endian(little)
+                tail = [.lent(LentColumn(array: lengths)), .bytes(bytes)]
+                #else
+                raw(lengths)
+                tail = [.bytes(bytes)]
+                #endif
             }
         case .heap(let spans, let bytes):
             // The same bytes as texts, taken from the heap as they are; a heap with no gaps (nothing set
