@@ -215,8 +215,8 @@ import Testing
         let prefix = Array("匯入.csv:".utf8)
         func origins() -> FieldColumn {
             var c = FieldColumn(for: .any)
-            c.appendTexts(count: 3, atMost: prefix.count + 2) { i, b in
-                prefix.withUnsafeBufferPointer { String.writeNumbered(utf8: $0, Int64(i * 10 + 2), into: b) }
+            c.appendTexts(count: 3, bytes: 3 * (prefix.count + 2)) { i, put in
+                (prefix + Array("\(i * 10 + 2)".utf8)).withUnsafeBufferPointer(put)
             }
             return c
         }
@@ -237,8 +237,22 @@ import Testing
         #expect(decoded.form == .any && (0..<decoded.count).map { decoded[$0] } == texts + [.money(Money(minor: 5))])
         var text = FieldColumn(for: .text)
         text.append(.text("已有"))
-        text.appendTexts(count: 2, atMost: prefix.count + 1) { i, b in prefix.withUnsafeBufferPointer { String.writeNumbered(utf8: $0, Int64(i), into: b) } }
+        text.appendTexts(count: 2, bytes: 0) { i, put in (prefix + Array("\(i)".utf8)).withUnsafeBufferPointer(put) }
         #expect(text.form == .text && (0..<text.count).map { text[$0] } == [.text("已有"), .text("匯入.csv:0"), .text("匯入.csv:1")])
+    }
+
+    /// Numbers counted on one by one give the digits division gives, across every carry, and any other
+    /// number (a jump, zero, a negative one, the extremes) is written afresh.
+    @Test func aDecimalCounterWritesWhatDivisionWrites() {
+        var counter = DecimalCounter()
+        var out = [UInt8](repeating: 0, count: DecimalCounter.maxDigits)
+        func written(_ n: Int64) -> String {
+            let k = out.withUnsafeMutableBufferPointer { counter.write(n, into: $0.baseAddress!) }
+            return String(decoding: out[0 ..< k], as: UTF8.self)
+        }
+        var numbers: [Int64] = Array(0...1_101) + Array(9_990...10_010) + [5, 4, -1, 0, 1, -9, -10, 99_999, 100_000, 100_001]
+        numbers += [Int64.max - 1, Int64.max, Int64.min, Int64.min + 1, 999_999_999, 1_000_000_000]
+        for n in numbers { #expect(written(n) == String(n)) }
     }
 
     @Test func appendingAColumnOfAnotherFormWidens() {

@@ -348,26 +348,29 @@ public struct FieldColumn {
         for _ in 0..<n { append(v) }
     }
 
-    /// Appends `n` texts whose UTF-8 `write(i, into)` puts straight into the column (at most `most`
-    /// bytes each, room for all of them made at once; it returns how many): an empty column of texts
-    /// or of any values takes the heap form for them, and no string is made. A large import's history gives each row's record and origin this way: a million
-    /// strings of their own took a fifth of a second to make, and as long again to write into a
-    /// snapshot, where a heap is written as it is. Any other column is given each text as a string.
-    public mutating func appendTexts(count n: Int, atMost most: Int, _ write: (Int, UnsafeMutablePointer<UInt8>) -> Int) {
+    /// Appends `n` texts, each given as its UTF-8 by `each(i, put)` calling `put` once: an empty column
+    /// of texts or of any values takes the heap form for them, the bytes copied straight in (room for
+    /// about `bytes` of them made at once) and no string made. A large import's history gives each
+    /// row's record and origin this way: a million strings of their own took a fifth of a second to
+    /// make, and as long again to write into a snapshot, where a heap is written as it is. Any other
+    /// column, or a text too long for a span, is given each text as a string.
+    public mutating func appendTexts(count n: Int, bytes: Int, _ each: (Int, (UnsafeBufferPointer<UInt8>) -> Void) -> Void) {
         if form == .text || form == .any, count == 0 { form = .heap; heap = [] }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(most, 1)) { scratch in
-            let p = scratch.baseAddress!
-            guard form == .heap, most < (1 << FieldColumn.spanLengthBits) - 1,
-                  heap.count + n * most < (1 << (64 - FieldColumn.spanLengthBits)) - 1 else {
-                for i in 0..<n { append(.text(String(decoding: UnsafeBufferPointer(start: p, count: write(i, p)), as: UTF8.self))) }
-                return
-            }
-            spans.reserveCapacity(spans.count + n)
-            heap.reserveCapacity(heap.count + n * most)
-            for i in 0..<n {
-                let length = write(i, p), start = UInt64(heap.count)
-                heap.append(contentsOf: UnsafeBufferPointer(start: p, count: length))
-                spans.append(start << FieldColumn.spanLengthBits | UInt64(length))
+        guard form == .heap else {
+            for i in 0..<n { each(i) { append(.text(String(decoding: $0, as: UTF8.self))) } }
+            return
+        }
+        spans.reserveCapacity(spans.count + n)
+        heap.reserveCapacity(heap.count + bytes)
+        for i in 0..<n {
+            each(i) { b in
+                let start = UInt64(heap.count)
+                guard form == .heap, b.count < (1 << FieldColumn.spanLengthBits) - 1, start < (1 << (64 - FieldColumn.spanLengthBits)) - 1 else {
+                    append(.text(String(decoding: b, as: UTF8.self)))   // widens the column
+                    return
+                }
+                heap.append(contentsOf: b)
+                spans.append(start << FieldColumn.spanLengthBits | UInt64(b.count))
             }
         }
     }

@@ -108,6 +108,40 @@ extension String {
     }
 }
 
+/// Writes the digits of numbers given mostly one after another (an import's history ids and lines):
+/// the next number's digits are the last one's, counted on by one, rather than made by division.
+struct DecimalCounter {
+    static let maxDigits = 20
+    private var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // room for maxDigits, last digit last
+    private var count = 0
+    private var last: Int64 = -2
+
+    /// Writes `n`'s digits (a negative `n` with its sign) at `out`; returns how many bytes.
+    mutating func write(_ n: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var held = digits, count = self.count
+        withUnsafeMutableBytes(of: &held) { d in
+            let end = DecimalCounter.maxDigits
+            if n > 0, n == last &+ 1 {
+                var i = end - 1
+                while i >= end - count, d[i] == UInt8(ascii: "9") { d[i] = UInt8(ascii: "0"); i -= 1 }
+                if i < end - count { count += 1; d[i] = UInt8(ascii: "1") } else { d[i] += 1 }   // 999 → 1000
+            } else {
+                var v = n.magnitude
+                count = 0
+                repeat {
+                    d[end - 1 - count] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                    count += 1
+                } while v > 0
+                if n < 0 { d[end - 1 - count] = UInt8(ascii: "-"); count += 1 }
+            }
+            out.update(from: d.baseAddress!.assumingMemoryBound(to: UInt8.self) + (end - count), count: count)
+        }
+        digits = held; self.count = count; last = n
+        return count
+    }
+}
+
 public struct DomainError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The field the error is about, so the language can point at its assignment.
@@ -266,7 +300,15 @@ public final class Model {
         let h = history, n = tx.changes.count, first = h.nextNumberWithoutLoading
         var ids = ContiguousArray<String>()
         ids.reserveCapacity(n)
-        for k in 0..<Int64(n) { ids.append(.numbered("H", first + k)) }
+        // Numbers one after another: each one's digits the last one's, counted on.
+        var number = DecimalCounter()
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 + DecimalCounter.maxDigits) { scratch in
+            scratch[0] = UInt8(ascii: "H")
+            for k in 0..<Int64(n) {
+                let length = 1 + number.write(first + k, into: scratch.baseAddress! + 1)
+                ids.append(String(decoding: UnsafeBufferPointer(rebasing: scratch[0 ..< length]), as: UTF8.self))
+            }
+        }
         // Exact room only for an import as large as the history so far (see `Table.append`).
         let reserve = n >= h.count
         h.append(ids: ids) { columns in
@@ -291,16 +333,20 @@ public final class Model {
                 // Each record's id and each row's origin made on every core: an origin is a string of
                 // its own, and a million of them took a fifth of a second on one.
                 let pieces = n < 20_000 ? 1 : 8
-                if pieces > 1, columns[4].count == 0, columns[7].count == 0, lines.count == n, lines.allSatisfy({ $0 >= 0 }) {
+                if pieces > 1, columns[4].count == 0, columns[7].count == 0, lines.count == n {
                     // Rows kept aside while the history is deferred (the usual case): written into heaps.
-                    var longest = 0
-                    for i in 0..<n { longest = max(longest, changes[i].recordID.utf8.count) }
-                    columns[4].appendTexts(count: n, atMost: longest) { i, b in
+                    columns[4].appendTexts(count: n, bytes: n * 8) { i, put in
                         var id = changes[i].recordID
-                        return id.withUTF8 { u in b.update(from: u.baseAddress!, count: u.count); return u.count }
+                        id.withUTF8(put)
                     }
-                    let most = origin.count + String.digitCount(Int64(lines.max() ?? 0))
-                    columns[7].appendTexts(count: n, atMost: most) { i, b in String.writeNumbered(utf8: origin, Int64(lines[i]), into: b) }
+                    var line = DecimalCounter()
+                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: origin.count + DecimalCounter.maxDigits) { scratch in
+                        _ = scratch.initialize(from: origin)
+                        columns[7].appendTexts(count: n, bytes: n * (origin.count + 7)) { i, put in
+                            let digits = line.write(Int64(lines[i]), into: scratch.baseAddress! + origin.count)
+                            put(UnsafeBufferPointer(rebasing: scratch[0 ..< origin.count + digits]))
+                        }
+                    }
                 } else {
                     columns[4].append(count: n, pieces: pieces) { .text(changes[$0].recordID) }
                     columns[7].append(count: n, pieces: pieces) { i in .text(i < lines.count ? .numbered(utf8: origin, Int64(lines[i])) : source.file) }
