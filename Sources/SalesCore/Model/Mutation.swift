@@ -420,12 +420,13 @@ public final class Mutation {
     }
 
     func validate(_ r: Record, entity e: Int, isNew: Bool = false, checkedReferences: [Bool]? = nil) throws {
-        // Each field read in place, not copied out: this runs for every row of an import.
+        // Each field read in place, not copied out: this runs for every row of an import, and a copy of
+        // each text retained and released it.
         let schema = model.tables[e].schema, fields = schema.fields, targets = model.referencedTables[e]
-        for i in schema.checkedFields {
-            let v = r.values[i]
-            if v.isBlank {
-                if fields[i].required {
+        try r.values.withUnsafeBufferPointer { values in for check in schema.fieldChecks {
+            let i = check.field
+            if values[i].isBlank {
+                if check.required {
                     let f = fields[i]
                     let who = isNew ? "a new \(schema.name)" : "\(schema.name) \(r.id)"
                     throw DomainError("\(who) needs \(f.name)\(f.zh.map { " (\($0))" } ?? "")", field: f.name,
@@ -433,18 +434,19 @@ public final class Mutation {
                 }
                 continue
             }
-            if case .reference(let target) = fields[i].type, case .text(let refID) = v, checkedReferences?[i] != true {
-                let t = targets[i] ?? model.table(target)
+            if check.isReference, case .text(let refID) = values[i], checkedReferences?[i] != true {
+                let t = targets[i] ?? model.table(fields[i].type.referencedEntity!)
                 if !t.contains(refID) {
+                    let target = fields[i].type.referencedEntity!
                     var hint: String? = nil
                     if t.count < 50_000, let s = Suggest.nearest(refID, in: t.ids) { hint = "did you mean '\(s)'?" }
                     throw DomainError("\(fields[i].name): there is no \(target) '\(refID)'", field: fields[i].name, hint: hint)
                 }
             }
-            if let range = fields[i].range {
+            if let range = check.range {
                 // Compared in the value's own minor units so 100.5% or 0.01 yuan below zero are caught.
                 let scaled: (value: Int64, per: Int64)?
-                switch v {
+                switch values[i] {
                 case .int(let x): scaled = (x, 1)
                 case .percent(let p): scaled = (p.basisPoints, 100)
                 case .money(let m): scaled = (m.minor, 100)
@@ -455,12 +457,12 @@ public final class Mutation {
                     let f = fields[i]
                     let unit = f.type == .percent ? "%" : ""
                     if range.upperBound >= Int64.max / 100 {
-                        throw DomainError("\(f.name) cannot be below \(range.lowerBound)\(unit), not \(v.display)", field: f.name)
+                        throw DomainError("\(f.name) cannot be below \(range.lowerBound)\(unit), not \(values[i].display)", field: f.name)
                     }
-                    throw DomainError("\(f.name) must be between \(range.lowerBound)\(unit) and \(range.upperBound)\(unit), not \(v.display)", field: f.name)
+                    throw DomainError("\(f.name) must be between \(range.lowerBound)\(unit) and \(range.upperBound)\(unit), not \(values[i].display)", field: f.name)
                 }
             }
-        }
+        } }
         for rule in schema.rules {
             if let e = rule(r, schema, model) { throw e }
         }

@@ -177,6 +177,12 @@ public final class EntitySchema: Sendable {
     public let fieldNames: [String]
     /// The fields a record's check reads: required ones, ones with a range, references.
     public let checkedFields: [Int]
+    /// What the check reads of each of them, as plain values: read from the fields' declarations for
+    /// each of an import's rows, a reference's target name was retained and released every time.
+    public struct FieldCheck: Sendable {
+        public let field: Int, required: Bool, isReference: Bool, range: ClosedRange<Int64>?
+    }
+    public let fieldChecks: [FieldCheck]
 
     public init(name: String, plural: String, zh: String, zhHans: String? = nil, chapter: String, id: IDScheme,
                 title: String, fields: [FieldSchema], states: StateMachine? = nil, rules: [RecordRule] = [],
@@ -193,6 +199,9 @@ public final class EntitySchema: Sendable {
         fieldNames = fields.map(\.name)
         checkedFields = fields.indices.filter { i in
             fields[i].required || fields[i].range != nil || fields[i].type.referencedEntity != nil
+        }
+        fieldChecks = checkedFields.map { i in
+            FieldCheck(field: i, required: fields[i].required, isReference: fields[i].type.referencedEntity != nil, range: fields[i].range)
         }
         titleIndex = idx[title]!
         stateIndex = states.map { idx[$0.field]! }
