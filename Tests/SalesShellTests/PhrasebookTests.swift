@@ -47,6 +47,23 @@ struct PhrasebookTests {
         #expect(Set(shapes).count == shapes.count, "a phrase is translated twice: \(Dictionary(grouping: shapes, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted())")
     }
 
+    /// An import's report: each refused row's line in turn (its message already translated, its row
+    /// as the file has it), then the summary, whose note of the fields the shell keeps follows a "; ".
+    @Test func aLongReportTranslatesLineByLine() {
+        var lines: [String] = []
+        for row in 2..<2_002 {
+            lines.append("線索.csv:\(row):31: 來源：未知的 來源「event」")
+            lines.append("    ,\"新竹 \(row)\",event,no opportunity O12")
+        }
+        let summary = "imported 線索.csv into leads: 1 new, 0 updated, 0 unchanged, 2000 rejected; not loaded from the file, as the shell keeps them: status, customer"
+        let out = Phrasebook.translate((lines + [summary]).joined(separator: "\n"), to: .zhHant).components(separatedBy: "\n")
+        #expect(out.count == lines.count + 1)
+        #expect(Array(out.prefix(lines.count)) == lines, "a row's own text is left as it is")
+        #expect(out.last == "已將 線索.csv 匯入客戶線索：新增 1，更新 0，未變 0，拒絕 2000；以下欄位由系統維護，未從檔案載入：status, customer")
+        #expect(Phrasebook.match(["前 ", "：", ""], "前 第一：二") == ["第一", "二"], "pieces found by their bytes, beside Chinese text")
+        #expect(Phrasebook.match(["a; ", " — ", "."], "a; x — y — z.") == ["x", "y — z"])
+    }
+
     @Test func composedMessagesTranslateWhole() {
         #expect(Phrasebook.translate("anything unknown stays as it is", to: .zhHant) == "anything unknown stays as it is")
         #expect(Phrasebook.translate("no opportunity O12", to: .en) == "no opportunity O12")

@@ -237,7 +237,7 @@ struct Importer {
         // Columns the file has but an import does not set: the lifecycle, rule-kept and computed fields.
         let kept = columns.compactMap { $0 }.filter { es.fields[$0].access != .user }.map { es.fields[$0].name }
         if !kept.isEmpty && (created > 0 || request.dryRun) {
-            counts += phrase("; not loaded from the file, as the shell keeps them: \(kept.joined(separator: ", "))")
+            counts += "; " + phrase("not loaded from the file, as the shell keeps them: \(kept.joined(separator: ", "))")
         }
         if request.dryRun {
             m.rollback()

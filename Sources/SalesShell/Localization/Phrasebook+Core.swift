@@ -178,7 +178,7 @@ extension Phrasebook {
         ("the same %@ as line %@", "與第 %2 行的 %1 相同"),
         ("wrote %@ rejected row%@ to %@ (with a reason column)", "已將 %1 列被拒的資料寫入 %3（附 reason 欄）"),
         ("%@ new, %@ updated, %@ unchanged, %@ rejected", "新增 %1，更新 %2，未變 %3，拒絕 %4"),
-        ("; not loaded from the file, as the shell keeps them: %@", "；以下欄位由系統維護，未從檔案載入：%1"),
+        ("not loaded from the file, as the shell keeps them: %@", "以下欄位由系統維護，未從檔案載入：%1"),
         ("dry run of %@: %@; nothing was changed", "試執行 %1：%2；未做任何變更"),
         ("imported %@ into %@: %@", "已將 %1 匯入%2：%3"),
         // SalesStore/StoreError.swift

@@ -1,3 +1,4 @@
+import Foundation
 import SalesCore
 
 /// Translates the shell's English messages. Every message is made from phrases: English literals
@@ -11,6 +12,38 @@ public enum Phrasebook {
         let shape: String
         let pieces: [String]
         let zh: String
+        let utf8Pieces: [[UInt8]]
+        /// The separators the shape holds (bit k: `separators[k]`), to pass over at once a shape that
+        /// cannot match a text holding others (a value may not hold one): an import's report of
+        /// thousands of refused rows was tried whole, then line by line, against every shape.
+        let separators: UInt8
+        /// The shape's first byte, or -1 when it begins with a value: most shapes are passed over by it.
+        let lead: Int16
+    }
+
+    static func separatorMask(_ text: String) -> UInt8 {
+        var text = text
+        return text.withUTF8 { t in
+            var mask: UInt8 = 0
+            for (k, separator) in separatorBytes.enumerated() where separator.withUnsafeBufferPointer({ find($0, in: t, from: 0) != nil }) {
+                mask |= 1 << k
+            }
+            return mask
+        }
+    }
+    static let separatorBytes = separators.map { Array($0.0.utf8) }
+
+    /// Where `piece` (not empty) first is in `t` at or after `start`.
+    static func find(_ piece: UnsafeBufferPointer<UInt8>, in t: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let p = piece.baseAddress, let base = t.baseAddress, !piece.isEmpty else { return nil }
+        var i = start
+        while i + piece.count <= t.count {
+            guard let hit = memchr(base + i, Int32(p[0]), t.count - piece.count + 1 - i) else { return nil }
+            i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if memcmp(base + i, p, piece.count) == 0 { return i }
+            i += 1
+        }
+        return nil
     }
 
     /// Every phrase: those that begin with fixed text first, then the most specific (longest fixed text)
@@ -18,7 +51,9 @@ public enum Phrasebook {
     /// take the start of a message composed around it as that value (`imported F into E: %@` holds
     /// `%@ new, %@ updated …`; read the other way round it came out as 新增 已將 F 匯入…：1，更新 0).
     static let entries: [Entry] = (core + language + queries).map { en, zh in
-        Entry(shape: en, pieces: en.components(separatedBy: "%@"), zh: zh)
+        let pieces = en.components(separatedBy: "%@")
+        return Entry(shape: en, pieces: pieces, zh: zh, utf8Pieces: pieces.map { Array($0.utf8) }, separators: separatorMask(en),
+                     lead: en.utf8.first.map { $0 == UInt8(ascii: "%") ? -1 : Int16($0) } ?? -1)
     }.sorted { a, b in
         let fa = !a.pieces[0].isEmpty, fb = !b.pieces[0].isEmpty
         if fa != fb { return fa }
@@ -40,7 +75,8 @@ public enum Phrasebook {
     /// what else the change did, a message with a note).
     static func translate(_ text: String, depth: Int) -> String {
         if let whole = translateOne(text, depth: depth) { return whole }
-        for (separator, zh) in separators where text.contains(separator) {
+        let mask = separatorMask(text)
+        for (k, (separator, zh)) in separators.enumerated() where mask & 1 << k != 0 {
             return text.components(separatedBy: separator).map { translate($0, depth: depth) }.joined(separator: zh)
         }
         return text
@@ -50,36 +86,58 @@ public enum Phrasebook {
         if let t = terms[text] { return t }
         guard depth < 4, !text.isEmpty else { return nil }
         // A value may not span a line break, "; " or " — " the shape does not have: such a text is
-        // several messages composed, translated part by part.
-        let separators = Phrasebook.separators.map(\.0).filter { text.contains($0) }
-        for e in entries {
-            guard let values = match(e.pieces, text),
-                  !separators.contains(where: { sep in !e.shape.contains(sep) && values.contains { $0.contains(sep) } }) else { continue }
-            return fill(e.zh, values, values.map { translate($0, depth: depth + 1) })
+        // several messages composed, translated part by part. So only shapes that hold every separator
+        // the text holds are tried; each read in place (copied, its strings and arrays were retained
+        // and released for every shape and every line of a long report).
+        let mask = separatorMask(text), lead = Int16(text.utf8.first!)
+        return entries.withUnsafeBufferPointer { es -> String? in
+            for i in es.indices where mask & ~es[i].separators == 0 && (es[i].lead < 0 || es[i].lead == lead) {
+                guard let values = match(es[i].utf8Pieces, text) else { continue }
+                return fill(es[i].zh, values, values.map { translate($0, depth: depth + 1) })
+            }
+            return nil
         }
-        return nil
     }
 
     /// The values of `text` where it has the shape `pieces` (fixed text between the values), or nil.
     static func match(_ pieces: [String], _ text: String) -> [String]? {
-        guard let first = pieces.first, text.hasPrefix(first) else { return nil }
-        if pieces.count == 1 { return text == first ? [] : nil }
-        var values: [String] = []
-        var rest = text[text.index(text.startIndex, offsetBy: first.count)...]
-        for (k, piece) in pieces.enumerated().dropFirst() {
-            if k == pieces.count - 1 {
-                guard rest.hasSuffix(piece), rest.count >= piece.count else { return nil }
-                values.append(String(rest.dropLast(piece.count)))
-            } else if piece.isEmpty {
-                // Two values side by side ("0" and "%" in "between 0%…"): the later one takes the text.
-                values.append("")
-            } else {
-                guard let r = rest.range(of: piece) else { return nil }
-                values.append(String(rest[..<r.lowerBound]))
-                rest = rest[r.upperBound...]
+        match(pieces.map { Array($0.utf8) }, text)
+    }
+
+    /// `match` over UTF-8 bytes: a fixed piece, whole UTF-8, found in whole UTF-8 starts where a
+    /// character does. (A search for each piece through Foundation, or through the standard library's
+    /// searcher, which builds a table for every search, took a second for every thousand refused rows
+    /// of an import's report.)
+    static func match(_ pieces: [[UInt8]], _ text: String) -> [String]? {
+        var text = text
+        return text.withUTF8 { t -> [String]? in
+            func same(_ piece: [UInt8], at start: Int) -> Bool {
+                guard start >= 0, start + piece.count <= t.count else { return false }
+                return piece.withUnsafeBufferPointer { p in p.isEmpty || memcmp(t.baseAddress! + start, p.baseAddress!, p.count) == 0 }
             }
+            func find(_ piece: [UInt8], from start: Int) -> Int? { piece.withUnsafeBufferPointer { Phrasebook.find($0, in: t, from: start) } }
+            func text(_ from: Int, _ to: Int) -> String { String(decoding: UnsafeBufferPointer(rebasing: t[from ..< to]), as: UTF8.self) }
+            let first = pieces[0]
+            guard same(first, at: 0) else { return nil }
+            if pieces.count == 1 { return t.count == first.count ? [] : nil }
+            var values: [String] = []
+            var at = first.count
+            for k in 1 ..< pieces.count {
+                let piece = pieces[k]
+                if k == pieces.count - 1 {
+                    guard t.count - at >= piece.count, same(piece, at: t.count - piece.count) else { return nil }
+                    values.append(text(at, t.count - piece.count))
+                } else if piece.isEmpty {
+                    // Two values side by side ("0" and "%" in "between 0%…"): the later one takes the text.
+                    values.append("")
+                } else {
+                    guard let r = find(piece, from: at) else { return nil }
+                    values.append(text(at, r))
+                    at = r + piece.count
+                }
+            }
+            return values
         }
-        return values
     }
 
     /// Puts the values into a Chinese template at `%1` … `%9`: translated, except inside 「」, where a
