@@ -86,25 +86,17 @@ extension String {
     /// share no count of a string between them, a cache line passed from core to core at every call.
     static func numbered(utf8 p: UnsafeBufferPointer<UInt8>, _ n: Int64) -> String {
         guard n >= 0 else { return String(decoding: p, as: UTF8.self) + String(n) }
-        return String(unsafeUninitializedCapacity: p.count + digitCount(n)) { b in writeNumbered(utf8: p, n, into: b.baseAddress!) }
-    }
-
-    /// Writes the prefix's bytes and the digits of `n` (not negative) at `b`; returns how many.
-    static func writeNumbered(utf8 p: UnsafeBufferPointer<UInt8>, _ n: Int64, into b: UnsafeMutablePointer<UInt8>) -> Int {
-        for k in 0..<p.count { b[k] = p[k] }
-        let end = p.count + digitCount(n)
-        var v = n
-        for k in stride(from: end - 1, through: p.count, by: -1) {
-            b[k] = UInt8(ascii: "0") + UInt8(v % 10)
-            v /= 10
-        }
-        return end
-    }
-
-    static func digitCount(_ n: Int64) -> Int {
         var digits = 1, rest = n / 10
         while rest > 0 { digits += 1; rest /= 10 }
-        return digits
+        return String(unsafeUninitializedCapacity: p.count + digits) { b in
+            for k in 0..<p.count { b[k] = p[k] }
+            var v = n
+            for k in stride(from: p.count + digits - 1, through: p.count, by: -1) {
+                b[k] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+            return p.count + digits
+        }
     }
 }
 

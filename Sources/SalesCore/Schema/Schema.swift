@@ -175,10 +175,9 @@ public final class EntitySchema: Sendable {
     private let fieldIndex: [String: Int]
     /// The fields' names in order, read without copying each field's declaration.
     public let fieldNames: [String]
-    /// The fields a record's check reads: required ones, ones with a range, references.
-    public let checkedFields: [Int]
-    /// What the check reads of each of them, as plain values: read from the fields' declarations for
-    /// each of an import's rows, a reference's target name was retained and released every time.
+    /// The fields a record's check reads (required ones, ones with a range, references), with what it
+    /// reads of each as plain values: read from the fields' declarations for each of an import's rows,
+    /// a reference's target name was retained and released every time.
     public struct FieldCheck: Sendable {
         public let field: Int, required: Bool, isReference: Bool, range: ClosedRange<Int64>?
     }
@@ -197,11 +196,10 @@ public final class EntitySchema: Sendable {
         }
         fieldIndex = idx
         fieldNames = fields.map(\.name)
-        checkedFields = fields.indices.filter { i in
-            fields[i].required || fields[i].range != nil || fields[i].type.referencedEntity != nil
-        }
-        fieldChecks = checkedFields.map { i in
-            FieldCheck(field: i, required: fields[i].required, isReference: fields[i].type.referencedEntity != nil, range: fields[i].range)
+        fieldChecks = fields.indices.compactMap { i in
+            let f = fields[i], isReference = f.type.referencedEntity != nil
+            guard f.required || f.range != nil || isReference else { return nil }
+            return FieldCheck(field: i, required: f.required, isReference: isReference, range: f.range)
         }
         titleIndex = idx[title]!
         stateIndex = states.map { idx[$0.field]! }

@@ -51,9 +51,9 @@ public enum Phrasebook {
     /// take the start of a message composed around it as that value (`imported F into E: %@` holds
     /// `%@ new, %@ updated …`; read the other way round it came out as 新增 已將 F 匯入…：1，更新 0).
     static let entries: [Entry] = (core + language + queries).map { en, zh in
-        let pieces = en.components(separatedBy: "%@")
-        return Entry(shape: en, pieces: pieces, zh: zh, utf8Pieces: pieces.map { Array($0.utf8) }, separators: separatorMask(en),
-                     lead: en.utf8.first.map { $0 == UInt8(ascii: "%") ? -1 : Int16($0) } ?? -1)
+        let pieces = en.components(separatedBy: "%@"), utf8Pieces = pieces.map { Array($0.utf8) }
+        return Entry(shape: en, pieces: pieces, zh: zh, utf8Pieces: utf8Pieces, separators: separatorMask(en),
+                     lead: utf8Pieces[0].first.map(Int16.init) ?? -1)
     }.sorted { a, b in
         let fa = !a.pieces[0].isEmpty, fb = !b.pieces[0].isEmpty
         if fa != fb { return fa }
