@@ -73,6 +73,7 @@ struct PhrasebookTests {
         #expect(Phrasebook.fill("%2 的 %1", ["a", "b"]) == "b 的 a")
         // Values are translated (an entity, a state, a field), except a name quoted as typed.
         #expect(Phrasebook.translate("no opportunity O12", to: .zhHant) == "沒有商機 O12")
+        #expect(Phrasebook.translate("a new lead needs company", to: .zhHant).hasPrefix("新的客戶線索 需要填寫"))
         #expect(Phrasebook.translate("did you mean 'amount'?", to: .zhHant) == "是不是要找「amount」？")
         #expect(Phrasebook.translate("O1 is already won", to: .zhHant).contains("成交"))
         // A field named after an entity reads as the entity; a name with two meanings stays as typed.

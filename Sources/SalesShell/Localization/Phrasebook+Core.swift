@@ -42,6 +42,8 @@ extension Phrasebook {
         ("%@ is %@; reopen goes back to an earlier state, and %@ is not earlier", "%1 目前為%2；reopen 只能回到較早的狀態，而%3並不在它之前"),
         ("move %@ to %@", "改用 move %1 to %2"),
         ("%@ needs %@%@", "%1 需要填寫 %2%3"),
+        // SalesCore/Model/Mutation.swift: who a record check names before the record has an id
+        ("a new %@", "新的%1"),
         ("give it as %@=…", "以 %1=… 填寫"),
         ("%@: there is no %@ '%@'", "%1：沒有%2「%3」"),
         ("%@ cannot be below %@%@, not %@", "%1 不能小於 %2%3（輸入的是 %4）"),
